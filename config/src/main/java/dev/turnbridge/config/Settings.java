@@ -1,0 +1,26 @@
+package dev.turnbridge.config;
+
+/**
+ * The whole, validated configuration of one server process. Immutable; built once at start by
+ * {@link SettingsLoader} (embedded defaults, then YAML file, then environment, then flags) and checked by
+ * {@link SettingsValidator}. Relay and signaling read their sections and never re-read the sources.
+ *
+ * @param realm     the long-term credential realm (RFC 8489 §9.2) announced in 401 responses
+ * @param software  value of the SOFTWARE attribute; empty means the attribute is not sent
+ * @param listeners where clients reach the relay
+ * @param auth      secrets and optional static users
+ * @param relay     relayed-transport-address allocation
+ * @param lifetimes allocation, permission, channel and nonce lifetimes
+ * @param quotas    per-user and global limits
+ * @param peers     which peer addresses the relay may talk to
+ */
+public record Settings(
+        String realm,
+        String software,
+        ListenerSettings listeners,
+        AuthSettings auth,
+        RelaySettings relay,
+        LifetimeSettings lifetimes,
+        QuotaSettings quotas,
+        PeerPolicySettings peers) {
+}
