@@ -3,7 +3,6 @@ package dev.turnbridge.relay.handler;
 import dev.turnbridge.relay.allocation.Allocation;
 import dev.turnbridge.relay.allocation.RelayPortPool;
 import dev.turnbridge.relay.allocation.RelaySocket;
-import dev.turnbridge.relay.stun.AttributeType;
 import dev.turnbridge.relay.stun.ErrorCode;
 import dev.turnbridge.relay.stun.StunMessage;
 import dev.turnbridge.relay.stun.StunResponse;
@@ -148,9 +147,5 @@ final class AllocateHandler implements RequestHandler {
     private static void reply(StunMessage request, Exchange exchange, ErrorCode code,
             Authenticator.Outcome identity) {
         exchange.respond(StunResponse.error(request, code), identity.key());
-    }
-
-    static boolean carries(StunMessage request, int attributeType) {
-        return request.has(attributeType) || attributeType == AttributeType.DONT_FRAGMENT && false;
     }
 }

@@ -17,6 +17,12 @@ public interface Exchange {
     /** Allocations of the server socket this request arrived on (event-loop confined). */
     AllocationTable allocations();
 
+    /** Signed responses recently sent from this server socket, for retransmissions. */
+    TransactionCache transactions();
+
+    /** Sends an already encoded message again (a cached response to a retransmitted request). */
+    void resend(byte[] encoded);
+
     /**
      * Sends {@code response}, signed with {@code integrityKey} when non-null; signed responses are also
      * remembered so that a retransmitted request gets the same answer (RFC 8656 §7.2, RFC 8489 §6.3.1).
