@@ -12,7 +12,6 @@ import dev.turnbridge.config.SettingsShape.ListOf;
 import dev.turnbridge.config.SettingsShape.MapOf;
 import dev.turnbridge.config.SettingsShape.Section;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -58,8 +57,7 @@ final class SettingsTree {
     }
 
     private void merge(ObjectNode target, JsonNode source, Section section, String path) {
-        for (Iterator<Map.Entry<String, JsonNode>> it = source.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> field = it.next();
+        for (Map.Entry<String, JsonNode> field : source.properties()) {
             String key = field.getKey();
             String keyPath = join(path, key);
             SettingsShape child = section.children().get(key);
@@ -202,7 +200,7 @@ final class SettingsTree {
                 errors.add(SettingsException.error(path, show(node, shape), "a mapping"));
                 return;
             }
-            node.fields().forEachRemaining(e -> check(e.getValue(), map.value(), join(path, e.getKey())));
+            node.properties().forEach(e -> check(e.getValue(), map.value(), join(path, e.getKey())));
         } else {
             Leaf leaf = (Leaf) shape;
             if (!convertible(node, leaf)) {
