@@ -15,11 +15,14 @@ import java.util.List;
 final class ChannelBindHandler implements RequestHandler {
     static final int MIN_CHANNEL = 0x4000;
     static final int MAX_CHANNEL = 0x4FFF;
+    static final int MAX_RFC5766_CHANNEL = 0x7FFF;
 
     private final RelayContext context;
+    private final int maxChannel;
 
     ChannelBindHandler(RelayContext context) {
         this.context = context;
+        this.maxChannel = context.settings().relay().rfc5766Channels() ? MAX_RFC5766_CHANNEL : MAX_CHANNEL;
     }
 
     @Override
@@ -31,7 +34,7 @@ final class ChannelBindHandler implements RequestHandler {
         }
         int number = request.channelNumber();
         List<InetSocketAddress> peers = request.peerAddresses();
-        if (number < MIN_CHANNEL || number > MAX_CHANNEL || peers.size() != 1) {
+        if (number < MIN_CHANNEL || number > maxChannel || peers.size() != 1) {
             exchange.respond(StunResponse.error(request, ErrorCode.BAD_REQUEST), identity.key());
             return;
         }
