@@ -11,7 +11,7 @@ public final class StunWarmup {
     }
 
     public static void run() {
-        byte[] request = StunResponse.of(StunMethod.ALLOCATE, StunClass.REQUEST, new byte[12])
+        byte[] request = StunMessageBuilder.of(StunMethod.ALLOCATE, StunClass.REQUEST, new byte[12])
                 .xorPeerAddress(new InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 9))
                 .lifetime(600)
                 .realm("warmup")

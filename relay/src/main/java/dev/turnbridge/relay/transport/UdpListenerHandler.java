@@ -13,7 +13,7 @@ import dev.turnbridge.relay.handler.TurnDispatcher;
 import dev.turnbridge.relay.stun.StunDecoder;
 import dev.turnbridge.relay.stun.StunMessage;
 import dev.turnbridge.relay.stun.StunParseException;
-import dev.turnbridge.relay.stun.StunResponse;
+import dev.turnbridge.relay.stun.StunMessageBuilder;
 import dev.turnbridge.relay.wire.ChannelData;
 import dev.turnbridge.relay.wire.SendIndication;
 import io.netty.bootstrap.Bootstrap;
@@ -213,7 +213,7 @@ final class UdpListenerHandler extends ChannelInboundHandlerAdapter {
         }
 
         @Override
-        public void respond(StunResponse response, byte[] integrityKey) {
+        public void respond(StunMessageBuilder response, byte[] integrityKey) {
             byte[] encoded = response.encode(software, integrityKey);
             if (response.errorCode() != null) {
                 stats.errorResponses.increment();
