@@ -36,7 +36,7 @@ class SettingsLoaderTest {
 
     /** The settings with the secrets set aside, for comparing loads that each generate their own. */
     private static Settings withoutSecrets(Settings s) {
-        return new Settings(s.realm(), s.software(), s.listeners(),
+        return new Settings(s.realm(), s.software(), s.listeners(), s.tls(),
                 new AuthSettings(List.of(), false, s.auth().staticUsers()),
                 s.relay(), s.lifetimes(), s.quotas(), s.peers());
     }
@@ -48,9 +48,11 @@ class SettingsLoaderTest {
         assertThat(withoutSecrets(s)).isEqualTo(new Settings(
                 "turnbridge",
                 "turnbridge",
-                new ListenerSettings(List.of(new HostPort("0.0.0.0", 3478)), 9216),
+                new ListenerSettings(List.of(new HostPort("0.0.0.0", 3478)), List.of(new HostPort("0.0.0.0", 3478)),
+                        List.of(new HostPort("0.0.0.0", 5349)), 9216, 262144),
+                new TlsSettings("", "", Duration.ofSeconds(60)),
                 new AuthSettings(List.of(), false, Map.of()),
-                new RelaySettings("0.0.0.0", "", 49152, 65535, false),
+                new RelaySettings("0.0.0.0", "::", "", 49152, 65535, false),
                 new LifetimeSettings(Duration.ofSeconds(600), Duration.ofSeconds(3600), Duration.ofSeconds(300),
                         Duration.ofSeconds(600), Duration.ofSeconds(600)),
                 new QuotaSettings(100, 10000, 64, 64),
@@ -100,7 +102,7 @@ class SettingsLoaderTest {
         assertThat(s.listeners().maxDatagramSize()).isEqualTo(9216);
         assertThat(s.auth().secrets()).containsExactly(new Secret("s1"));
         assertThat(s.auth().staticUsers()).isEqualTo(Map.of("alice", new Secret("wonderland")));
-        assertThat(s.relay()).isEqualTo(new RelaySettings("0.0.0.0", "", 50000, 65535, false));
+        assertThat(s.relay()).isEqualTo(new RelaySettings("0.0.0.0", "::", "", 50000, 65535, false));
         assertThat(s.lifetimes().nonce()).isEqualTo(Duration.ofMinutes(2));
         assertThat(s.peers().allow()).containsExactly("127.0.0.1/32");
     }
@@ -215,10 +217,11 @@ class SettingsLoaderTest {
         List<String> errors = errors(() -> SettingsLoader.load(file, env,
                 List.of("lifetimes.nonse=1s", "auth.secret-generated=true", "relay.port-min.x=1", "nope")));
 
-        String relayKeys = "one of relay.address, relay.external-address, relay.port-min, relay.port-max";
+        String relayKeys = "one of relay.address, relay.address-v6, relay.external-address, relay.port-min,"
+                + " relay.port-max, relay.rfc5766-channels";
         assertThat(errors).containsExactly(
                 "relay.port-minimum: unknown key (expected: " + relayKeys + ")",
-                "relm: unknown key (expected: one of realm, software, listeners, auth, relay, lifetimes, quotas,"
+                "relm: unknown key (expected: one of realm, software, listeners, tls, auth, relay, lifetimes, quotas,"
                         + " peers)",
                 "TURNBRIDGE_QUOTAS: a section, not a value (expected: one of quotas.allocations-per-user,"
                         + " quotas.allocations-total, quotas.permissions-per-allocation,"
