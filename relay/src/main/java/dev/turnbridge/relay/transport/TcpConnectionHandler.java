@@ -1,0 +1,177 @@
+package dev.turnbridge.relay.transport;
+
+import dev.turnbridge.relay.allocation.AllocationTable;
+import dev.turnbridge.relay.allocation.FiveTuple;
+import dev.turnbridge.relay.allocation.RelaySocket;
+import dev.turnbridge.relay.handler.Exchange;
+import dev.turnbridge.relay.handler.RelayContext;
+import dev.turnbridge.relay.handler.TransactionCache;
+import dev.turnbridge.relay.handler.TurnDispatcher;
+import dev.turnbridge.relay.stun.StunDecoder;
+import dev.turnbridge.relay.stun.StunMessage;
+import dev.turnbridge.relay.stun.StunMessageBuilder;
+import dev.turnbridge.relay.stun.StunParseException;
+import dev.turnbridge.relay.wire.ChannelData;
+import dev.turnbridge.relay.wire.SendIndication;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.channels.ClosedChannelException;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One client's TCP or TLS connection (RFC 8656 §3.1): every frame {@link TcpFramingDecoder} cut is either
+ * relayed (ChannelData, Send indications) or dispatched as a request with this connection as the
+ * {@link Exchange}. The connection is the 5-tuple, so it holds at most one allocation, and the allocation
+ * ends when the connection does. Peers are still reached over UDP; their data comes back on this connection.
+ */
+final class TcpConnectionHandler extends ChannelInboundHandlerAdapter implements Exchange {
+    private static final Logger log = LoggerFactory.getLogger(TcpConnectionHandler.class);
+    private static final long SWEEP_MILLIS = 1000;
+    // a reliable stream sees no retransmissions; a few entries cover a client that repeats itself anyway
+    private static final int TRANSACTION_CACHE_ENTRIES = 8;
+
+    private final TurnDispatcher dispatcher;
+    private final RelayContext context;
+    private final RelaySockets relaySockets;
+    private final FiveTuple.Transport transport;
+    private final TransactionCache transactions = new TransactionCache(TRANSACTION_CACHE_ENTRIES);
+    private final AllocationTable allocations;
+    private final PeerForwarder forwarder;
+    private final String software;
+    private Channel channel;
+    private FiveTuple fiveTuple;
+    private ScheduledFuture<?> sweeper;
+
+    TcpConnectionHandler(TurnDispatcher dispatcher, RelaySockets relaySockets, FiveTuple.Transport transport) {
+        this.dispatcher = dispatcher;
+        this.context = dispatcher.context();
+        this.relaySockets = relaySockets;
+        this.transport = transport;
+        this.software = context.settings().software();
+        this.allocations = new AllocationTable(relaySockets::release);
+        this.forwarder = new PeerForwarder(context, allocations);
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        channel = ctx.channel();
+        fiveTuple = new FiveTuple((InetSocketAddress) channel.remoteAddress(),
+                (InetSocketAddress) channel.localAddress(), transport);
+        sweeper = ctx.executor().scheduleAtFixedRate(this::sweep, SWEEP_MILLIS, SWEEP_MILLIS, TimeUnit.MILLISECONDS);
+        ctx.fireChannelActive();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        if (sweeper != null) {
+            sweeper.cancel(false);
+        }
+        allocations.clear();
+        ctx.fireChannelInactive();
+    }
+
+    private void sweep() {
+        long now = context.now();
+        allocations.expire(now);
+        transactions.expire(now);
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        ByteBuf frame = (ByteBuf) msg;
+        try {
+            InetSocketAddress client = fiveTuple.client();
+            if (ChannelData.isChannelData(frame.getUnsignedByte(frame.readerIndex()))) {
+                forwarder.channelData(frame, client);
+            } else if (SendIndication.is(frame)) {
+                forwarder.sendIndication(frame, client);
+            } else {
+                handleStun(frame);
+            }
+        } finally {
+            frame.release();
+        }
+    }
+
+    private void handleStun(ByteBuf frame) {
+        // ice4j decodes only whole arrays starting at offset 0
+        byte[] bytes = new byte[frame.readableBytes()];
+        frame.getBytes(frame.readerIndex(), bytes);
+        StunMessage message;
+        try {
+            message = StunDecoder.decode(bytes, bytes.length);
+        } catch (StunParseException e) {
+            // framing held, so the stream is still in step: drop this message only
+            context.stats().malformedDropped.increment();
+            return;
+        }
+        dispatcher.dispatch(message, this);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (!(cause instanceof IOException)) {
+            log.debug("{} connection {} failed: {}", transport, fiveTuple == null ? null : fiveTuple.client(),
+                    cause.toString());
+        }
+        ctx.close();
+    }
+
+    @Override
+    public FiveTuple fiveTuple() {
+        return fiveTuple;
+    }
+
+    @Override
+    public AllocationTable allocations() {
+        return allocations;
+    }
+
+    @Override
+    public TransactionCache transactions() {
+        return transactions;
+    }
+
+    @Override
+    public void respond(StunMessageBuilder response, byte[] integrityKey) {
+        byte[] encoded = response.encode(software, integrityKey);
+        if (response.errorCode() != null) {
+            context.stats().errorResponses.increment();
+        }
+        if (integrityKey != null) {
+            byte[] id = new byte[12];
+            System.arraycopy(encoded, 8, id, 0, 12);
+            transactions.put(fiveTuple.client(), id, encoded, context.now());
+        }
+        resend(encoded);
+    }
+
+    @Override
+    public void resend(byte[] encoded) {
+        // responses are not subject to the write-buffer limit: they are few and the client asked for them
+        channel.writeAndFlush(Unpooled.wrappedBuffer(encoded), channel.voidPromise());
+    }
+
+    @Override
+    public void openRelaySocket(InetAddress ip, int port, BiConsumer<RelaySocket, Throwable> done) {
+        relaySockets.open(channel.eventLoop(), new StreamClientLink(channel), ip, port, (socket, failure) -> {
+            if (socket != null && !channel.isActive()) {
+                // the client left while the socket was being bound: nothing may outlive the connection
+                socket.close();
+                done.accept(null, new ClosedChannelException());
+                return;
+            }
+            done.accept(socket, failure);
+        });
+    }
+}
