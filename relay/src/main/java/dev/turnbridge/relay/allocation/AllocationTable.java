@@ -19,6 +19,7 @@ public final class AllocationTable {
     private final Map<InetSocketAddress, Allocation> byClient = new HashMap<>();
     private final Set<InetSocketAddress> pending = new HashSet<>();
     private final Consumer<Allocation> onRemoved;
+    private boolean closed;
 
     /** @param onRemoved called once for every allocation that leaves the table (expiry, deletion, close) */
     public AllocationTable(Consumer<Allocation> onRemoved) {
@@ -35,7 +36,13 @@ public final class AllocationTable {
         return a;
     }
 
+    /** Adds an allocation; after {@link #clear} the table is closed and ends it at once instead. */
     public void put(Allocation allocation) {
+        if (closed) {
+            // its relay socket finished binding after the server socket or connection went away
+            onRemoved.accept(allocation);
+            return;
+        }
         byClient.put(allocation.fiveTuple().client(), allocation);
     }
 
@@ -81,8 +88,9 @@ public final class AllocationTable {
         }
     }
 
-    /** Ends every allocation (server shutdown). */
+    /** Ends every allocation and closes the table (server shutdown, connection closed). */
     public void clear() {
+        closed = true;
         List<Allocation> all = new ArrayList<>(byClient.values());
         byClient.clear();
         all.forEach(onRemoved);

@@ -73,6 +73,28 @@ public final class StunMessageBuilder {
         return add(AttributeFactory.createXorPeerAddressAttribute(transport(address), transactionId));
     }
 
+    /**
+     * ADDRESS-ERROR-CODE (RFC 8656 §18.4): why the relayed address of {@code family} (1 IPv4, 2 IPv6) asked
+     * for by ADDITIONAL-ADDRESS-FAMILY could not be allocated. ice4j does not know this attribute.
+     */
+    public StunMessageBuilder addressErrorCode(int family, ErrorCode code) {
+        byte[] reason = code.reason().getBytes(StandardCharsets.UTF_8);
+        int length = 4 + reason.length;
+        body.write(AttributeType.ADDRESS_ERROR_CODE >>> 8);
+        body.write(AttributeType.ADDRESS_ERROR_CODE & 0xFF);
+        body.write(length >>> 8);
+        body.write(length & 0xFF);
+        body.write(family);
+        body.write(0);
+        body.write(code.code() / 100);
+        body.write(code.code() % 100);
+        body.write(reason, 0, reason.length);
+        for (int pad = (4 - (length & 3)) & 3; pad > 0; pad--) {
+            body.write(0);
+        }
+        return this;
+    }
+
     public StunMessageBuilder lifetime(long seconds) {
         return add(AttributeFactory.createLifetimeAttribute((int) seconds));
     }
