@@ -65,7 +65,8 @@ public final class Main implements Callable<Integer> {
             server.close();
             stopped.countDown();
         }, "turnbridge-shutdown"));
-        log.info("relay listening on UDP {} ({})", server.relayAddresses(), server.usesEpoll() ? "epoll" : "nio");
+        log.info("relay listening on UDP {}, TCP {}, TLS {} ({})", server.relayAddresses(),
+                server.relay().tcpAddresses(), server.relay().tlsAddresses(), server.usesEpoll() ? "epoll" : "nio");
         if (settings.auth().secretGenerated()) {
             log.warn("no auth secret configured: generated one for this run. Credentials for clients: "
                     + "java -jar turnbridge.jar mint-credential --id <name> (with the same settings), "
