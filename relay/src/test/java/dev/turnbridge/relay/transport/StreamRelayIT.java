@@ -209,6 +209,8 @@ class StreamRelayIT {
             assertThat(p.getPort()).isEqualTo(expectedPort);
         }
         assertThat(server.context().ports().inUse()).isEqualTo(2);
+        assertThat(client.request(0x004, StreamTurnClient.requestedFamily(2).andThen(b -> b.lifetime(600)))
+                .isSuccess()).isTrue();
         client.close();
         await("both relay ports freed", () -> server.context().ports().inUse() == 0);
     }
@@ -246,6 +248,7 @@ class StreamRelayIT {
         assertThat(client.allocate(b -> { }).errorCode()).isZero();
 
         assertThat(client.createPermission(new InetSocketAddress("::1", 9)).errorCode()).isEqualTo(443);
+        assertThat(client.request(0x004, StreamTurnClient.requestedFamily(2)).errorCode()).isEqualTo(443);
     }
 
     @Test
