@@ -38,7 +38,7 @@ class SettingsLoaderTest {
     private static Settings withoutSecrets(Settings s) {
         return new Settings(s.realm(), s.software(), s.listeners(),
                 new AuthSettings(List.of(), false, s.auth().staticUsers()),
-                s.relay(), s.lifetimes(), s.quotas(), s.peers());
+                s.relay(), s.lifetimes(), s.quotas(), s.peers(), s.signaling());
     }
 
     @Test
@@ -54,7 +54,8 @@ class SettingsLoaderTest {
                 new LifetimeSettings(Duration.ofSeconds(600), Duration.ofSeconds(3600), Duration.ofSeconds(300),
                         Duration.ofSeconds(600), Duration.ofSeconds(600)),
                 new QuotaSettings(16, 10000, 64, 64),
-                new PeerPolicySettings(List.of(), List.of())));
+                new PeerPolicySettings(List.of(), List.of()),
+                SignalingSettings.defaults()));
     }
 
     @Test
@@ -219,7 +220,7 @@ class SettingsLoaderTest {
         assertThat(errors).containsExactly(
                 "relay.port-minimum: unknown key (expected: " + relayKeys + ")",
                 "relm: unknown key (expected: one of realm, software, listeners, auth, relay, lifetimes, quotas,"
-                        + " peers)",
+                        + " peers, signaling)",
                 "TURNBRIDGE_QUOTAS: a section, not a value (expected: one of quotas.allocations-per-user,"
                         + " quotas.allocations-total, quotas.permissions-per-allocation,"
                         + " quotas.channels-per-allocation)",
