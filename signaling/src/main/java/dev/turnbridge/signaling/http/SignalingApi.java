@@ -132,7 +132,7 @@ public final class SignalingApi {
         ObjectNode body = Json.object();
         body.put("username", credential.username());
         body.put("password", credential.password());
-        body.put("ttl", Duration.between(now, credential.expiresAt()).toSeconds());
+        body.put("ttl", IceServersIssuer.wholeSecondsUntil(now, credential.expiresAt()).toSeconds());
         issuer.allUris(hostHeader).forEach(body.putArray("uris")::add);
         return ApiResponse.ok(200, body);
     }

@@ -30,13 +30,18 @@ public final class IceServersIssuer {
         RestCredentials.Credential credential = RestCredentials.issue(secret, id, ttl, now);
         List<List<String>> both = uris.forHost(hostHeader);
         return new IceServers(both.get(0), both.get(1), credential.username(), credential.password(),
-                Duration.between(now, credential.expiresAt()), credential.expiresAt());
+                wholeSecondsUntil(now, credential.expiresAt()), credential.expiresAt());
     }
 
     /** All URIs, STUN first: the {@code uris} member of the REST API response. */
     public List<String> allUris(String hostHeader) {
         List<List<String>> both = uris.forHost(hostHeader);
         return java.util.stream.Stream.concat(both.get(0).stream(), both.get(1).stream()).toList();
+    }
+
+    /** The REST expiry is a whole second; counting whole seconds keeps the reported ttl at the configured one. */
+    public static Duration wholeSecondsUntil(Instant now, Instant expiresAt) {
+        return Duration.ofSeconds(Math.max(0, expiresAt.getEpochSecond() - now.getEpochSecond()));
     }
 
     public Duration ttl() {
