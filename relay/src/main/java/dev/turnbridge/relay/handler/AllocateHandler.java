@@ -5,7 +5,7 @@ import dev.turnbridge.relay.allocation.RelayPortPool;
 import dev.turnbridge.relay.allocation.RelaySocket;
 import dev.turnbridge.relay.stun.ErrorCode;
 import dev.turnbridge.relay.stun.StunMessage;
-import dev.turnbridge.relay.stun.StunResponse;
+import dev.turnbridge.relay.stun.StunMessageBuilder;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.Arrays;
@@ -134,7 +134,7 @@ final class AllocateHandler implements RequestHandler {
     private void respondSuccess(StunMessage request, Exchange exchange, Allocation allocation, byte[] token,
             byte[] key, long now) {
         long remaining = Math.max(0, (allocation.expiresAtMillis() - now + 999) / 1000);
-        StunResponse response = StunResponse.success(request)
+        StunMessageBuilder response = StunMessageBuilder.success(request)
                 .xorRelayedAddress(allocation.relayedAddress())
                 .lifetime(remaining);
         if (token != null) {
@@ -146,6 +146,6 @@ final class AllocateHandler implements RequestHandler {
 
     private static void reply(StunMessage request, Exchange exchange, ErrorCode code,
             Authenticator.Outcome identity) {
-        exchange.respond(StunResponse.error(request, code), identity.key());
+        exchange.respond(StunMessageBuilder.error(request, code), identity.key());
     }
 }

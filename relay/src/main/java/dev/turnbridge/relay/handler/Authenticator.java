@@ -5,7 +5,7 @@ import dev.turnbridge.relay.auth.Nonces;
 import dev.turnbridge.relay.stun.ErrorCode;
 import dev.turnbridge.relay.stun.MessageIntegrity;
 import dev.turnbridge.relay.stun.StunMessage;
-import dev.turnbridge.relay.stun.StunResponse;
+import dev.turnbridge.relay.stun.StunMessageBuilder;
 import java.net.InetAddress;
 
 /**
@@ -22,7 +22,7 @@ final class Authenticator {
     }
 
     /** Either the identity that signed the request, or the error response to send (unsigned). */
-    record Outcome(String username, byte[] key, boolean credentialExpired, StunResponse rejection) {
+    record Outcome(String username, byte[] key, boolean credentialExpired, StunMessageBuilder rejection) {
         boolean accepted() {
             return rejection == null;
         }
@@ -37,7 +37,7 @@ final class Authenticator {
         String realm = request.realm();
         String nonce = request.nonce();
         if (username == null || realm == null || nonce == null) {
-            return reject(StunResponse.error(request, ErrorCode.BAD_REQUEST));
+            return reject(StunMessageBuilder.error(request, ErrorCode.BAD_REQUEST));
         }
         if (context.nonces().check(nonce, client) != Nonces.Validity.VALID) {
             return reject(challenge(request, ErrorCode.STALE_NONCE, client));
@@ -56,13 +56,13 @@ final class Authenticator {
         return new Outcome(username, match, candidates.expired(), null);
     }
 
-    StunResponse challenge(StunMessage request, ErrorCode code, InetAddress client) {
-        return StunResponse.error(request, code)
+    StunMessageBuilder challenge(StunMessage request, ErrorCode code, InetAddress client) {
+        return StunMessageBuilder.error(request, code)
                 .realm(context.credentials().realm())
                 .nonce(context.nonces().issue(client));
     }
 
-    private static Outcome reject(StunResponse response) {
+    private static Outcome reject(StunMessageBuilder response) {
         return new Outcome(null, null, false, response);
     }
 }

@@ -1,7 +1,7 @@
 package dev.turnbridge.relay.handler;
 
 import dev.turnbridge.relay.stun.StunMessage;
-import dev.turnbridge.relay.stun.StunResponse;
+import dev.turnbridge.relay.stun.StunMessageBuilder;
 
 /**
  * Binding (RFC 8489 §7.3.1): answers with the client's reflexive address in XOR-MAPPED-ADDRESS. No
@@ -9,6 +9,6 @@ import dev.turnbridge.relay.stun.StunResponse;
  */
 final class BindingHandler {
     void handle(StunMessage request, Exchange exchange) {
-        exchange.respond(StunResponse.success(request).xorMappedAddress(exchange.fiveTuple().client()), null);
+        exchange.respond(StunMessageBuilder.success(request).xorMappedAddress(exchange.fiveTuple().client()), null);
     }
 }

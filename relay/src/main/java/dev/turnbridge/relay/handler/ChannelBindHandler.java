@@ -3,7 +3,7 @@ package dev.turnbridge.relay.handler;
 import dev.turnbridge.relay.allocation.Allocation;
 import dev.turnbridge.relay.stun.ErrorCode;
 import dev.turnbridge.relay.stun.StunMessage;
-import dev.turnbridge.relay.stun.StunResponse;
+import dev.turnbridge.relay.stun.StunMessageBuilder;
 import java.net.InetSocketAddress;
 import java.util.List;
 
@@ -15,11 +15,14 @@ import java.util.List;
 final class ChannelBindHandler implements RequestHandler {
     static final int MIN_CHANNEL = 0x4000;
     static final int MAX_CHANNEL = 0x4FFF;
+    static final int MAX_RFC5766_CHANNEL = 0x7FFF;
 
     private final RelayContext context;
+    private final int maxChannel;
 
     ChannelBindHandler(RelayContext context) {
         this.context = context;
+        this.maxChannel = context.settings().relay().rfc5766Channels() ? MAX_RFC5766_CHANNEL : MAX_CHANNEL;
     }
 
     @Override
@@ -31,35 +34,35 @@ final class ChannelBindHandler implements RequestHandler {
         }
         int number = request.channelNumber();
         List<InetSocketAddress> peers = request.peerAddresses();
-        if (number < MIN_CHANNEL || number > MAX_CHANNEL || peers.size() != 1) {
-            exchange.respond(StunResponse.error(request, ErrorCode.BAD_REQUEST), identity.key());
+        if (number < MIN_CHANNEL || number > maxChannel || peers.size() != 1) {
+            exchange.respond(StunMessageBuilder.error(request, ErrorCode.BAD_REQUEST), identity.key());
             return;
         }
         InetSocketAddress peer = peers.get(0);
         ErrorCode refused = PeerChecks.check(allocation, peer, context);
         if (refused != null) {
-            exchange.respond(StunResponse.error(request, refused), identity.key());
+            exchange.respond(StunMessageBuilder.error(request, refused), identity.key());
             return;
         }
         var quotas = context.settings().quotas();
         switch (allocation.checkBind(number, peer, now, quotas.channelsPerAllocation())) {
             case OK -> { }
             case QUOTA -> {
-                exchange.respond(StunResponse.error(request, ErrorCode.INSUFFICIENT_CAPACITY), identity.key());
+                exchange.respond(StunMessageBuilder.error(request, ErrorCode.INSUFFICIENT_CAPACITY), identity.key());
                 return;
             }
             default -> {
-                exchange.respond(StunResponse.error(request, ErrorCode.BAD_REQUEST), identity.key());
+                exchange.respond(StunMessageBuilder.error(request, ErrorCode.BAD_REQUEST), identity.key());
                 return;
             }
         }
         var lifetimes = context.settings().lifetimes();
         if (!allocation.installPermission(peer.getAddress(), now + lifetimes.permission().toMillis(),
                 quotas.permissionsPerAllocation())) {
-            exchange.respond(StunResponse.error(request, ErrorCode.INSUFFICIENT_CAPACITY), identity.key());
+            exchange.respond(StunMessageBuilder.error(request, ErrorCode.INSUFFICIENT_CAPACITY), identity.key());
             return;
         }
         allocation.bindChannel(number, peer, now + lifetimes.channel().toMillis());
-        exchange.respond(StunResponse.success(request), identity.key());
+        exchange.respond(StunMessageBuilder.success(request), identity.key());
     }
 }

@@ -3,7 +3,7 @@ package dev.turnbridge.relay.handler;
 import dev.turnbridge.relay.allocation.Allocation;
 import dev.turnbridge.relay.stun.ErrorCode;
 import dev.turnbridge.relay.stun.StunMessage;
-import dev.turnbridge.relay.stun.StunResponse;
+import dev.turnbridge.relay.stun.StunMessageBuilder;
 import java.net.InetSocketAddress;
 import java.util.List;
 
@@ -27,13 +27,13 @@ final class CreatePermissionHandler implements RequestHandler {
         }
         List<InetSocketAddress> peers = request.peerAddresses();
         if (peers.isEmpty()) {
-            exchange.respond(StunResponse.error(request, ErrorCode.BAD_REQUEST), identity.key());
+            exchange.respond(StunMessageBuilder.error(request, ErrorCode.BAD_REQUEST), identity.key());
             return;
         }
         for (InetSocketAddress peer : peers) {
             ErrorCode refused = PeerChecks.check(allocation, peer, context);
             if (refused != null) {
-                exchange.respond(StunResponse.error(request, refused), identity.key());
+                exchange.respond(StunMessageBuilder.error(request, refused), identity.key());
                 return;
             }
         }
@@ -41,13 +41,13 @@ final class CreatePermissionHandler implements RequestHandler {
         long newPermissions = peers.stream().map(InetSocketAddress::getAddress).distinct()
                 .filter(ip -> !allocation.hasPermission(ip)).count();
         if (allocation.permissionCount() + newPermissions > max) {
-            exchange.respond(StunResponse.error(request, ErrorCode.INSUFFICIENT_CAPACITY), identity.key());
+            exchange.respond(StunMessageBuilder.error(request, ErrorCode.INSUFFICIENT_CAPACITY), identity.key());
             return;
         }
         long expires = now + context.settings().lifetimes().permission().toMillis();
         for (InetSocketAddress peer : peers) {
             allocation.installPermission(peer.getAddress(), expires, max);
         }
-        exchange.respond(StunResponse.success(request), identity.key());
+        exchange.respond(StunMessageBuilder.success(request), identity.key());
     }
 }

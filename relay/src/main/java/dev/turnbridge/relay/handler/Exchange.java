@@ -3,7 +3,7 @@ package dev.turnbridge.relay.handler;
 import dev.turnbridge.relay.allocation.AllocationTable;
 import dev.turnbridge.relay.allocation.FiveTuple;
 import dev.turnbridge.relay.allocation.RelaySocket;
-import dev.turnbridge.relay.stun.StunResponse;
+import dev.turnbridge.relay.stun.StunMessageBuilder;
 import java.net.InetAddress;
 import java.util.function.BiConsumer;
 
@@ -27,7 +27,7 @@ public interface Exchange {
      * Sends {@code response}, signed with {@code integrityKey} when non-null; signed responses are also
      * remembered so that a retransmitted request gets the same answer (RFC 8656 §7.2, RFC 8489 §6.3.1).
      */
-    void respond(StunResponse response, byte[] integrityKey);
+    void respond(StunMessageBuilder response, byte[] integrityKey);
 
     /**
      * Binds a relay socket on {@code ip:port} and calls {@code done} on this exchange's event loop with the

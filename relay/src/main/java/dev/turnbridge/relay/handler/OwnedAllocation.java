@@ -3,7 +3,7 @@ package dev.turnbridge.relay.handler;
 import dev.turnbridge.relay.allocation.Allocation;
 import dev.turnbridge.relay.stun.ErrorCode;
 import dev.turnbridge.relay.stun.StunMessage;
-import dev.turnbridge.relay.stun.StunResponse;
+import dev.turnbridge.relay.stun.StunMessageBuilder;
 
 /**
  * The first checks of Refresh, CreatePermission and ChannelBind: the 5-tuple must have an allocation
@@ -17,11 +17,11 @@ final class OwnedAllocation {
     static Allocation find(StunMessage request, Exchange exchange, Authenticator.Outcome identity, long now) {
         Allocation a = exchange.allocations().get(exchange.fiveTuple().client(), now);
         if (a == null) {
-            exchange.respond(StunResponse.error(request, ErrorCode.ALLOCATION_MISMATCH), identity.key());
+            exchange.respond(StunMessageBuilder.error(request, ErrorCode.ALLOCATION_MISMATCH), identity.key());
             return null;
         }
         if (!a.username().equals(identity.username())) {
-            exchange.respond(StunResponse.error(request, ErrorCode.WRONG_CREDENTIALS), identity.key());
+            exchange.respond(StunMessageBuilder.error(request, ErrorCode.WRONG_CREDENTIALS), identity.key());
             return null;
         }
         return a;

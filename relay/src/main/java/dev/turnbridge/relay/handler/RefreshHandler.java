@@ -2,7 +2,7 @@ package dev.turnbridge.relay.handler;
 
 import dev.turnbridge.relay.allocation.Allocation;
 import dev.turnbridge.relay.stun.StunMessage;
-import dev.turnbridge.relay.stun.StunResponse;
+import dev.turnbridge.relay.stun.StunMessageBuilder;
 
 /** Refresh (RFC 8656 §8): extends the allocation's lifetime, or deletes it when LIFETIME is 0. */
 final class RefreshHandler implements RequestHandler {
@@ -22,11 +22,11 @@ final class RefreshHandler implements RequestHandler {
         long requested = request.lifetime();
         if (requested == 0) {
             exchange.allocations().remove(allocation.fiveTuple().client());
-            exchange.respond(StunResponse.success(request).lifetime(0), identity.key());
+            exchange.respond(StunMessageBuilder.success(request).lifetime(0), identity.key());
             return;
         }
         long granted = Lifetimes.grantSeconds(requested, context.settings().lifetimes());
         allocation.refresh(now + granted * 1000);
-        exchange.respond(StunResponse.success(request).lifetime(granted), identity.key());
+        exchange.respond(StunMessageBuilder.success(request).lifetime(granted), identity.key());
     }
 }

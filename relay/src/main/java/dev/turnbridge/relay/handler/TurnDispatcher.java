@@ -4,7 +4,7 @@ import dev.turnbridge.relay.stun.ErrorCode;
 import dev.turnbridge.relay.stun.StunClass;
 import dev.turnbridge.relay.stun.StunMessage;
 import dev.turnbridge.relay.stun.StunMethod;
-import dev.turnbridge.relay.stun.StunResponse;
+import dev.turnbridge.relay.stun.StunMessageBuilder;
 import io.netty.util.collection.IntObjectHashMap;
 
 /**
@@ -49,9 +49,9 @@ public final class TurnDispatcher {
         if (method == StunMethod.BINDING) {
             context.stats().bindingRequests.increment();
             if (!message.attributesWellFormed()) {
-                exchange.respond(StunResponse.error(message, ErrorCode.BAD_REQUEST), null);
+                exchange.respond(StunMessageBuilder.error(message, ErrorCode.BAD_REQUEST), null);
             } else if (message.unknownComprehensionRequired().length > 0) {
-                exchange.respond(StunResponse.error(message, ErrorCode.UNKNOWN_ATTRIBUTE)
+                exchange.respond(StunMessageBuilder.error(message, ErrorCode.UNKNOWN_ATTRIBUTE)
                         .unknownAttributes(message.unknownComprehensionRequired()), null);
             } else {
                 binding.handle(message, exchange);
@@ -60,7 +60,7 @@ public final class TurnDispatcher {
         }
         RequestHandler handler = handlers.get(method);
         if (handler == null || !message.attributesWellFormed()) {
-            exchange.respond(StunResponse.error(message, ErrorCode.BAD_REQUEST), null);
+            exchange.respond(StunMessageBuilder.error(message, ErrorCode.BAD_REQUEST), null);
             return;
         }
         Authenticator.Outcome identity = authenticator.authenticate(message, client.getAddress());
@@ -70,7 +70,7 @@ public final class TurnDispatcher {
         }
         int[] unknown = message.unknownComprehensionRequired();
         if (unknown.length > 0) {
-            exchange.respond(StunResponse.error(message, ErrorCode.UNKNOWN_ATTRIBUTE).unknownAttributes(unknown),
+            exchange.respond(StunMessageBuilder.error(message, ErrorCode.UNKNOWN_ATTRIBUTE).unknownAttributes(unknown),
                     identity.key());
             return;
         }

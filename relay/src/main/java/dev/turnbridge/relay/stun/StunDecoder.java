@@ -13,8 +13,13 @@ import org.ice4j.message.Message;
  * RFC 8489 §5-6 and §14 are checked here, in one place, before ice4j sees the bytes: the top two bits are
  * zero, the magic cookie is present, the length matches and is a multiple of four, every attribute fits,
  * attributes after MESSAGE-INTEGRITY other than FINGERPRINT are ignored, and FINGERPRINT is last and
- * correct. ice4j then decodes attribute values; it only accepts a message at offset 0 of its array, so
- * callers hand in a fresh array.
+ * correct. ice4j then decodes the other attribute values; it only accepts a message at offset 0 of its
+ * array, so callers hand in a fresh array.
+ *
+ * <p>Some attributes are read here rather than by ice4j, and hidden from it: every XOR-PEER-ADDRESS (ice4j
+ * keeps one per type), EVEN-PORT (ice4j 3.2 insists on a 4-byte value where RFC 8656 §14.6 has 1 byte),
+ * REQUESTED-ADDRESS-FAMILY (ice4j rejects unknown families, which must earn 440 rather than 400) and
+ * FINGERPRINT (already checked).
  */
 public final class StunDecoder {
     private static final int MAGIC_COOKIE = 0x2112A442;
@@ -52,6 +57,9 @@ public final class StunDecoder {
         int[] unknown = new int[0];
         List<InetSocketAddress> peers = List.of();
         boolean peerMalformed = false;
+        int evenPort = -1;
+        int family = -1;
+        int[] hidden = new int[0];
         int count = 0;
         int pos = StunMessage.HEADER_LENGTH;
         while (pos < length) {
@@ -75,13 +83,29 @@ public final class StunDecoder {
                 if (buf.getInt(pos + 4) != Fingerprint.compute(bytes, pos)) {
                     throw new StunParseException("bad_fingerprint");
                 }
+                hidden = append(hidden, pos);
             } else if (integrityOffset < 0) {
                 if (attrType == AttributeType.MESSAGE_INTEGRITY) {
                     if (attrLength != MessageIntegrity.LENGTH) {
                         throw new StunParseException("bad_integrity_length");
                     }
                     integrityOffset = pos;
+                } else if (attrType == AttributeType.EVEN_PORT) {
+                    hidden = append(hidden, pos);
+                    if (attrLength != 1) {
+                        peerMalformed = true;
+                    } else if (evenPort < 0) {
+                        evenPort = (buf.getUnsignedByte(pos + 4) & 0x80) != 0 ? 1 : 0;
+                    }
+                } else if (attrType == AttributeType.REQUESTED_ADDRESS_FAMILY) {
+                    hidden = append(hidden, pos);
+                    if (attrLength != 4) {
+                        peerMalformed = true;
+                    } else if (family < 0) {
+                        family = buf.getUnsignedByte(pos + 4);
+                    }
                 } else if (attrType == AttributeType.XOR_PEER_ADDRESS) {
+                    hidden = append(hidden, pos);
                     InetSocketAddress peer = XorAddress.decode(buf, 0, pos + 4, attrLength);
                     if (peer == null) {
                         peerMalformed = true;
@@ -100,16 +124,25 @@ public final class StunDecoder {
             assert valueEnd <= next;
             pos = next;
         }
+        byte[] forIce4j = bytes;
+        if (hidden.length > 0) {
+            forIce4j = java.util.Arrays.copyOf(bytes, length);
+            for (int at : hidden) {
+                // an unknown comprehension-optional type: ice4j keeps it as an opaque attribute
+                forIce4j[at] = (byte) 0xFF;
+                forIce4j[at + 1] = (byte) 0xFF;
+            }
+        }
         Message values;
         try {
-            values = Message.decode(bytes, 0, length);
+            values = Message.decode(forIce4j, 0, length);
         } catch (Exception e) {
             // ice4j throws StunException or unchecked exceptions on odd values; framing was sound, so the
             // caller answers 400 instead of dropping.
             values = null;
         }
         return new StunMessage(type, transactionId, bytes, integrityOffset, unknown,
-                peers.isEmpty() ? List.of() : List.copyOf(peers), peerMalformed, values);
+                peers.isEmpty() ? List.of() : List.copyOf(peers), peerMalformed, evenPort, family, values);
     }
 
     private static int[] append(int[] a, int v) {

@@ -5,11 +5,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.ice4j.attribute.Attribute;
 import org.ice4j.attribute.ChannelNumberAttribute;
-import org.ice4j.attribute.EvenPortAttribute;
 import org.ice4j.attribute.LifetimeAttribute;
 import org.ice4j.attribute.NonceAttribute;
 import org.ice4j.attribute.RealmAttribute;
-import org.ice4j.attribute.RequestedAddressFamilyAttribute;
 import org.ice4j.attribute.RequestedTransportAttribute;
 import org.ice4j.attribute.ReservationTokenAttribute;
 import org.ice4j.attribute.UsernameAttribute;
@@ -29,18 +27,23 @@ public final class StunMessage {
     private final int integrityOffset;
     private final int[] unknownRequired;
     private final List<InetSocketAddress> peerAddresses;
-    private final boolean peerAddressMalformed;
+    private final boolean selfParsedMalformed;
+    private final int evenPort;
+    private final int requestedFamily;
     private final Message attributes;
 
     StunMessage(int type, byte[] transactionId, byte[] raw, int integrityOffset, int[] unknownRequired,
-            List<InetSocketAddress> peerAddresses, boolean peerAddressMalformed, Message attributes) {
+            List<InetSocketAddress> peerAddresses, boolean selfParsedMalformed, int evenPort, int requestedFamily,
+            Message attributes) {
         this.type = type;
         this.transactionId = transactionId;
         this.raw = raw;
         this.integrityOffset = integrityOffset;
         this.unknownRequired = unknownRequired;
         this.peerAddresses = peerAddresses;
-        this.peerAddressMalformed = peerAddressMalformed;
+        this.selfParsedMalformed = selfParsedMalformed;
+        this.evenPort = evenPort;
+        this.requestedFamily = requestedFamily;
         this.attributes = attributes;
     }
 
@@ -78,16 +81,12 @@ public final class StunMessage {
 
     /** False when ice4j could not decode some attribute value although the framing was sound (400). */
     public boolean attributesWellFormed() {
-        return attributes != null && !peerAddressMalformed;
+        return attributes != null && !selfParsedMalformed;
     }
 
     /** Every XOR-PEER-ADDRESS, in message order (CreatePermission may carry several). */
     public List<InetSocketAddress> peerAddresses() {
         return peerAddresses;
-    }
-
-    public boolean has(int attributeType) {
-        return attributes != null && attributes.containsAttribute((char) attributeType);
     }
 
     public String username() {
@@ -117,10 +116,9 @@ public final class StunMessage {
         return a == null ? -1 : a.getRequestedTransport() & 0xFF;
     }
 
-    /** REQUESTED-ADDRESS-FAMILY (1 IPv4, 2 IPv6), or -1 when absent. */
+    /** REQUESTED-ADDRESS-FAMILY as sent (1 IPv4, 2 IPv6, anything else unsupported), or -1 when absent. */
     public int requestedAddressFamily() {
-        RequestedAddressFamilyAttribute a = attr(Attribute.REQUESTED_ADDRESS_FAMILY);
-        return a == null ? -1 : a.getFamily();
+        return requestedFamily;
     }
 
     /** CHANNEL-NUMBER, or -1 when absent. */
@@ -131,8 +129,7 @@ public final class StunMessage {
 
     /** EVEN-PORT: null when absent, else whether the R bit asks to reserve the next port. */
     public Boolean evenPortReserveNext() {
-        EvenPortAttribute a = attr(Attribute.EVEN_PORT);
-        return a == null ? null : a.isRFlag();
+        return evenPort < 0 ? null : evenPort == 1;
     }
 
     public byte[] reservationToken() {

@@ -14,9 +14,12 @@ public final class ChannelData {
     private ChannelData() {
     }
 
-    /** RFC 7983 demultiplexing: a first byte of 64-79 starts ChannelData. */
+    /**
+     * RFC 7983 demultiplexing: a first byte of 64-79 starts ChannelData (up to 127 when RFC 5766 channel
+     * numbers are allowed; only bound numbers are ever relayed, so the wider test is safe).
+     */
     public static boolean isChannelData(int firstByte) {
-        return firstByte >= 0x40 && firstByte <= 0x4F;
+        return firstByte >= 0x40 && firstByte <= 0x7F;
     }
 
     public static int channelNumber(ByteBuf buf) {

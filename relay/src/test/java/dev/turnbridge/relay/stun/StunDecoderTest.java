@@ -90,7 +90,7 @@ class StunDecoderTest {
 
     @Test
     void repeatedPeerAddressesAreAllKept() throws Exception {
-        StunResponse r = StunResponse.of(StunMethod.CREATE_PERMISSION, StunClass.REQUEST,
+        StunMessageBuilder r = StunMessageBuilder.of(StunMethod.CREATE_PERMISSION, StunClass.REQUEST,
                 HexFormat.of().parseHex("000102030405060708090a0b"));
         r.xorPeerAddress(new java.net.InetSocketAddress("192.0.2.1", 1000));
         r.xorPeerAddress(new java.net.InetSocketAddress("2001:db8::1", 2000));
@@ -102,7 +102,7 @@ class StunDecoderTest {
 
     @Test
     void attributesAfterIntegrityAreIgnored() throws Exception {
-        StunResponse r = StunResponse.of(StunMethod.BINDING, StunClass.REQUEST, new byte[12]);
+        StunMessageBuilder r = StunMessageBuilder.of(StunMethod.BINDING, StunClass.REQUEST, new byte[12]);
         byte[] signed = r.encode("", SHORT_TERM_KEY);
         // drop FINGERPRINT, append an unknown comprehension-required attribute after MESSAGE-INTEGRITY
         byte[] b = Arrays.copyOf(signed, signed.length - 8 + 8);

@@ -8,14 +8,14 @@ import java.util.Arrays;
 import java.util.HexFormat;
 import org.junit.jupiter.api.Test;
 
-class StunResponseTest {
+class StunMessageBuilderTest {
     private static final byte[] KEY = "VOkJxbRl1RmTxUk/WvJxBt".getBytes(StandardCharsets.UTF_8);
 
     @Test
     void reproducesRfc5769Ipv4ResponseUpToSoftwarePadding() throws Exception {
         byte[] vector = HexFixture.load("/rfc5769/sample-ipv4-response.hex");
         StunMessage request = StunDecoder.decode(HexFixture.load("/rfc5769/sample-request.hex"), 108);
-        byte[] ours = StunResponse.success(request)
+        byte[] ours = StunMessageBuilder.success(request)
                 .xorMappedAddress(new InetSocketAddress("192.0.2.1", 32853))
                 .encode("test vector", KEY);
         // our SOFTWARE comes after the other attributes and pads with zeros; the vector pads with a space
@@ -31,7 +31,7 @@ class StunResponseTest {
     void ipv6XorMappedAddressMatchesRfc5769() throws Exception {
         byte[] vector = HexFixture.load("/rfc5769/sample-ipv6-response.hex");
         StunMessage request = StunDecoder.decode(HexFixture.load("/rfc5769/sample-request.hex"), 108);
-        byte[] ours = StunResponse.success(request)
+        byte[] ours = StunMessageBuilder.success(request)
                 .xorMappedAddress(new InetSocketAddress("2001:db8:1234:5678:11:2233:4455:6677", 32853))
                 .encode("", null);
         assertThat(Arrays.copyOfRange(ours, 20, 44)).isEqualTo(Arrays.copyOfRange(vector, 36, 60));
@@ -40,7 +40,7 @@ class StunResponseTest {
     @Test
     void errorResponseCarriesCodeReasonAndTypeBits() throws Exception {
         StunMessage request = StunDecoder.decode(HexFixture.load("/rfc5769/sample-request.hex"), 108);
-        byte[] b = StunResponse.error(request, ErrorCode.STALE_NONCE).realm("r").nonce("n").encode("", null);
+        byte[] b = StunMessageBuilder.error(request, ErrorCode.STALE_NONCE).realm("r").nonce("n").encode("", null);
         assertThat(HexFormat.of().formatHex(b, 0, 2)).isEqualTo("0111");
         // ERROR-CODE: class 4, number 38, reason phrase
         assertThat(HexFormat.of().formatHex(b, 20, 28)).isEqualTo("0009000f" + "00000426");

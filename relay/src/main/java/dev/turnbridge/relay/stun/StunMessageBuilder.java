@@ -15,32 +15,32 @@ import org.ice4j.attribute.UnknownAttributesAttribute;
  * MESSAGE-INTEGRITY (when a key is given), then FINGERPRINT. ice4j's {@code Message.encode} is not used: it
  * needs a stack for MESSAGE-INTEGRITY and injects its own SOFTWARE from global configuration.
  */
-public final class StunResponse {
+public final class StunMessageBuilder {
     private final int method;
     private final StunClass cls;
     private final byte[] transactionId;
     private final ByteArrayOutputStream body = new ByteArrayOutputStream(128);
     private ErrorCode error;
 
-    private StunResponse(int method, StunClass cls, byte[] transactionId) {
+    private StunMessageBuilder(int method, StunClass cls, byte[] transactionId) {
         this.method = method;
         this.cls = cls;
         this.transactionId = transactionId;
     }
 
-    public static StunResponse success(StunMessage request) {
-        return new StunResponse(request.method(), StunClass.SUCCESS_RESPONSE, request.transactionId());
+    public static StunMessageBuilder success(StunMessage request) {
+        return new StunMessageBuilder(request.method(), StunClass.SUCCESS_RESPONSE, request.transactionId());
     }
 
-    public static StunResponse error(StunMessage request, ErrorCode code) {
-        StunResponse r = new StunResponse(request.method(), StunClass.ERROR_RESPONSE, request.transactionId());
+    public static StunMessageBuilder error(StunMessage request, ErrorCode code) {
+        StunMessageBuilder r = new StunMessageBuilder(request.method(), StunClass.ERROR_RESPONSE, request.transactionId());
         r.error = code;
         r.add(AttributeFactory.createErrorCodeAttribute((char) code.code(), code.reason()));
         return r;
     }
 
-    public static StunResponse of(int method, StunClass cls, byte[] transactionId) {
-        return new StunResponse(method, cls, transactionId);
+    public static StunMessageBuilder of(int method, StunClass cls, byte[] transactionId) {
+        return new StunMessageBuilder(method, cls, transactionId);
     }
 
     /** The error this response carries, or null for a success. */
@@ -52,7 +52,7 @@ public final class StunResponse {
         return method;
     }
 
-    public StunResponse add(Attribute attribute) {
+    public StunMessageBuilder add(Attribute attribute) {
         byte[] encoded = attribute.encode();
         body.write(encoded, 0, encoded.length);
         for (int pad = (4 - (encoded.length & 3)) & 3; pad > 0; pad--) {
@@ -61,35 +61,35 @@ public final class StunResponse {
         return this;
     }
 
-    public StunResponse xorMappedAddress(InetSocketAddress address) {
+    public StunMessageBuilder xorMappedAddress(InetSocketAddress address) {
         return add(AttributeFactory.createXorMappedAddressAttribute(transport(address), transactionId));
     }
 
-    public StunResponse xorRelayedAddress(InetSocketAddress address) {
+    public StunMessageBuilder xorRelayedAddress(InetSocketAddress address) {
         return add(AttributeFactory.createXorRelayedAddressAttribute(transport(address), transactionId));
     }
 
-    public StunResponse xorPeerAddress(InetSocketAddress address) {
+    public StunMessageBuilder xorPeerAddress(InetSocketAddress address) {
         return add(AttributeFactory.createXorPeerAddressAttribute(transport(address), transactionId));
     }
 
-    public StunResponse lifetime(long seconds) {
+    public StunMessageBuilder lifetime(long seconds) {
         return add(AttributeFactory.createLifetimeAttribute((int) seconds));
     }
 
-    public StunResponse realm(String realm) {
+    public StunMessageBuilder realm(String realm) {
         return add(AttributeFactory.createRealmAttribute(realm.getBytes(StandardCharsets.UTF_8)));
     }
 
-    public StunResponse nonce(String nonce) {
+    public StunMessageBuilder nonce(String nonce) {
         return add(AttributeFactory.createNonceAttribute(nonce.getBytes(StandardCharsets.UTF_8)));
     }
 
-    public StunResponse reservationToken(byte[] token) {
+    public StunMessageBuilder reservationToken(byte[] token) {
         return add(AttributeFactory.createReservationTokenAttribute(token));
     }
 
-    public StunResponse unknownAttributes(int[] types) {
+    public StunMessageBuilder unknownAttributes(int[] types) {
         UnknownAttributesAttribute a = AttributeFactory.createUnknownAttributesAttribute();
         for (int t : types) {
             a.addAttributeID((char) t);
