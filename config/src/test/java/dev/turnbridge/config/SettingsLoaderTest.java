@@ -216,7 +216,8 @@ class SettingsLoaderTest {
         List<String> errors = errors(() -> SettingsLoader.load(file, env,
                 List.of("lifetimes.nonse=1s", "auth.secret-generated=true", "relay.port-min.x=1", "nope")));
 
-        String relayKeys = "one of relay.address, relay.external-address, relay.port-min, relay.port-max";
+        String relayKeys = "one of relay.address, relay.external-address, relay.port-min, relay.port-max,"
+                + " relay.rfc5766-channels";
         assertThat(errors).containsExactly(
                 "relay.port-minimum: unknown key (expected: " + relayKeys + ")",
                 "relm: unknown key (expected: one of realm, software, listeners, auth, relay, lifetimes, quotas,"
