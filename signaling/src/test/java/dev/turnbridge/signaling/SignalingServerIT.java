@@ -229,6 +229,26 @@ class SignalingServerIT {
         b.close();
         assertThat(a.next("presence_diff").get("leaves").has(bId)).isTrue();
         assertThat(json(get("/api/rooms/" + code)).get("members").asInt()).isEqualTo(1);
+
+        a.send("{\"type\":\"leave\",\"ref\":\"l\"}");
+        assertThat(a.next("left").get("room").asText()).isEqualTo(code);
+        assertThat(json(get("/api/rooms/" + code)).get("members").asInt()).isZero();
+    }
+
+    @Test
+    void selfEchoesOwnSignals() throws Exception {
+        start();
+        String code = createRoom("");
+        WsClient a = ws();
+        a.send("{\"type\":\"join\",\"room\":\"" + code + "\",\"config\":{\"self\":true}}");
+        String aId = a.next("joined").get("peerId").asText();
+        a.next("presence_state");
+
+        a.send("{\"type\":\"signal\",\"ref\":\"s\",\"payload\":{\"type\":\"candidate\"}}");
+
+        JsonNode echo = a.next("signal");
+        assertThat(echo.get("from").asText()).isEqualTo(aId);
+        a.expectNothingFor(Duration.ofMillis(200));
     }
 
     @Test
