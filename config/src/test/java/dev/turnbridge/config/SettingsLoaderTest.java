@@ -38,7 +38,7 @@ class SettingsLoaderTest {
     private static Settings withoutSecrets(Settings s) {
         return new Settings(s.realm(), s.software(), s.listeners(),
                 new AuthSettings(List.of(), false, s.auth().staticUsers()),
-                s.relay(), s.lifetimes(), s.quotas(), s.peers());
+                s.relay(), s.lifetimes(), s.quotas(), s.peers(), s.signaling());
     }
 
     @Test
@@ -54,7 +54,8 @@ class SettingsLoaderTest {
                 new LifetimeSettings(Duration.ofSeconds(600), Duration.ofSeconds(3600), Duration.ofSeconds(300),
                         Duration.ofSeconds(600), Duration.ofSeconds(600)),
                 new QuotaSettings(100, 10000, 64, 64),
-                new PeerPolicySettings(List.of(), List.of())));
+                new PeerPolicySettings(List.of(), List.of()),
+                SignalingSettings.defaults()));
     }
 
     @Test
