@@ -278,6 +278,30 @@ class RelayServerIT {
     }
 
     @Test
+    void ownRelayedAddressesArePeersEvenWhenThePolicyRefusesTheirRange() {
+        // two relay-only browsers on one dev machine: each allocation's peer is the other's 127.0.0.1 address
+        transport = NettyTransport.create(1, "relay-it", true);
+        server = new RelayServer(TestSettings.loopback("peers.allow="), clock, transport);
+        address = server.start().get(0);
+        TurnTestClient a = client();
+        TurnTestClient b = client().restCredential(TestSettings.SECRET, "bob", clock.instant());
+        InetSocketAddress relayA = a.allocate().xorRelayedAddress();
+        InetSocketAddress relayB = b.allocate().xorRelayedAddress();
+        assertThat(a.signed(StunMethod.CHANNEL_BIND, m -> m.channelNumber(0x4000).xorPeerAddress(relayB))
+                .messageClass()).isEqualTo(StunClass.SUCCESS_RESPONSE);
+        assertThat(b.signed(StunMethod.CREATE_PERMISSION, m -> m.xorPeerAddress(relayA)).messageClass())
+                .isEqualTo(StunClass.SUCCESS_RESPONSE);
+        a.send(channelData(0x4000, "through two allocations"));
+        StunMessage data = TurnTestClient.decode(b.receive());
+        assertThat(new String(data.data(), StandardCharsets.UTF_8)).isEqualTo("through two allocations");
+        assertThat(data.peerAddresses()).containsExactly(relayA);
+        // the same IP on a port that is not a relay port stays refused
+        InetSocketAddress notRelay = new InetSocketAddress(relayB.getAddress(), 22);
+        assertThat(a.signed(StunMethod.CREATE_PERMISSION, m -> m.xorPeerAddress(notRelay)).errorCode())
+                .isEqualTo(403);
+    }
+
+    @Test
     void createPermissionIsAllOrNothing() throws Exception {
         start();
         TurnTestClient c = client();
