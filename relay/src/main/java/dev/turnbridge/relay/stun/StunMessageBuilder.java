@@ -98,8 +98,12 @@ public final class StunMessageBuilder {
 
     public StunMessageBuilder add(Attribute attribute) {
         byte[] encoded = attribute.encode();
-        body.write(encoded, 0, encoded.length);
-        for (int pad = (4 - (encoded.length & 3)) & 3; pad > 0; pad--) {
+        // ice4j 3.2 pads REALM, NONCE and other text values by (length % 4) bytes instead of up to the next
+        // multiple of four: take header and value only and pad here
+        int valueLength = ((encoded[2] & 0xFF) << 8) | (encoded[3] & 0xFF);
+        int end = Math.min(encoded.length, 4 + valueLength);
+        body.write(encoded, 0, end);
+        for (int pad = (4 - (end & 3)) & 3; pad > 0; pad--) {
             body.write(0);
         }
         return this;
