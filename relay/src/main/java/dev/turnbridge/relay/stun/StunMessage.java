@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.ice4j.attribute.Attribute;
 import org.ice4j.attribute.ChannelNumberAttribute;
+import org.ice4j.attribute.ErrorCodeAttribute;
 import org.ice4j.attribute.LifetimeAttribute;
 import org.ice4j.attribute.NonceAttribute;
 import org.ice4j.attribute.RealmAttribute;
@@ -155,6 +156,12 @@ public final class StunMessage {
     public String nonce() {
         NonceAttribute a = attr(Attribute.NONCE);
         return a == null ? null : new String(a.getNonce(), StandardCharsets.UTF_8);
+    }
+
+    /** ERROR-CODE as a number (class * 100 + number, e.g. 438), or -1 when absent. */
+    public int errorCode() {
+        ErrorCodeAttribute a = attr(Attribute.ERROR_CODE);
+        return a == null ? -1 : a.getErrorCode();
     }
 
     /** LIFETIME in seconds, or -1 when absent. */
