@@ -66,6 +66,8 @@ public final class Main implements Callable<Integer> {
             stopped.countDown();
         }, "turnbridge-shutdown"));
         log.info("relay listening on UDP {} ({})", server.relayAddresses(), server.usesEpoll() ? "epoll" : "nio");
+        log.info("signaling and demo page on http://{}/", server.signalingAddresses().isEmpty() ? "-"
+                : server.signalingAddresses().get(0).getHostString() + ":" + server.signalingAddresses().get(0).getPort());
         if (settings.auth().secretGenerated()) {
             log.warn("no auth secret configured: generated one for this run. Credentials for clients: "
                     + "java -jar turnbridge.jar mint-credential --id <name> (with the same settings), "

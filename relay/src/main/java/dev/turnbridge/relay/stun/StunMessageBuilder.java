@@ -77,10 +77,6 @@ public final class StunMessageBuilder {
         return this;
     }
 
-    public StunMessageBuilder username(String username) {
-        return add(AttributeType.USERNAME, username.getBytes(StandardCharsets.UTF_8));
-    }
-
     /** USERHASH (RFC 8489 §14.4), a 32-byte SHA-256. */
     public StunMessageBuilder userhash(byte[] userhash) {
         return add(AttributeType.USERHASH, userhash);
@@ -96,14 +92,18 @@ public final class StunMessageBuilder {
         return add(AttributeType.PASSWORD_ALGORITHM, PasswordAlgorithm.encode(algorithm));
     }
 
+    /** The transaction ID this message is built for. */
+    public byte[] transactionId() {
+        return transactionId.clone();
+    }
+
     public StunMessageBuilder add(Attribute attribute) {
         byte[] encoded = attribute.encode();
-        // ice4j 3.2 pads REALM, NONCE and other text values by (length % 4) bytes instead of up to the next
-        // multiple of four: take header and value only and pad here
+        // ice4j's text attributes pad by (length % 4) rather than to the next multiple of four, so only the
+        // header and the value it announces are taken, and padding is written here.
         int valueLength = ((encoded[2] & 0xFF) << 8) | (encoded[3] & 0xFF);
-        int end = Math.min(encoded.length, 4 + valueLength);
-        body.write(encoded, 0, end);
-        for (int pad = (4 - (end & 3)) & 3; pad > 0; pad--) {
+        body.write(encoded, 0, 4 + valueLength);
+        for (int pad = (4 - (valueLength & 3)) & 3; pad > 0; pad--) {
             body.write(0);
         }
         return this;
@@ -135,6 +135,38 @@ public final class StunMessageBuilder {
 
     public StunMessageBuilder reservationToken(byte[] token) {
         return add(AttributeFactory.createReservationTokenAttribute(token));
+    }
+
+    public StunMessageBuilder username(String username) {
+        return add(AttributeFactory.createUsernameAttribute(username.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    public StunMessageBuilder requestedTransport(int protocol) {
+        return add(AttributeFactory.createRequestedTransportAttribute((byte) protocol));
+    }
+
+    public StunMessageBuilder channelNumber(int channel) {
+        return add(AttributeFactory.createChannelNumberAttribute((char) channel));
+    }
+
+    public StunMessageBuilder data(byte[] data) {
+        return add(AttributeFactory.createDataAttributeWithoutPadding(data));
+    }
+
+    /**
+     * Adds an attribute from its raw value, for attributes ice4j encodes wrongly or not at all (EVEN-PORT,
+     * REQUESTED-ADDRESS-FAMILY) and for tests that need malformed values.
+     */
+    public StunMessageBuilder raw(int type, byte[] value) {
+        body.write(type >>> 8);
+        body.write(type);
+        body.write(value.length >>> 8);
+        body.write(value.length);
+        body.write(value, 0, value.length);
+        for (int pad = (4 - (value.length & 3)) & 3; pad > 0; pad--) {
+            body.write(0);
+        }
+        return this;
     }
 
     public StunMessageBuilder unknownAttributes(int[] types) {

@@ -23,12 +23,12 @@ import dev.turnbridge.relay.stun.StunDecoder;
 import dev.turnbridge.relay.stun.StunMessage;
 import dev.turnbridge.relay.stun.StunMessageBuilder;
 import dev.turnbridge.relay.stun.StunMethod;
+import dev.turnbridge.relay.testing.MutableClock;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -68,7 +68,7 @@ class AuthenticatorTest {
                 new AuthSettings(List.of(SECRET), false, Map.of(STATIC_USER, new Secret(STATIC_PASSWORD))), REALM,
                 clock);
         return new RelayContext(settings, clock, store, new Nonces(Duration.ofMinutes(10), clock),
-                base.peerPolicy(), base.quota(), base.ports(), base.stats());
+                base.peerPolicy(), base.quota(), base.ports(), base.stats(), base.ownAddresses());
     }
 
     // --- the challenge ---------------------------------------------------------------------------------
@@ -363,34 +363,6 @@ class AuthenticatorTest {
     private static int errorCode(StunMessage response) {
         assertThat(response.messageClass()).isEqualTo(StunClass.ERROR_RESPONSE);
         return response.errorCode();
-    }
-
-    /** A clock the test moves. */
-    private static final class MutableClock extends Clock {
-        private Instant now;
-
-        MutableClock(Instant now) {
-            this.now = now;
-        }
-
-        void advance(Duration d) {
-            now = now.plus(d);
-        }
-
-        @Override
-        public java.time.ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
     }
 
     /** Records what the dispatcher sends. */
