@@ -145,8 +145,6 @@ class RelayPortPoolTest {
     }
 
     @Test
-    @Disabled("bug: RelayPortPool.isInUse()/inUse() report an expired reservation as in use until the next "
-            + "acquire/redeem sweeps it (RelayContext.peerPermitted relies on isInUse)")
     void expiredReservationIsNotInUseWithoutAnotherAllocate() {
         RelayPortPool pool = new RelayPortPool(MIN, MIN + 1, clock);
         pool.acquireEvenWithReservation();
