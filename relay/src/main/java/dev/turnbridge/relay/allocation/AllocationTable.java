@@ -36,14 +36,20 @@ public final class AllocationTable {
         return a;
     }
 
-    /** Adds an allocation; after {@link #clear} the table is closed and ends it at once instead. */
+    /**
+     * Adds an allocation; one it replaces (never expected) is ended properly rather than leaked. After
+     * {@link #clear} the table is closed and ends a new allocation at once instead.
+     */
     public void put(Allocation allocation) {
         if (closed) {
             // its relay socket finished binding after the server socket or connection went away
             onRemoved.accept(allocation);
             return;
         }
-        byClient.put(allocation.fiveTuple().client(), allocation);
+        Allocation replaced = byClient.put(allocation.fiveTuple().client(), allocation);
+        if (replaced != null && replaced != allocation) {
+            onRemoved.accept(replaced);
+        }
     }
 
     /** Removes and ends the allocation of {@code client}, if any. */

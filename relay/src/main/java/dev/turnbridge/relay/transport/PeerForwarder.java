@@ -62,7 +62,7 @@ final class PeerForwarder {
         InetSocketAddress peer = send.peer();
         RelaySocket socket = a.relaySocketFor(peer.getAddress());
         if (socket == null || !a.permits(peer.getAddress(), now)
-                || !context.peerPolicy().check(peer.getAddress()).isPermitted()) {
+                || !context.peerPermitted(peer)) {
             stats.dataDropped.increment();
             return;
         }

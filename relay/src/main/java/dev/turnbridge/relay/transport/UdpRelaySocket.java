@@ -25,6 +25,7 @@ final class UdpRelaySocket extends ChannelInboundHandlerAdapter implements Relay
     private final Clock clock;
     private final RelayStats stats;
     private Channel channel;
+    private InetSocketAddress localAddress;
     private Allocation allocation;
 
     UdpRelaySocket(ClientLink client, Clock clock, RelayStats stats) {
@@ -35,11 +36,13 @@ final class UdpRelaySocket extends ChannelInboundHandlerAdapter implements Relay
 
     void bound(Channel relayChannel) {
         this.channel = relayChannel;
+        // kept: a closed channel no longer reports its address, and the port must still be released
+        this.localAddress = (InetSocketAddress) relayChannel.localAddress();
     }
 
     @Override
     public InetSocketAddress localAddress() {
-        return (InetSocketAddress) channel.localAddress();
+        return localAddress;
     }
 
     @Override

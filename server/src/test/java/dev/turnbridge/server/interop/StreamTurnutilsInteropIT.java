@@ -1,12 +1,10 @@
-package dev.turnbridge.server;
+package dev.turnbridge.server.interop;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
-import dev.turnbridge.config.Settings;
-import dev.turnbridge.config.SettingsLoader;
-import java.io.File;
+import dev.turnbridge.relay.testing.TestSettings;
+import dev.turnbridge.server.TurnbridgeServer;
 import java.io.IOException;
 import java.net.DatagramSocket;
 import java.net.Inet6Address;
@@ -16,8 +14,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -26,13 +24,12 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * Interop with coturn's own client: {@code turnutils_uclient} relays through turnbridge over TCP, TLS and
- * UDP, IPv4 and IPv6, to a {@code turnutils_peer} echo, and must lose nothing. Needs the coturn package
- * ({@code apt-get install coturn}); fails without it unless {@code -DskipInterop=true}.
+ * Interop with coturn's turnutils_uclient over the transports of hard networks: TCP ({@code -t}), TLS
+ * ({@code -t -S}) and IPv6 ({@code ::1}, {@code -x} for an IPv6 relayed address), through our server to a
+ * turnutils_peer echo, without loss. Output goes to a file, so a chatty run cannot block on a full pipe.
  */
-class UclientInteropIT {
-    private static final String SECRET = "interop-secret";
-    private static final long RUN_SECONDS = 90;
+class StreamTurnutilsInteropIT {
+    private static final int RUN_SECONDS = 90;
     private static TurnbridgeServer server;
 
     @TempDir
@@ -40,19 +37,16 @@ class UclientInteropIT {
 
     @BeforeAll
     static void start() {
-        if (Boolean.getBoolean("skipInterop")) {
-            return;
-        }
-        requireTool("turnutils_uclient");
-        requireTool("turnutils_peer");
-        Settings settings = SettingsLoader.load(null, Map.of(), List.of(
+        assumeFalse(ExternalTool.skipped(), "interop skipped by -DskipInterop");
+        ExternalTool.require("turnutils_uclient");
+        ExternalTool.require("turnutils_peer");
+        server = TurnbridgeServer.start(TestSettings.loopback(
                 "listeners.udp=127.0.0.1:0,[::1]:0",
                 "listeners.tcp=127.0.0.1:0,[::1]:0",
                 "listeners.tls=127.0.0.1:0,[::1]:0",
-                "auth.secrets=" + SECRET,
+                "relay.address=0.0.0.0", "relay.address-v6=::1",
                 "relay.rfc5766-channels=true", // coturn 4.6's uclient picks channel numbers up to 0x7FFF
                 "peers.allow=127.0.0.0/8,::1/128"));
-        server = TurnbridgeServer.start(settings);
     }
 
     @AfterAll
@@ -60,15 +54,6 @@ class UclientInteropIT {
         if (server != null) {
             server.close();
         }
-    }
-
-    private static void requireTool(String tool) {
-        for (String d : System.getenv().getOrDefault("PATH", "/usr/bin").split(File.pathSeparator)) {
-            if (Files.isExecutable(Path.of(d, tool))) {
-                return;
-            }
-        }
-        fail(tool + " not found: install coturn's tools (apt-get install coturn) or run with -DskipInterop=true");
     }
 
     private static int port(List<InetSocketAddress> bound, boolean ipv6) {
@@ -82,7 +67,7 @@ class UclientInteropIT {
         }
     }
 
-    @ParameterizedTest(name = "{0} over {1}, flags [{2}]")
+    @ParameterizedTest(name = "{1} to {0}, uclient {2}")
     @CsvSource({
         "127.0.0.1, tcp, -t -c",
         "127.0.0.1, tcp, -t -c -s",
@@ -93,7 +78,6 @@ class UclientInteropIT {
         "::1,       udp, -x -c -s",
     })
     void uclientLosesNothing(String host, String transport, String flags) throws Exception {
-        assumeFalse(Boolean.getBoolean("skipInterop"), "-DskipInterop");
         boolean ipv6 = host.contains(":");
         int serverPort = switch (transport) {
             case "tcp" -> port(server.relay().tcpAddresses(), ipv6);
@@ -101,17 +85,16 @@ class UclientInteropIT {
             default -> port(server.relayAddresses(), ipv6);
         };
         int peerPort = freeUdpPort(host);
-        Path peerLog = dir.resolve("peer-" + peerPort + ".log");
-        Process peer = new ProcessBuilder("turnutils_peer", "-L", host, "-p", String.valueOf(peerPort))
-                .redirectErrorStream(true).redirectOutput(peerLog.toFile()).start();
+        Process peer = ExternalTool.start(ExternalTool.require("turnutils_peer"), "-L", host, "-p",
+                String.valueOf(peerPort));
         try {
             Thread.sleep(300); // let the echo peer bind
-            List<String> command = new ArrayList<>(List.of("turnutils_uclient", "-W", SECRET, "-u", "interop",
-                    "-p", String.valueOf(serverPort), "-e", host, "-r", String.valueOf(peerPort),
-                    "-n", "100", "-m", "10", "-l", "172"));
+            List<String> command = new ArrayList<>(List.of(ExternalTool.require("turnutils_uclient"),
+                    "-W", TestSettings.SECRET, "-u", "interop", "-p", String.valueOf(serverPort),
+                    "-e", host, "-r", String.valueOf(peerPort), "-n", "100", "-m", "10", "-l", "172"));
             command.addAll(List.of(flags.trim().split(" +")));
             command.add(host);
-            Path log = dir.resolve("uclient-" + peerPort + ".log");
+            Path log = dir.resolve("uclient-" + transport + "-" + peerPort + ".log");
             Process uclient = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile())
                     .start();
             boolean finished = uclient.waitFor(RUN_SECONDS, TimeUnit.SECONDS);
@@ -131,6 +114,6 @@ class UclientInteropIT {
 
     private static String tail(String output) {
         String[] lines = output.split("\n");
-        return String.join("\n", java.util.Arrays.copyOfRange(lines, Math.max(0, lines.length - 25), lines.length));
+        return String.join("\n", Arrays.copyOfRange(lines, Math.max(0, lines.length - 25), lines.length));
     }
 }
