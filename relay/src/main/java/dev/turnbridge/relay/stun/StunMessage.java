@@ -182,7 +182,7 @@ public final class StunMessage {
         return requestedFamily;
     }
 
-    /** ADDITIONAL-ADDRESS-FAMILY as sent (RFC 8656 §18.2: only 2, IPv6, is valid), or -1 when absent. */
+    /** ADDITIONAL-ADDRESS-FAMILY as sent (RFC 8656 §18.11: only 2, IPv6, is valid), or -1 when absent. */
     public int additionalAddressFamily() {
         return additionalFamily;
     }

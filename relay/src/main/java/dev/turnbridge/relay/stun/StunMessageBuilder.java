@@ -125,25 +125,17 @@ public final class StunMessageBuilder {
     }
 
     /**
-     * ADDRESS-ERROR-CODE (RFC 8656 §18.4): why the relayed address of {@code family} (1 IPv4, 2 IPv6) asked
+     * ADDRESS-ERROR-CODE (RFC 8656 §18.12): why the relayed address of {@code family} (1 IPv4, 2 IPv6) asked
      * for by ADDITIONAL-ADDRESS-FAMILY could not be allocated. ice4j does not know this attribute.
      */
     public StunMessageBuilder addressErrorCode(int family, ErrorCode code) {
         byte[] reason = code.reason().getBytes(StandardCharsets.UTF_8);
-        int length = 4 + reason.length;
-        body.write(AttributeType.ADDRESS_ERROR_CODE >>> 8);
-        body.write(AttributeType.ADDRESS_ERROR_CODE & 0xFF);
-        body.write(length >>> 8);
-        body.write(length & 0xFF);
-        body.write(family);
-        body.write(0);
-        body.write(code.code() / 100);
-        body.write(code.code() % 100);
-        body.write(reason, 0, reason.length);
-        for (int pad = (4 - (length & 3)) & 3; pad > 0; pad--) {
-            body.write(0);
-        }
-        return this;
+        byte[] value = new byte[4 + reason.length];
+        value[0] = (byte) family;
+        value[2] = (byte) (code.code() / 100);
+        value[3] = (byte) (code.code() % 100);
+        System.arraycopy(reason, 0, value, 4, reason.length);
+        return add(AttributeType.ADDRESS_ERROR_CODE, value);
     }
 
     public StunMessageBuilder lifetime(long seconds) {

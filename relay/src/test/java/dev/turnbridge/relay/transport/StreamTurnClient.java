@@ -28,7 +28,6 @@ import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.X509TrustManager;
 import org.ice4j.attribute.AttributeFactory;
-import org.ice4j.attribute.OptionalAttribute;
 
 /**
  * A blocking TURN client over TCP or TLS for loopback tests: long-term authentication (401 then signed
@@ -117,7 +116,7 @@ final class StreamTurnClient implements AutoCloseable {
         });
     }
 
-    /** REQUESTED-ADDRESS-FAMILY written by hand: ice4j's encoder gives it a 1-byte value, not RFC 8656's 4. */
+    /** REQUESTED-ADDRESS-FAMILY written raw: ice4j's encoder gives it a 1-byte value, not RFC 8656's 4. */
     static Consumer<StunMessageBuilder> requestedFamily(int family) {
         return familyAttribute(AttributeType.REQUESTED_ADDRESS_FAMILY, family);
     }
@@ -127,11 +126,7 @@ final class StreamTurnClient implements AutoCloseable {
     }
 
     private static Consumer<StunMessageBuilder> familyAttribute(int type, int family) {
-        return b -> {
-            OptionalAttribute a = new OptionalAttribute((char) type) { };
-            a.setBody(new byte[] {(byte) family, 0, 0, 0}, 0, 4);
-            b.add(a);
-        };
+        return b -> b.add(type, new byte[] {(byte) family, 0, 0, 0});
     }
 
     /** Sends a signed Allocate and closes at once, before any answer: a client dying mid-allocation. */
