@@ -13,6 +13,10 @@ package dev.turnbridge.config;
  * @param lifetimes allocation, permission, channel and nonce lifetimes
  * @param quotas    per-user and global limits
  * @param peers     which peer addresses the relay may talk to
+ * @param metrics   the operations listener: metrics, health, status page
+ * @param admin     the admin API on the operations listener
+ * @param drain     graceful drain on SIGTERM or admin call
+ * @param logging   log format and level
  */
 public record Settings(
         String realm,
@@ -22,5 +26,9 @@ public record Settings(
         RelaySettings relay,
         LifetimeSettings lifetimes,
         QuotaSettings quotas,
-        PeerPolicySettings peers) {
+        PeerPolicySettings peers,
+        MetricsSettings metrics,
+        AdminSettings admin,
+        DrainSettings drain,
+        LoggingSettings logging) {
 }

@@ -38,7 +38,7 @@ class SettingsLoaderTest {
     private static Settings withoutSecrets(Settings s) {
         return new Settings(s.realm(), s.software(), s.listeners(),
                 new AuthSettings(List.of(), false, s.auth().staticUsers()),
-                s.relay(), s.lifetimes(), s.quotas(), s.peers());
+                s.relay(), s.lifetimes(), s.quotas(), s.peers(), s.metrics(), s.admin(), s.drain(), s.logging());
     }
 
     @Test
@@ -54,7 +54,11 @@ class SettingsLoaderTest {
                 new LifetimeSettings(Duration.ofSeconds(600), Duration.ofSeconds(3600), Duration.ofSeconds(300),
                         Duration.ofSeconds(600), Duration.ofSeconds(600)),
                 new QuotaSettings(100, 10000, 64, 64),
-                new PeerPolicySettings(List.of(), List.of())));
+                new PeerPolicySettings(List.of(), List.of()),
+                new MetricsSettings(true, new HostPort("127.0.0.1", 9641), new Secret("")),
+                new AdminSettings(new Secret("")),
+                new DrainSettings(Duration.ofSeconds(300), List.of()),
+                new LoggingSettings("plain", "info")));
     }
 
     @Test
@@ -215,11 +219,12 @@ class SettingsLoaderTest {
         List<String> errors = errors(() -> SettingsLoader.load(file, env,
                 List.of("lifetimes.nonse=1s", "auth.secret-generated=true", "relay.port-min.x=1", "nope")));
 
-        String relayKeys = "one of relay.address, relay.external-address, relay.port-min, relay.port-max";
+        String relayKeys = "one of relay.address, relay.external-address, relay.port-min, relay.port-max,"
+                + " relay.rfc5766-channels";
         assertThat(errors).containsExactly(
                 "relay.port-minimum: unknown key (expected: " + relayKeys + ")",
                 "relm: unknown key (expected: one of realm, software, listeners, auth, relay, lifetimes, quotas,"
-                        + " peers)",
+                        + " peers, metrics, admin, drain, logging)",
                 "TURNBRIDGE_QUOTAS: a section, not a value (expected: one of quotas.allocations-per-user,"
                         + " quotas.allocations-total, quotas.permissions-per-allocation,"
                         + " quotas.channels-per-allocation)",
