@@ -37,9 +37,11 @@ final class Authenticator {
         String realm = request.realm();
         String nonce = request.nonce();
         if (username == null || realm == null || nonce == null) {
+            context.stats().authFailed(RelayStats.AuthFailure.MISSING_ATTRIBUTE);
             return reject(StunMessageBuilder.error(request, ErrorCode.BAD_REQUEST));
         }
         if (context.nonces().check(nonce, client) != Nonces.Validity.VALID) {
+            context.stats().authFailed(RelayStats.AuthFailure.STALE_NONCE);
             return reject(challenge(request, ErrorCode.STALE_NONCE, client));
         }
         CredentialStore.Candidates candidates = credentials.keysFor(username);
@@ -51,6 +53,9 @@ final class Authenticator {
             }
         }
         if (match == null || !candidates.known() || !realm.equals(credentials.realm())) {
+            context.stats().authFailed(!candidates.known() ? RelayStats.AuthFailure.UNKNOWN_USER
+                    : !realm.equals(credentials.realm()) ? RelayStats.AuthFailure.WRONG_REALM
+                    : RelayStats.AuthFailure.BAD_INTEGRITY);
             return reject(challenge(request, ErrorCode.UNAUTHENTICATED, client));
         }
         return new Outcome(username, match, candidates.expired(), null);

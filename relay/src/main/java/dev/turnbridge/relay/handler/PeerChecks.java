@@ -23,7 +23,7 @@ final class PeerChecks {
         }
         PeerPolicy.Verdict verdict = context.peerPolicy().check(peer.getAddress());
         if (!verdict.isPermitted()) {
-            context.stats().peersRefused.increment();
+            context.stats().peerRefused(verdict.reason());
             return ErrorCode.FORBIDDEN;
         }
         return null;

@@ -10,7 +10,7 @@ import java.time.Clock;
 
 /**
  * What every request handler shares across event loops: settings, the clock, credentials, nonces, peer
- * policy, quotas, the relay port pool and counters. Immutable itself; the pool and quota are thread-safe.
+ * policy, quotas, the relay port pool, counters and the drain gate. Immutable itself; the pool and quota are thread-safe.
  */
 public record RelayContext(
         Settings settings,
@@ -20,7 +20,8 @@ public record RelayContext(
         PeerPolicy peerPolicy,
         AllocationQuota quota,
         RelayPortPool ports,
-        RelayStats stats) {
+        RelayStats stats,
+        AllocationGate gate) {
 
     public static RelayContext create(Settings settings, Clock clock) {
         return new RelayContext(
@@ -31,7 +32,8 @@ public record RelayContext(
                 PeerPolicy.from(settings.peers()),
                 new AllocationQuota(settings.quotas().allocationsPerUser(), settings.quotas().allocationsTotal()),
                 new RelayPortPool(settings.relay().portMin(), settings.relay().portMax(), clock),
-                new RelayStats());
+                new RelayStats(),
+                new AllocationGate(settings.drain()));
     }
 
     public long now() {
