@@ -4,25 +4,89 @@ import dev.turnbridge.config.Settings;
 import dev.turnbridge.relay.stun.StunWarmup;
 import dev.turnbridge.relay.transport.NettyTransport;
 import dev.turnbridge.relay.transport.RelayServer;
+import dev.turnbridge.server.ops.OpsServer;
+import dev.turnbridge.server.ops.OpsServices;
+import dev.turnbridge.server.ops.RelayMetrics;
+import dev.turnbridge.server.ops.SignalingOps;
+import dev.turnbridge.server.ops.Throughput;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.netty4.NettyAllocatorMetrics;
+import io.micrometer.core.instrument.binder.netty4.NettyEventExecutorMetrics;
+import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufAllocatorMetricProvider;
 import java.net.InetSocketAddress;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * The composition root: builds event loops, the relay (and later signaling) from one {@link Settings}, starts
- * them in order and stops them in reverse. The only place that constructs servers and executors.
+ * The composition root: builds event loops, the meter registry, the relay, the operations listener (and later
+ * signaling) from one {@link Settings}, starts them in order and stops them in reverse. The only place that
+ * constructs servers, executors and meter registries.
+ *
+ * <p>Start: the ops listener first (so {@code /healthz} answers and {@code /readyz} says why it is not ready),
+ * the STUN codec warm-up, the relay listeners; ready once all are bound. Stop ({@link #close}): signaling, relay
+ * (remaining allocations end as {@code shutdown}), ops listener, event loops. A {@link #drain} refuses new
+ * allocations first and waits for existing ones to end or for {@code drain.deadline}.
  */
 public final class TurnbridgeServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(TurnbridgeServer.class);
+    private static final long DRAIN_POLL_MILLIS = 250;
+    private static final long THROUGHPUT_SECONDS = 5;
+
     private final Settings settings;
     private final NettyTransport transport;
+    private final NettyTransport opsTransport;
     private final RelayServer relay;
+    private final SignalingOps signaling;
+    private final PrometheusMeterRegistry registry;
+    private final Throughput throughput;
+    private final OpsServer ops;
+    private final ScheduledExecutorService timer;
+    private final CompletableFuture<Void> terminated = new CompletableFuture<>();
     private List<InetSocketAddress> relayAddresses = List.of();
+    private InetSocketAddress opsAddress;
+    private volatile boolean started;
+    private CompletableFuture<Void> drain;
+    private boolean closed;
 
-    private TurnbridgeServer(Settings settings, Clock clock) {
+    private TurnbridgeServer(Settings settings, Clock clock, SignalingOps signaling) {
         this.settings = settings;
+        this.signaling = signaling;
         int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
         this.transport = NettyTransport.create(threads, "turnbridge-io", true);
         this.relay = new RelayServer(settings, clock, transport);
+        this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        this.throughput = new Throughput(relay.context().stats());
+        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "turnbridge-timer");
+            t.setDaemon(true);
+            return t;
+        });
+        if (settings.metrics().enabled()) {
+            this.opsTransport = NettyTransport.create(1, "turnbridge-ops", true);
+            OpsServices services = new OpsServices(registry, relay, signaling, throughput, this::notReady,
+                    () -> drain("admin request"));
+            this.ops = new OpsServer(settings, services, opsTransport.group(), opsTransport.serverChannel());
+        } else {
+            this.opsTransport = null;
+            this.ops = null;
+        }
     }
 
     /** Starts everything; on failure, whatever was started is stopped again before the exception surfaces. */
@@ -31,15 +95,68 @@ public final class TurnbridgeServer implements AutoCloseable {
     }
 
     public static TurnbridgeServer start(Settings settings, Clock clock) {
-        StunWarmup.run();
-        TurnbridgeServer server = new TurnbridgeServer(settings, clock);
+        return start(settings, clock, SignalingOps.NONE);
+    }
+
+    public static TurnbridgeServer start(Settings settings, Clock clock, SignalingOps signaling) {
+        TurnbridgeServer server = new TurnbridgeServer(settings, clock, signaling);
         try {
+            server.bindMeters();
+            if (server.ops != null) {
+                server.opsAddress = server.ops.start();
+            }
+            StunWarmup.run();
             server.relayAddresses = server.relay.start();
+            server.timer.scheduleAtFixedRate(server.throughput::sample, THROUGHPUT_SECONDS, THROUGHPUT_SECONDS,
+                    TimeUnit.SECONDS);
+            server.started = true;
             return server;
         } catch (RuntimeException e) {
             server.close();
             throw e;
         }
+    }
+
+    private void bindMeters() {
+        new RelayMetrics(relay).bindTo(registry);
+        signaling.metrics().bindTo(registry);
+        new JvmMemoryMetrics().bindTo(registry);
+        new JvmGcMetrics().bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ClassLoaderMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        new UptimeMetrics().bindTo(registry);
+        new FileDescriptorMetrics().bindTo(registry);
+        if (ByteBufAllocator.DEFAULT instanceof ByteBufAllocatorMetricProvider allocator) {
+            new NettyAllocatorMetrics(allocator).bindTo(registry);
+        }
+        new NettyEventExecutorMetrics(transport.group()).bindTo(registry);
+        Gauge.builder("turnbridge.build.info", () -> 1)
+                .description("version of the running build; the value is always 1")
+                .tag("version", version())
+                .tag("java", System.getProperty("java.version", "unknown"))
+                .tag("transport", transport.epoll() ? "epoll" : "nio")
+                .register(registry);
+        Gauge.builder("turnbridge.ready", this, s -> s.notReady() == null ? 1 : 0)
+                .description("1 when every listener is bound and the server is not draining")
+                .register(registry);
+    }
+
+    /** The build's version from the jar manifest, or {@code dev} when run from classes. */
+    public static String version() {
+        String v = TurnbridgeServer.class.getPackage().getImplementationVersion();
+        return v == null ? "dev" : v;
+    }
+
+    /** Why the server is not ready, or null when it is. */
+    String notReady() {
+        if (!started) {
+            return "starting";
+        }
+        if (relay.draining()) {
+            return "draining";
+        }
+        return null;
     }
 
     public Settings settings() {
@@ -51,17 +168,88 @@ public final class TurnbridgeServer implements AutoCloseable {
         return relayAddresses;
     }
 
+    /** The bound operations listener, or null when {@code metrics.enabled} is false. */
+    public InetSocketAddress opsAddress() {
+        return opsAddress;
+    }
+
     public RelayServer relay() {
         return relay;
+    }
+
+    public PrometheusMeterRegistry registry() {
+        return registry;
     }
 
     public boolean usesEpoll() {
         return transport.epoll();
     }
 
+    /** Completes once the server has stopped, after {@link #close} or at the end of a drain. */
+    public CompletableFuture<Void> terminated() {
+        return terminated;
+    }
+
+    /**
+     * Starts a graceful drain (idempotent): new allocations are refused (300 with an alternate, else 508),
+     * signaling clients are told to reconnect, {@code /readyz} answers 503; existing allocations keep relaying
+     * until none is left or {@code drain.deadline} passes; then everything stops in order.
+     *
+     * @return completes when the server has stopped
+     */
+    public synchronized CompletableFuture<Void> drain(String why) {
+        if (drain != null) {
+            return drain;
+        }
+        drain = terminated;
+        if (closed) {
+            return drain;
+        }
+        Duration deadline = settings.drain().deadline();
+        relay.drain();
+        signaling.drain();
+        log.info("draining ({}): {} allocation(s) left, stopping when they end or in {} s at the latest", why,
+                relay.allocationCount(), deadline.toSeconds());
+        long until = System.nanoTime() + deadline.toNanos();
+        boolean[] stopping = {false}; // only the timer thread touches it
+        timer.scheduleWithFixedDelay(() -> {
+            int left = relay.allocationCount();
+            if (!stopping[0] && (left == 0 || System.nanoTime() - until >= 0)) {
+                stopping[0] = true;
+                if (left > 0) {
+                    log.info("drain deadline passed: ending {} allocation(s)", left);
+                } else {
+                    log.info("drained: no allocations left");
+                }
+                // stop from another thread: this one belongs to the timer that close() shuts down
+                Thread stop = new Thread(this::close, "turnbridge-stop");
+                stop.start();
+            }
+        }, 0, DRAIN_POLL_MILLIS, TimeUnit.MILLISECONDS);
+        return drain;
+    }
+
     @Override
     public void close() {
-        relay.close();
-        transport.shutdown();
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
+        try {
+            relay.close();
+            if (ops != null) {
+                ops.close();
+            }
+            timer.shutdownNow();
+            transport.shutdown();
+            if (opsTransport != null) {
+                opsTransport.shutdown();
+            }
+            registry.close();
+        } finally {
+            terminated.complete(null);
+        }
     }
 }
