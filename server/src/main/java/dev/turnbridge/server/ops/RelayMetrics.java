@@ -31,7 +31,8 @@ public final class RelayMetrics implements MeterBinder {
     public void bindTo(MeterRegistry registry) {
         RelayStats stats = relay.context().stats();
 
-        counter(registry, "turnbridge.relay.allocations.created", "allocations created by Allocate",
+        // "started", not "created": Prometheus reserves the _created suffix and would drop it from the name
+        counter(registry, "turnbridge.relay.allocations.started", "allocations created by Allocate",
                 stats.allocationsCreated);
         counter(registry, "turnbridge.relay.allocations.refreshed", "allocation lifetimes extended by Refresh",
                 stats.allocationsRefreshed);
