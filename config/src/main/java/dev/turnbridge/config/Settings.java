@@ -13,6 +13,7 @@ package dev.turnbridge.config;
  * @param lifetimes allocation, permission, channel and nonce lifetimes
  * @param quotas    per-user and global limits
  * @param peers     which peer addresses the relay may talk to
+ * @param signaling HTTP/WebSocket signaling beside the relay
  * @param metrics   the operations listener: metrics, health, status page
  * @param admin     the admin API on the operations listener
  * @param drain     graceful drain on SIGTERM or admin call
@@ -27,6 +28,7 @@ public record Settings(
         LifetimeSettings lifetimes,
         QuotaSettings quotas,
         PeerPolicySettings peers,
+        SignalingSettings signaling,
         MetricsSettings metrics,
         AdminSettings admin,
         DrainSettings drain,

@@ -86,6 +86,8 @@ public final class Main implements Callable<Integer> {
                         + "can read the metrics and the status page", settings.metrics().listen());
             }
         }
+        log.info("signaling and demo page on http://{}/", server.signalingAddresses().isEmpty() ? "-"
+                : server.signalingAddresses().get(0).getHostString() + ":" + server.signalingAddresses().get(0).getPort());
         if (settings.auth().secretGenerated()) {
             log.warn("no auth secret configured: generated one for this run. Credentials for clients: "
                     + "java -jar turnbridge.jar mint-credential --id <name> (with the same settings), "

@@ -7,7 +7,6 @@ import dev.turnbridge.relay.transport.RelayServer;
 import dev.turnbridge.server.ops.OpsServer;
 import dev.turnbridge.server.ops.OpsServices;
 import dev.turnbridge.server.ops.RelayMetrics;
-import dev.turnbridge.server.ops.SignalingOps;
 import dev.turnbridge.server.ops.Throughput;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
@@ -23,6 +22,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufAllocatorMetricProvider;
+import dev.turnbridge.signaling.SignalingServer;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
@@ -35,14 +35,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The composition root: builds event loops, the meter registry, the relay, the operations listener (and later
- * signaling) from one {@link Settings}, starts them in order and stops them in reverse. The only place that
+ * The composition root: builds event loops, the meter registry, the relay, signaling and the operations
+ * listener from one {@link Settings}, starts them in order and stops them in reverse. The only place that
  * constructs servers, executors and meter registries.
  *
  * <p>Start: the ops listener first (so {@code /healthz} answers and {@code /readyz} says why it is not ready),
- * the STUN codec warm-up, the relay listeners; ready once all are bound. Stop ({@link #close}): signaling, relay
- * (remaining allocations end as {@code shutdown}), ops listener, event loops. A {@link #drain} refuses new
- * allocations first and waits for existing ones to end or for {@code drain.deadline}.
+ * the STUN codec warm-up, the relay listeners, then signaling (which needs the relay's bound port); ready once
+ * all are bound. Stop ({@link #close}): signaling, relay (remaining allocations end as {@code shutdown}), ops
+ * listener, event loops. A {@link #drain} first refuses new allocations, tells signaling clients to reconnect,
+ * and waits for existing allocations to end or for {@code drain.deadline}.
  */
 public final class TurnbridgeServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(TurnbridgeServer.class);
@@ -53,21 +54,23 @@ public final class TurnbridgeServer implements AutoCloseable {
     private final NettyTransport transport;
     private final NettyTransport opsTransport;
     private final RelayServer relay;
-    private final SignalingOps signaling;
+    private final Clock clock;
+    private final SignalingAdapter signalingOps = new SignalingAdapter();
     private final PrometheusMeterRegistry registry;
     private final Throughput throughput;
     private final OpsServer ops;
     private final ScheduledExecutorService timer;
     private final CompletableFuture<Void> terminated = new CompletableFuture<>();
     private List<InetSocketAddress> relayAddresses = List.of();
+    private SignalingServer signaling;
+    private List<InetSocketAddress> signalingAddresses = List.of();
     private InetSocketAddress opsAddress;
     private volatile boolean started;
     private CompletableFuture<Void> drain;
     private boolean closed;
 
-    private TurnbridgeServer(Settings settings, Clock clock, SignalingOps signaling) {
+    private TurnbridgeServer(Settings settings, Clock clock) {
         this.settings = settings;
-        this.signaling = signaling;
         int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
         this.transport = NettyTransport.create(threads, "turnbridge-io", true);
         this.relay = new RelayServer(settings, clock, transport);
@@ -80,13 +83,14 @@ public final class TurnbridgeServer implements AutoCloseable {
         });
         if (settings.metrics().enabled()) {
             this.opsTransport = NettyTransport.create(1, "turnbridge-ops", true);
-            OpsServices services = new OpsServices(registry, relay, signaling, throughput, this::notReady,
+            OpsServices services = new OpsServices(registry, relay, signalingOps, throughput, this::notReady,
                     () -> drain("admin request"));
             this.ops = new OpsServer(settings, services, opsTransport.group(), opsTransport.serverChannel());
         } else {
             this.opsTransport = null;
             this.ops = null;
         }
+        this.clock = clock;
     }
 
     /** Starts everything; on failure, whatever was started is stopped again before the exception surfaces. */
@@ -95,11 +99,7 @@ public final class TurnbridgeServer implements AutoCloseable {
     }
 
     public static TurnbridgeServer start(Settings settings, Clock clock) {
-        return start(settings, clock, SignalingOps.NONE);
-    }
-
-    public static TurnbridgeServer start(Settings settings, Clock clock, SignalingOps signaling) {
-        TurnbridgeServer server = new TurnbridgeServer(settings, clock, signaling);
+        TurnbridgeServer server = new TurnbridgeServer(settings, clock);
         try {
             server.bindMeters();
             if (server.ops != null) {
@@ -107,6 +107,8 @@ public final class TurnbridgeServer implements AutoCloseable {
             }
             StunWarmup.run();
             server.relayAddresses = server.relay.start();
+            server.startSignaling();
+            server.signalingOps.metrics().bindTo(server.registry);
             server.timer.scheduleAtFixedRate(server.throughput::sample, THROUGHPUT_SECONDS, THROUGHPUT_SECONDS,
                     TimeUnit.SECONDS);
             server.started = true;
@@ -119,7 +121,6 @@ public final class TurnbridgeServer implements AutoCloseable {
 
     private void bindMeters() {
         new RelayMetrics(relay).bindTo(registry);
-        signaling.metrics().bindTo(registry);
         new JvmMemoryMetrics().bindTo(registry);
         new JvmGcMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
@@ -159,6 +160,20 @@ public final class TurnbridgeServer implements AutoCloseable {
         return null;
     }
 
+    private void startSignaling() {
+        // Derived TURN URIs must carry the port the relay really bound (settings may say 0).
+        int relayPort = relayAddresses.get(0).getPort();
+        signaling = new SignalingServer(settings, relayPort, clock, transport.group(), transport.group(),
+                transport.serverChannel());
+        try {
+            signalingAddresses = signaling.start();
+            signalingOps.attach(signaling);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while binding signaling listeners", e);
+        }
+    }
+
     public Settings settings() {
         return settings;
     }
@@ -171,6 +186,11 @@ public final class TurnbridgeServer implements AutoCloseable {
     /** The bound operations listener, or null when {@code metrics.enabled} is false. */
     public InetSocketAddress opsAddress() {
         return opsAddress;
+    }
+
+    /** Bound HTTP/WebSocket signaling addresses, one per {@code signaling.listen} entry. */
+    public List<InetSocketAddress> signalingAddresses() {
+        return signalingAddresses;
     }
 
     public RelayServer relay() {
@@ -207,7 +227,7 @@ public final class TurnbridgeServer implements AutoCloseable {
         }
         Duration deadline = settings.drain().deadline();
         relay.drain();
-        signaling.drain();
+        signalingOps.drain();
         log.info("draining ({}): {} allocation(s) left, stopping when they end or in {} s at the latest", why,
                 relay.allocationCount(), deadline.toSeconds());
         long until = System.nanoTime() + deadline.toNanos();
@@ -238,6 +258,9 @@ public final class TurnbridgeServer implements AutoCloseable {
             closed = true;
         }
         try {
+            if (signaling != null) {
+                signaling.close();
+            }
             relay.close();
             if (ops != null) {
                 ops.close();

@@ -45,7 +45,8 @@ class OpsIT {
                 "auth.static-users=alice:wonderland,bob:builder",
                 "metrics.listen=127.0.0.1:0",
                 "metrics.token=" + METRICS_TOKEN,
-                "admin.token=" + ADMIN_TOKEN));
+                "admin.token=" + ADMIN_TOKEN,
+                "signaling.listen=127.0.0.1:0"));
         overrides.addAll(List.of(extra));
         Settings settings = SettingsLoader.load(null, Map.of(), overrides);
         server = TurnbridgeServer.start(settings);

@@ -87,6 +87,11 @@ public final class RelayPortPool {
         }
     }
 
+    /** Whether {@code port} is a relay port this pool has handed out (or reserved). */
+    public synchronized boolean isInUse(int port) {
+        return port >= min && port <= max && inUse.get(port - min);
+    }
+
     public synchronized int inUse() {
         return used;
     }

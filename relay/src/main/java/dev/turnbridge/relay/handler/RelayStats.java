@@ -171,6 +171,15 @@ public final class RelayStats implements AllocationListener {
         return peersRefused[reason.ordinal()].sum();
     }
 
+    /** Peers refused for any reason. */
+    public long peersRefused() {
+        long n = 0;
+        for (LongAdder a : peersRefused) {
+            n += a.sum();
+        }
+        return n;
+    }
+
     /** Live allocations of clients on {@code transport} with relayed addresses of family index {@code family}. */
     public long active(FiveTuple.Transport transport, int family) {
         return active[transport.ordinal()][family].sum();

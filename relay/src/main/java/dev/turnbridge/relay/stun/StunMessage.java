@@ -3,7 +3,13 @@ package dev.turnbridge.relay.stun;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import org.ice4j.TransportAddress;
 import org.ice4j.attribute.Attribute;
+import org.ice4j.attribute.DataAttribute;
+import org.ice4j.attribute.ErrorCodeAttribute;
+import org.ice4j.attribute.UnknownAttributesAttribute;
+import org.ice4j.attribute.XorMappedAddressAttribute;
+import org.ice4j.attribute.XorRelayedAddressAttribute;
 import org.ice4j.attribute.ChannelNumberAttribute;
 import org.ice4j.attribute.LifetimeAttribute;
 import org.ice4j.attribute.NonceAttribute;
@@ -135,6 +141,50 @@ public final class StunMessage {
     public byte[] reservationToken() {
         ReservationTokenAttribute a = attr(Attribute.RESERVATION_TOKEN);
         return a == null ? null : a.getReservationToken();
+    }
+
+    /** ERROR-CODE as a number (e.g. 401), or -1 when absent. */
+    public int errorCode() {
+        ErrorCodeAttribute a = attr(Attribute.ERROR_CODE);
+        return a == null ? -1 : a.getErrorClass() * 100 + a.getErrorNumber();
+    }
+
+    public InetSocketAddress xorMappedAddress() {
+        XorMappedAddressAttribute a = attr(Attribute.XOR_MAPPED_ADDRESS);
+        return a == null ? null : socketAddress(a.getAddress(transactionId));
+    }
+
+    public InetSocketAddress xorRelayedAddress() {
+        XorRelayedAddressAttribute a = attr(Attribute.XOR_RELAYED_ADDRESS);
+        return a == null ? null : socketAddress(a.getAddress(transactionId));
+    }
+
+    /** UNKNOWN-ATTRIBUTES of a 420 response. */
+    public int[] unknownAttributes() {
+        UnknownAttributesAttribute a = attr(Attribute.UNKNOWN_ATTRIBUTES);
+        if (a == null) {
+            return new int[0];
+        }
+        int[] types = new int[a.getAttributeCount()];
+        for (int i = 0; i < types.length; i++) {
+            types[i] = a.getAttribute(i);
+        }
+        return types;
+    }
+
+    /** Whether the message carries an attribute of this type (as decoded by ice4j). */
+    public boolean has(int type) {
+        return attributes != null && attributes.containsAttribute((char) type);
+    }
+
+    /** DATA value, or null. */
+    public byte[] data() {
+        DataAttribute a = attr(Attribute.DATA);
+        return a == null ? null : a.getData();
+    }
+
+    private static InetSocketAddress socketAddress(TransportAddress t) {
+        return new InetSocketAddress(t.getAddress(), t.getPort());
     }
 
     @SuppressWarnings("unchecked")

@@ -52,10 +52,18 @@ public final class StunMessageBuilder {
         return method;
     }
 
+    /** The transaction ID this message is built for. */
+    public byte[] transactionId() {
+        return transactionId.clone();
+    }
+
     public StunMessageBuilder add(Attribute attribute) {
         byte[] encoded = attribute.encode();
-        body.write(encoded, 0, encoded.length);
-        for (int pad = (4 - (encoded.length & 3)) & 3; pad > 0; pad--) {
+        // ice4j's text attributes pad by (length % 4) rather than to the next multiple of four, so only the
+        // header and the value it announces are taken, and padding is written here.
+        int valueLength = ((encoded[2] & 0xFF) << 8) | (encoded[3] & 0xFF);
+        body.write(encoded, 0, 4 + valueLength);
+        for (int pad = (4 - (valueLength & 3)) & 3; pad > 0; pad--) {
             body.write(0);
         }
         return this;
@@ -104,6 +112,38 @@ public final class StunMessageBuilder {
 
     public StunMessageBuilder reservationToken(byte[] token) {
         return add(AttributeFactory.createReservationTokenAttribute(token));
+    }
+
+    public StunMessageBuilder username(String username) {
+        return add(AttributeFactory.createUsernameAttribute(username.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    public StunMessageBuilder requestedTransport(int protocol) {
+        return add(AttributeFactory.createRequestedTransportAttribute((byte) protocol));
+    }
+
+    public StunMessageBuilder channelNumber(int channel) {
+        return add(AttributeFactory.createChannelNumberAttribute((char) channel));
+    }
+
+    public StunMessageBuilder data(byte[] data) {
+        return add(AttributeFactory.createDataAttributeWithoutPadding(data));
+    }
+
+    /**
+     * Adds an attribute from its raw value, for attributes ice4j encodes wrongly or not at all (EVEN-PORT,
+     * REQUESTED-ADDRESS-FAMILY) and for tests that need malformed values.
+     */
+    public StunMessageBuilder raw(int type, byte[] value) {
+        body.write(type >>> 8);
+        body.write(type);
+        body.write(value.length >>> 8);
+        body.write(value.length);
+        body.write(value, 0, value.length);
+        for (int pad = (4 - (value.length & 3)) & 3; pad > 0; pad--) {
+            body.write(0);
+        }
+        return this;
     }
 
     public StunMessageBuilder unknownAttributes(int[] types) {

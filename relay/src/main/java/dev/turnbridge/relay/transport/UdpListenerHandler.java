@@ -166,7 +166,7 @@ final class UdpListenerHandler extends ChannelInboundHandlerAdapter {
             stats.dataDropped.increment();
             return;
         }
-        PeerPolicy.Verdict verdict = context.peerPolicy().check(peer.getAddress());
+        PeerPolicy.Verdict verdict = context.peerVerdict(peer);
         if (!verdict.isPermitted()) {
             stats.peerRefused(verdict.reason());
             stats.dataDropped.increment();

@@ -58,4 +58,18 @@ class StunMessageBuilderTest {
         assertThat(StunMethod.ofType(0x0113)).isEqualTo(StunMethod.ALLOCATE);
         assertThat(StunClass.ofType(0x0016)).isEqualTo(StunClass.INDICATION);
     }
+
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(ints = {1, 2, 3, 4, 5, 13, 14, 15, 16})
+    void textAttributesArePaddedToFourBytesWhateverTheirLength(int length) throws Exception {
+        String realm = "r".repeat(length);
+        byte[] b = StunMessageBuilder.of(StunMethod.ALLOCATE, StunClass.REQUEST, new byte[12])
+                .realm(realm).nonce(realm).username(realm).encode(realm, null);
+        assertThat((b.length - 20) % 4).isZero();
+        StunMessage m = StunDecoder.decode(b, b.length);
+        assertThat(m.realm()).isEqualTo(realm);
+        assertThat(m.nonce()).isEqualTo(realm);
+        assertThat(m.username()).isEqualTo(realm);
+        assertThat(m.unknownComprehensionRequired()).isEmpty();
+    }
 }
