@@ -271,6 +271,7 @@ public final class TurnbridgeServer implements AutoCloseable {
                 opsTransport.shutdown();
             }
             registry.close();
+            log.info("stopped");
         } finally {
             terminated.complete(null);
         }
