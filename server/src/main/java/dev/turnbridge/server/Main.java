@@ -7,6 +7,8 @@ import dev.turnbridge.config.SettingsException;
 import dev.turnbridge.config.SettingsLoader;
 import dev.turnbridge.config.SettingsPrinter;
 import dev.turnbridge.relay.auth.RestCredentials;
+import java.net.Inet6Address;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -63,7 +65,13 @@ public final class Main implements Callable<Integer> {
             return 0;
         }
         LogSetup.apply(settings.logging());
-        TurnbridgeServer server = TurnbridgeServer.start(settings);
+        TurnbridgeServer server;
+        try {
+            server = TurnbridgeServer.start(settings);
+        } catch (RuntimeException e) {
+            log.error("cannot start: {}", e.getMessage());
+            return 1;
+        }
         // SIGTERM (systemctl stop, docker stop) drains: new allocations are refused, existing ones may finish
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
@@ -76,7 +84,11 @@ public final class Main implements Callable<Integer> {
             }
         }, "turnbridge-shutdown"));
         log.info("turnbridge {}: relay listening on UDP {} ({})", TurnbridgeServer.version(),
-                server.relayAddresses(), server.usesEpoll() ? "epoll" : "nio");
+                printable(server.relayAddresses()), server.usesEpoll() ? "epoll" : "nio");
+        if (!server.signalingAddresses().isEmpty()) {
+            log.info("signaling and demo page on {} (open http://127.0.0.1:{}/ on this machine)",
+                    printable(server.signalingAddresses()), server.signalingAddresses().get(0).getPort());
+        }
         if (server.opsAddress() != null) {
             log.info("metrics, health and status on http://{}/ (admin API {})",
                     new HostPort(server.opsAddress().getAddress().getHostAddress(), server.opsAddress().getPort()),
@@ -86,12 +98,10 @@ public final class Main implements Callable<Integer> {
                         + "can read the metrics and the status page", settings.metrics().listen());
             }
         }
-        log.info("signaling and demo page on http://{}/", server.signalingAddresses().isEmpty() ? "-"
-                : server.signalingAddresses().get(0).getHostString() + ":" + server.signalingAddresses().get(0).getPort());
         if (settings.auth().secretGenerated()) {
-            log.warn("no auth secret configured: generated one for this run. Credentials for clients: "
-                    + "java -jar turnbridge.jar mint-credential --id <name> (with the same settings), "
-                    + "or configure auth.secrets");
+            log.warn("no auth secret configured: generated one for this run, so only this process can issue "
+                    + "credentials (the signaling endpoints do). Set auth.secrets to share it with your app or "
+                    + "other relays.");
             printDevCredential(settings);
         }
         try {
@@ -100,6 +110,18 @@ public final class Main implements Callable<Integer> {
             return 1;
         }
         return 0;
+    }
+
+    /** host:port without Java's "/" prefix; wildcard binds shown as 0.0.0.0 or [::]. */
+    static String printable(List<InetSocketAddress> addresses) {
+        List<String> out = new ArrayList<>();
+        for (InetSocketAddress a : addresses) {
+            String host = a.getAddress().isAnyLocalAddress() ? "0.0.0.0"
+                    : a.getAddress() instanceof Inet6Address ? "[" + a.getAddress().getHostAddress() + "]"
+                    : a.getAddress().getHostAddress();
+            out.add(host + ":" + a.getPort());
+        }
+        return String.join(", ", out);
     }
 
     /** With a generated secret nobody else can mint credentials, so print one for local testing. */

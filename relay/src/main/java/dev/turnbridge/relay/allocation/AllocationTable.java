@@ -24,12 +24,21 @@ public final class AllocationTable {
 
     /** @param onRemoved called once for every allocation that leaves the table (expiry, deletion, close) */
     public AllocationTable(Consumer<Allocation> onRemoved) {
-        this((a, reason) -> onRemoved.accept(a));
+        this.onRemoved = (a, reason) -> onRemoved.accept(a);
     }
 
-    /** @param onRemoved called once for every allocation that leaves the table, with the reason */
-    public AllocationTable(BiConsumer<Allocation, AllocationListener.EndReason> onRemoved) {
+    private AllocationTable(BiConsumer<Allocation, AllocationListener.EndReason> onRemoved, Void unused) {
         this.onRemoved = onRemoved;
+    }
+
+    /**
+     * A table that says why each allocation left (for the lifecycle listener); a factory rather than a
+     * constructor so that {@code new AllocationTable(list::add)} stays unambiguous.
+     *
+     * @param onRemoved called once for every allocation that leaves the table, with the reason
+     */
+    public static AllocationTable withEndReasons(BiConsumer<Allocation, AllocationListener.EndReason> onRemoved) {
+        return new AllocationTable(onRemoved, null);
     }
 
     /** The live allocation for a client, or null; an expired one is removed on the spot. */
@@ -42,8 +51,12 @@ public final class AllocationTable {
         return a;
     }
 
+    /** Adds an allocation; one it replaces (never expected) is ended properly rather than leaked. */
     public void put(Allocation allocation) {
-        byClient.put(allocation.fiveTuple().client(), allocation);
+        Allocation replaced = byClient.put(allocation.fiveTuple().client(), allocation);
+        if (replaced != null && replaced != allocation) {
+            onRemoved.accept(replaced, AllocationListener.EndReason.SHUTDOWN);
+        }
     }
 
     /** Removes and ends the allocation of {@code client}, if any, as the client asked (Refresh with 0). */

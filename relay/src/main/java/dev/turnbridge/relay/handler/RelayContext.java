@@ -31,6 +31,14 @@ public record RelayContext(
         Set<InetAddress> ownAddresses,
         AllocationGate gate) {
 
+    /** Without a drain gate of its own: one is made from {@code settings.drain()}. */
+    public RelayContext(Settings settings, Clock clock, CredentialStore credentials, Nonces nonces,
+            PeerPolicy peerPolicy, AllocationQuota quota, RelayPortPool ports, RelayStats stats,
+            Set<InetAddress> ownAddresses) {
+        this(settings, clock, credentials, nonces, peerPolicy, quota, ports, stats, ownAddresses,
+                new AllocationGate(settings.drain()));
+    }
+
     public static RelayContext create(Settings settings, Clock clock) {
         return new RelayContext(
                 settings,

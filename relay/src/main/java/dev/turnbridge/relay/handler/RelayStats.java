@@ -49,11 +49,14 @@ public final class RelayStats implements AllocationListener {
 
     /** Why a request failed authentication (RFC 8489 §9.2.4); the first 401 challenge is not a failure. */
     public enum AuthFailure {
-        /** USERNAME, REALM or NONCE missing beside MESSAGE-INTEGRITY (400). */
-        MISSING_ATTRIBUTE,
+        /**
+         * USERNAME (or USERHASH), REALM or NONCE missing beside MESSAGE-INTEGRITY, a bad PASSWORD-ALGORITHM, or
+         * a truncated MESSAGE-INTEGRITY-SHA256 (400).
+         */
+        BAD_REQUEST,
         /** NONCE expired or issued to another address (438). */
         STALE_NONCE,
-        /** No credential for the username (401). */
+        /** No credential for the username, or a USERHASH that matches none (401). */
         UNKNOWN_USER,
         /** REALM differs from ours (401). */
         WRONG_REALM,

@@ -69,7 +69,7 @@ final class UdpListenerHandler extends ChannelInboundHandlerAdapter {
         this.transport = transport;
         this.software = context.settings().software();
         this.maxDatagramSize = context.settings().listeners().maxDatagramSize();
-        this.allocations = new AllocationTable(this::ended);
+        this.allocations = AllocationTable.withEndReasons(this::ended);
     }
 
     AllocationTable allocations() {

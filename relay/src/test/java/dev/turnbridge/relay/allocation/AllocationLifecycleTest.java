@@ -17,7 +17,7 @@ class AllocationLifecycleTest {
 
     private final RelayStats stats = new RelayStats();
     private final List<AllocationListener.EndReason> ended = new ArrayList<>();
-    private final AllocationTable table = new AllocationTable((a, reason) -> {
+    private final AllocationTable table = AllocationTable.withEndReasons((a, reason) -> {
         ended.add(reason);
         stats.ended(a, reason);
     });

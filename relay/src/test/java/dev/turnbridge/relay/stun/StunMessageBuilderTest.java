@@ -49,6 +49,23 @@ class StunMessageBuilderTest {
     }
 
     @Test
+    void textAttributesArePaddedToFourBytesWhateverTheirLength() throws Exception {
+        StunMessage request = StunDecoder.decode(HexFixture.load("/rfc5769/sample-request.hex"), 108);
+        for (String realm : new String[] {"a", "ab", "abc", "abcd", "example.org"}) {
+            byte[] b = StunMessageBuilder.error(request, ErrorCode.UNAUTHENTICATED).realm(realm).nonce(realm)
+                    .encode("", null);
+            int realmAt = 20 + 4 + 16 + 4; // after ERROR-CODE "Unauthenticated" (4 + 15, padded)
+            int padded = (realm.length() + 3) & ~3;
+            assertThat(HexFormat.of().formatHex(b, realmAt, realmAt + 2)).as(realm).isEqualTo("0014");
+            // NONCE follows right after the padded REALM, FINGERPRINT right after the padded NONCE
+            assertThat(HexFormat.of().formatHex(b, realmAt + 4 + padded, realmAt + 6 + padded)).as(realm)
+                    .isEqualTo("0015");
+            assertThat(b).as(realm).hasSize(realmAt + 2 * (4 + padded) + 8);
+            assertThat(StunDecoder.decode(b, b.length).realm()).isEqualTo(realm);
+        }
+    }
+
+    @Test
     void messageTypesInterleaveMethodAndClass() {
         assertThat(StunMethod.type(StunMethod.ALLOCATE, StunClass.REQUEST)).isEqualTo(0x0003);
         assertThat(StunMethod.type(StunMethod.ALLOCATE, StunClass.SUCCESS_RESPONSE)).isEqualTo(0x0103);
