@@ -32,6 +32,12 @@ final class SignalingAdapter implements SignalingOps {
     }
 
     @Override
+    public int connections() {
+        SignalingServer s = server;
+        return s == null ? 0 : s.connectionCount();
+    }
+
+    @Override
     public List<RoomSummary> rooms() {
         SignalingServer s = server;
         if (s == null) {

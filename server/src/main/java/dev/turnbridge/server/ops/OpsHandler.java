@@ -53,6 +53,7 @@ final class OpsHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private final BearerToken metricsToken;
     private final BearerToken adminToken;
     private final ObjectMapper mapper = new ObjectMapper();
+    private long lastRefusalLog; // nanoTime; the ops listener runs on one event loop
 
     OpsHandler(OpsServices services, BearerToken metricsToken, BearerToken adminToken) {
         this.services = services;
@@ -121,7 +122,7 @@ final class OpsHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         return new StatusPage.Status(services.notReady().get(), relay.draining(), allocations,
                 relay.relayPortsInUse(), relay.relayPortCapacity(), stats.permissionsActive.sum(),
                 stats.channelsActive.sum(), services.throughput().rates(), services.signaling().available(),
-                services.signaling().rooms(), Instant.now());
+                services.signaling().connections(), services.signaling().rooms(), Instant.now());
     }
 
     private void admin(ChannelHandlerContext ctx, Reply reply, HttpMethod method, String path,
@@ -131,9 +132,14 @@ final class OpsHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             return;
         }
         if (!adminToken.admits(authorization)) {
-            // the remote address helps find a misconfigured client; the presented value is never logged
-            log.warn("admin request {} {} refused from {}: {} token", method, path, ctx.channel().remoteAddress(),
-                    authorization == null ? "no" : "wrong");
+            // the remote address helps find a misconfigured client; the presented value is never logged. At most
+            // one line a second, so that a scanner cannot flood the log.
+            long now = System.nanoTime();
+            if (now - lastRefusalLog > 1_000_000_000L) {
+                lastRefusalLog = now;
+                log.warn("admin request {} {} refused from {}: {} token", method, path,
+                        ctx.channel().remoteAddress(), authorization == null ? "no" : "wrong");
+            }
             reply.unauthorized("Bearer realm=\"turnbridge-admin\"", "admin token required\n");
             return;
         }

@@ -5,9 +5,9 @@ import java.time.Instant;
 import java.util.List;
 
 /**
- * What operations need from signaling: its rooms, closing one, telling clients to reconnect during a drain,
- * and its meters. The composition root adapts the signaling module to it; until that module is wired,
- * {@link #NONE} stands in (no rooms, nothing to drain, no meters).
+ * What operations need from signaling: its rooms and connections, closing a room, telling clients to reconnect
+ * during a drain, and its meters. The composition root adapts the signaling module to it, so this package
+ * depends on no signaling type.
  *
  * <p>Meters the adapter is expected to bind (names fixed here because the Grafana dashboard uses them):
  * {@code turnbridge.signaling.connections} (gauge), {@code turnbridge.signaling.rooms.active} (gauge),
@@ -17,34 +17,11 @@ import java.util.List;
  * (counter). Never a room code, peer id or address as a tag.
  */
 public interface SignalingOps {
-    SignalingOps NONE = new SignalingOps() {
-        @Override
-        public boolean available() {
-            return false;
-        }
-
-        @Override
-        public List<RoomSummary> rooms() {
-            return List.of();
-        }
-
-        @Override
-        public boolean closeRoom(String code) {
-            return false;
-        }
-
-        @Override
-        public void drain() {
-        }
-
-        @Override
-        public MeterBinder metrics() {
-            return registry -> { };
-        }
-    };
-
     /** False when this process serves no signaling. */
     boolean available();
+
+    /** Open WebSocket connections. */
+    int connections();
 
     /** Live rooms, for the admin API and the status page. */
     List<RoomSummary> rooms();

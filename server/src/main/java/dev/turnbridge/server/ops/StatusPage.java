@@ -23,7 +23,7 @@ final class StatusPage {
 
     record Status(String notReady, boolean draining, List<AllocationInfo> allocations, int portsUsed,
             int portsCapacity, long permissions, long channels, Throughput.Rates rates, boolean signaling,
-            List<SignalingOps.RoomSummary> rooms, Instant now) {
+            int connections, List<SignalingOps.RoomSummary> rooms, Instant now) {
     }
 
     static ObjectNode json(ObjectMapper mapper, Status s) {
@@ -44,6 +44,7 @@ final class StatusPage {
         rates.put("packetsPerSecondToPeer", Math.round(s.rates().packetsToPeer()));
         rates.put("packetsPerSecondToClient", Math.round(s.rates().packetsToClient()));
         root.put("signaling", s.signaling());
+        root.put("connections", s.connections());
         ArrayNode rooms = root.putArray("rooms");
         for (SignalingOps.RoomSummary r : s.rooms()) {
             rooms.addObject().put("code", mask(r.code())).put("members", r.members()).put("capacity", r.capacity())
@@ -112,8 +113,10 @@ final class StatusPage {
         if (!s.signaling()) {
             b.append("<p>signaling is not running in this process</p>");
         } else if (s.rooms().isEmpty()) {
-            b.append("<p>none</p>");
+            b.append("<p>none &middot; ").append(s.connections()).append(" WebSocket connection(s)</p>");
         } else {
+            b.append("<p>").append(s.rooms().size()).append(" room(s) &middot; ").append(s.connections())
+                    .append(" WebSocket connection(s)</p>");
             b.append("<table><tr><th>room</th><th>members</th><th>capacity</th><th>age</th></tr>");
             for (SignalingOps.RoomSummary r : s.rooms()) {
                 b.append("<tr><td>").append(escape(mask(r.code())))
