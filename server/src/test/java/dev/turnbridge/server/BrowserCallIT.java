@@ -43,7 +43,8 @@ class BrowserCallIT {
                 "listeners.tcp=127.0.0.1:0",
                 "listeners.tls=127.0.0.1:0",
                 "relay.address=127.0.0.1",
-                "signaling.listen=127.0.0.1:0"));
+                "signaling.listen=127.0.0.1:0",
+                "metrics.listen=127.0.0.1:0"));
         try (TurnbridgeServer server = TurnbridgeServer.start(settings)) {
             int port = server.signalingAddresses().get(0).getPort();
             Path output = Files.createTempFile("browser-call", ".log");

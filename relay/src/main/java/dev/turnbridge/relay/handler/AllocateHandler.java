@@ -51,7 +51,12 @@ final class AllocateHandler implements RequestHandler {
             }
             return;
         }
+        if (context.gate().draining()) {
+            refuseWhileDraining(request, exchange, identity);
+            return;
+        }
         if (identity.credentialExpired()) {
+            context.stats().authFailed(RelayStats.AuthFailure.EXPIRED);
             exchange.respond(new Authenticator(context).challenge(request, ErrorCode.UNAUTHENTICATED,
                     client.getAddress()), null);
             return;
@@ -178,12 +183,12 @@ final class AllocateHandler implements RequestHandler {
         long now = context.now();
         long lifetime = Lifetimes.grantSeconds(request.lifetime(), context.settings().lifetimes());
         Allocation allocation = new Allocation(exchange.fiveTuple(), identity.username(), identity.key(),
-                request.transactionId(), relayed, now + lifetime * 1000);
+                request.transactionId(), relayed, now, now + lifetime * 1000, context.stats());
         exchange.allocations().put(allocation);
         for (RelayedAddress r : relayed) {
             r.socket().start(allocation);
         }
-        context.stats().allocationsCreated.increment();
+        context.stats().created(allocation);
         respondSuccess(request, exchange, allocation, reservation, additionalFailed, identity.key(), now);
     }
 
@@ -203,6 +208,17 @@ final class AllocateHandler implements RequestHandler {
         }
         response.xorMappedAddress(exchange.fiveTuple().client());
         exchange.respond(response, key);
+    }
+
+    private void refuseWhileDraining(StunMessage request, Exchange exchange, Authenticator.Outcome identity) {
+        context.stats().allocationsRefusedDraining.increment();
+        InetSocketAddress alternate = context.gate().nextAlternate();
+        if (alternate == null) {
+            reply(request, exchange, ErrorCode.INSUFFICIENT_CAPACITY, identity);
+        } else {
+            exchange.respond(StunMessageBuilder.error(request, ErrorCode.TRY_ALTERNATE).alternateServer(alternate),
+                    identity.key());
+        }
     }
 
     private static void reply(StunMessage request, Exchange exchange, ErrorCode code,

@@ -3,6 +3,7 @@ package dev.turnbridge.relay.transport;
 import dev.turnbridge.relay.allocation.Allocation;
 import dev.turnbridge.relay.allocation.AllocationTable;
 import dev.turnbridge.relay.allocation.ChannelBinding;
+import dev.turnbridge.relay.allocation.PeerPolicy;
 import dev.turnbridge.relay.allocation.RelaySocket;
 import dev.turnbridge.relay.handler.RelayContext;
 import dev.turnbridge.relay.handler.RelayStats;
@@ -61,8 +62,13 @@ final class PeerForwarder {
         }
         InetSocketAddress peer = send.peer();
         RelaySocket socket = a.relaySocketFor(peer.getAddress());
-        if (socket == null || !a.permits(peer.getAddress(), now)
-                || !context.peerPermitted(peer)) {
+        if (socket == null || !a.permits(peer.getAddress(), now)) {
+            stats.dataDropped.increment();
+            return;
+        }
+        PeerPolicy.Verdict verdict = context.peerVerdict(peer);
+        if (!verdict.isPermitted()) {
+            stats.peerRefused(verdict.reason());
             stats.dataDropped.increment();
             return;
         }

@@ -2,6 +2,10 @@ package dev.turnbridge.relay.transport;
 
 import dev.turnbridge.config.HostPort;
 import dev.turnbridge.config.Settings;
+import dev.turnbridge.relay.allocation.Allocation;
+import dev.turnbridge.relay.allocation.AllocationInfo;
+import dev.turnbridge.relay.allocation.AllocationListener;
+import dev.turnbridge.relay.allocation.AllocationTable;
 import dev.turnbridge.relay.handler.RelayContext;
 import dev.turnbridge.relay.handler.TurnDispatcher;
 import dev.turnbridge.config.ListenerSettings;
@@ -10,6 +14,7 @@ import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
 import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.epoll.EpollChannelOption;
@@ -20,8 +25,15 @@ import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.function.Function;
+import java.util.function.Predicate;
 
 /**
  * The STUN/TURN relay: one or more UDP server sockets per configured UDP listener (one per event loop with
@@ -34,11 +46,12 @@ public final class RelayServer implements AutoCloseable {
     private final RelayContext context;
     private final NettyTransport transport;
     private final TurnDispatcher dispatcher;
+    private final List<Channel> channels = new CopyOnWriteArrayList<>();
     private final RelaySockets relaySockets;
-    private final List<Channel> channels = new ArrayList<>();
-    private final List<UdpListenerHandler> listeners = new ArrayList<>();
-    private final List<InetSocketAddress> tcpBound = new ArrayList<>();
-    private final List<InetSocketAddress> tlsBound = new ArrayList<>();
+    // UDP server sockets and live TCP/TLS connections: everything that holds allocations
+    private final Set<AllocationOwner> owners = ConcurrentHashMap.newKeySet();
+    private final List<InetSocketAddress> tcpBound = new CopyOnWriteArrayList<>();
+    private final List<InetSocketAddress> tlsBound = new CopyOnWriteArrayList<>();
     private TlsCertificate tls;
     private ScheduledFuture<?> tlsReload;
 
@@ -88,7 +101,7 @@ public final class RelayServer implements AutoCloseable {
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(high / 2, high))
                 .childHandler(new TcpServerInitializer(dispatcher, relaySockets, certificate,
-                        listeners.maxDatagramSize()))
+                        listeners.maxDatagramSize(), owners))
                 .bind(hp.host(), hp.port()).syncUninterruptibly().channel();
         channels.add(ch);
         return (InetSocketAddress) ch.localAddress();
@@ -134,7 +147,7 @@ public final class RelayServer implements AutoCloseable {
                 }
                 Channel ch = b.bind(hp.host(), port).syncUninterruptibly().channel();
                 channels.add(ch);
-                listeners.add(handler);
+                owners.add(handler);
                 if (first == null) {
                     first = (InetSocketAddress) ch.localAddress();
                 }
@@ -162,6 +175,64 @@ public final class RelayServer implements AutoCloseable {
         return context.quota().live();
     }
 
+    /** Relay ports taken by allocations and reservations. */
+    public int relayPortsInUse() {
+        return context.ports().inUse();
+    }
+
+    public int relayPortCapacity() {
+        return context.ports().capacity();
+    }
+
+    /**
+     * Snapshots every allocation. Allocations are confined to their event loops, so each socket's table is read
+     * by a task on its own loop and the parts are joined; the future completes off the loops' critical path.
+     */
+    public CompletableFuture<List<AllocationInfo>> allocations() {
+        return onEveryLoop(table -> table.snapshot().stream().map(Allocation::info).toList())
+                .thenApply(parts -> parts.stream().flatMap(List::stream).toList());
+    }
+
+    /** Ends (as {@code admin}) every allocation {@code which} selects; completes with how many ended. */
+    public CompletableFuture<Integer> endAllocations(Predicate<AllocationInfo> which) {
+        return onEveryLoop(table -> table.removeIf(a -> which.test(a.info()), AllocationListener.EndReason.ADMIN))
+                .thenApply(parts -> parts.stream().mapToInt(Integer::intValue).sum());
+    }
+
+    /** Stops admitting new allocations (300 or 508 to Allocate); existing ones keep relaying. */
+    public void drain() {
+        context.gate().drain();
+    }
+
+    public boolean draining() {
+        return context.gate().draining();
+    }
+
+    private <T> CompletableFuture<List<T>> onEveryLoop(Function<AllocationTable, T> task) {
+        List<CompletableFuture<T>> parts = new ArrayList<>();
+        for (AllocationOwner owner : owners) {
+            EventLoop loop = owner.eventLoop();
+            if (loop == null) {
+                continue;
+            }
+            CompletableFuture<T> part = new CompletableFuture<>();
+            try {
+                loop.execute(() -> {
+                    try {
+                        part.complete(task.apply(owner.allocations()));
+                    } catch (RuntimeException e) {
+                        part.completeExceptionally(e);
+                    }
+                });
+            } catch (RejectedExecutionException e) {
+                part.completeExceptionally(e); // the loop is shutting down
+            }
+            parts.add(part);
+        }
+        return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new))
+                .thenApply(v -> parts.stream().map(CompletableFuture::join).toList());
+    }
+
     @Override
     public void close() {
         if (tlsReload != null) {
@@ -171,7 +242,7 @@ public final class RelayServer implements AutoCloseable {
             ch.close().syncUninterruptibly();
         }
         channels.clear();
-        listeners.clear();
+        owners.clear();
         tcpBound.clear();
         tlsBound.clear();
     }

@@ -1,6 +1,8 @@
 package dev.turnbridge.relay.transport;
 
 import dev.turnbridge.relay.allocation.Allocation;
+import dev.turnbridge.relay.allocation.AllocationListener;
+import dev.turnbridge.relay.allocation.FiveTuple;
 import dev.turnbridge.relay.allocation.RelaySocket;
 import dev.turnbridge.relay.allocation.RelayedAddress;
 import dev.turnbridge.relay.handler.RelayContext;
@@ -18,21 +20,23 @@ import java.util.function.BiConsumer;
  */
 final class RelaySockets {
     private final RelayContext context;
-    private final NettyTransport transport;
+    private final NettyTransport netty;
     private final int maxDatagramSize;
 
     RelaySockets(RelayContext context, NettyTransport transport) {
         this.context = context;
-        this.transport = transport;
+        this.netty = transport;
         this.maxDatagramSize = context.settings().listeners().maxDatagramSize();
     }
 
     /** Binds {@code ip:port}; {@code done} runs on {@code loop} with the socket or the failure. */
-    void open(EventLoop loop, ClientLink client, InetAddress ip, int port, BiConsumer<RelaySocket, Throwable> done) {
-        UdpRelaySocket socket = new UdpRelaySocket(client, context.clock(), context.stats());
+    void open(EventLoop loop, ClientLink client, FiveTuple.Transport transport, InetAddress ip, int port,
+            BiConsumer<RelaySocket, Throwable> done) {
+        UdpRelaySocket socket = new UdpRelaySocket(client, context.clock(), context.stats(),
+                context.stats().traffic(transport));
         ChannelFuture bind = new Bootstrap()
                 .group(loop)
-                .channel(transport.datagramChannel())
+                .channel(netty.datagramChannel())
                 .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(maxDatagramSize))
                 .handler(socket)
                 .bind(ip, port);
@@ -47,7 +51,7 @@ final class RelaySockets {
     }
 
     /** Ends an allocation that left its table: closes its sockets, returns ports and quota. */
-    void release(Allocation allocation) {
+    void release(Allocation allocation, AllocationListener.EndReason reason) {
         for (RelayedAddress relayed : allocation.relayedAddresses()) {
             RelaySocket socket = relayed.socket();
             int port = socket.localAddress().getPort();
@@ -55,6 +59,6 @@ final class RelaySockets {
             context.ports().release(port);
         }
         context.quota().release(allocation.username());
-        context.stats().allocationsEnded.increment();
+        context.stats().ended(allocation, reason);
     }
 }

@@ -1,5 +1,6 @@
 package dev.turnbridge.relay.transport;
 
+import dev.turnbridge.relay.allocation.AllocationListener;
 import dev.turnbridge.relay.allocation.AllocationTable;
 import dev.turnbridge.relay.allocation.FiveTuple;
 import dev.turnbridge.relay.allocation.RelaySocket;
@@ -18,11 +19,13 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.channels.ClosedChannelException;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
 import org.slf4j.Logger;
@@ -34,7 +37,7 @@ import org.slf4j.LoggerFactory;
  * {@link Exchange}. The connection is the 5-tuple, so it holds at most one allocation, and the allocation
  * ends when the connection does. Peers are still reached over UDP; their data comes back on this connection.
  */
-final class TcpConnectionHandler extends ChannelInboundHandlerAdapter implements Exchange {
+final class TcpConnectionHandler extends ChannelInboundHandlerAdapter implements Exchange, AllocationOwner {
     private static final Logger log = LoggerFactory.getLogger(TcpConnectionHandler.class);
     private static final long SWEEP_MILLIS = 1000;
     // a reliable stream sees no retransmissions; a few entries cover a client that repeats itself anyway
@@ -48,17 +51,20 @@ final class TcpConnectionHandler extends ChannelInboundHandlerAdapter implements
     private final AllocationTable allocations;
     private final PeerForwarder forwarder;
     private final String software;
+    private final Set<AllocationOwner> owners;
     private Channel channel;
     private FiveTuple fiveTuple;
     private ScheduledFuture<?> sweeper;
 
-    TcpConnectionHandler(TurnDispatcher dispatcher, RelaySockets relaySockets, FiveTuple.Transport transport) {
+    TcpConnectionHandler(TurnDispatcher dispatcher, RelaySockets relaySockets, FiveTuple.Transport transport,
+            Set<AllocationOwner> owners) {
+        this.owners = owners;
         this.dispatcher = dispatcher;
         this.context = dispatcher.context();
         this.relaySockets = relaySockets;
         this.transport = transport;
         this.software = context.settings().software();
-        this.allocations = new AllocationTable(relaySockets::release);
+        this.allocations = AllocationTable.withEndReasons(relaySockets::release);
         this.forwarder = new PeerForwarder(context, allocations);
     }
 
@@ -68,6 +74,7 @@ final class TcpConnectionHandler extends ChannelInboundHandlerAdapter implements
         fiveTuple = new FiveTuple((InetSocketAddress) channel.remoteAddress(),
                 (InetSocketAddress) channel.localAddress(), transport);
         sweeper = ctx.executor().scheduleAtFixedRate(this::sweep, SWEEP_MILLIS, SWEEP_MILLIS, TimeUnit.MILLISECONDS);
+        owners.add(this);
         ctx.fireChannelActive();
     }
 
@@ -76,7 +83,8 @@ final class TcpConnectionHandler extends ChannelInboundHandlerAdapter implements
         if (sweeper != null) {
             sweeper.cancel(false);
         }
-        allocations.clear();
+        owners.remove(this);
+        allocations.clear(AllocationListener.EndReason.CONNECTION_CLOSED);
         ctx.fireChannelInactive();
     }
 
@@ -128,6 +136,11 @@ final class TcpConnectionHandler extends ChannelInboundHandlerAdapter implements
     }
 
     @Override
+    public EventLoop eventLoop() {
+        return channel == null ? null : channel.eventLoop();
+    }
+
+    @Override
     public FiveTuple fiveTuple() {
         return fiveTuple;
     }
@@ -145,9 +158,7 @@ final class TcpConnectionHandler extends ChannelInboundHandlerAdapter implements
     @Override
     public void respond(StunMessageBuilder response, byte[] integrityKey) {
         byte[] encoded = response.encode(software, integrityKey);
-        if (response.errorCode() != null) {
-            context.stats().errorResponses.increment();
-        }
+        context.stats().responded(response.method(), response.errorCode());
         if (integrityKey != null) {
             byte[] id = new byte[12];
             System.arraycopy(encoded, 8, id, 0, 12);
@@ -164,7 +175,7 @@ final class TcpConnectionHandler extends ChannelInboundHandlerAdapter implements
 
     @Override
     public void openRelaySocket(InetAddress ip, int port, BiConsumer<RelaySocket, Throwable> done) {
-        relaySockets.open(channel.eventLoop(), new StreamClientLink(channel), ip, port, (socket, failure) -> {
+        relaySockets.open(channel.eventLoop(), new StreamClientLink(channel), transport, ip, port, (socket, failure) -> {
             if (socket != null && !channel.isActive()) {
                 // the client left while the socket was being bound: nothing may outlive the connection
                 socket.close();

@@ -5,6 +5,7 @@ import dev.turnbridge.relay.handler.TurnDispatcher;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.SocketChannel;
+import java.util.Set;
 
 /**
  * The pipeline of one TCP or TLS client connection: [TLS,] stream framing, then the connection's TURN
@@ -16,13 +17,19 @@ final class TcpServerInitializer extends ChannelInitializer<SocketChannel> {
     private final RelaySockets relaySockets;
     private final TlsCertificate tls;
     private final int maxFrame;
+    private final Set<AllocationOwner> owners;
 
-    /** @param tls the certificate for a TLS listener, null for plain TCP */
-    TcpServerInitializer(TurnDispatcher dispatcher, RelaySockets relaySockets, TlsCertificate tls, int maxFrame) {
+    /**
+     * @param tls    the certificate for a TLS listener, null for plain TCP
+     * @param owners where live connections register for operators' snapshots (the server's set)
+     */
+    TcpServerInitializer(TurnDispatcher dispatcher, RelaySockets relaySockets, TlsCertificate tls, int maxFrame,
+            Set<AllocationOwner> owners) {
         this.dispatcher = dispatcher;
         this.relaySockets = relaySockets;
         this.tls = tls;
         this.maxFrame = maxFrame;
+        this.owners = owners;
     }
 
     @Override
@@ -33,6 +40,6 @@ final class TcpServerInitializer extends ChannelInitializer<SocketChannel> {
         }
         p.addLast("framing", new TcpFramingDecoder(maxFrame));
         p.addLast("turn", new TcpConnectionHandler(dispatcher, relaySockets,
-                tls != null ? FiveTuple.Transport.TLS : FiveTuple.Transport.TCP));
+                tls != null ? FiveTuple.Transport.TLS : FiveTuple.Transport.TCP, owners));
     }
 }

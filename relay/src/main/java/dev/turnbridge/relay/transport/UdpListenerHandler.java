@@ -19,6 +19,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.EventLoop;
 import io.netty.channel.socket.DatagramPacket;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetAddress;
@@ -34,7 +35,7 @@ import org.slf4j.LoggerFactory;
  * Owns the allocations of the clients it serves; they live on this socket's event loop together with their
  * relay sockets, so the data path takes no lock.
  */
-final class UdpListenerHandler extends ChannelInboundHandlerAdapter {
+final class UdpListenerHandler extends ChannelInboundHandlerAdapter implements AllocationOwner {
     private static final Logger log = LoggerFactory.getLogger(UdpListenerHandler.class);
     private static final long SWEEP_MILLIS = 1000;
     private static final int TRANSACTION_CACHE_ENTRIES = 8192;
@@ -60,12 +61,18 @@ final class UdpListenerHandler extends ChannelInboundHandlerAdapter {
         this.relaySockets = relaySockets;
         this.software = context.settings().software();
         this.maxDatagramSize = context.settings().listeners().maxDatagramSize();
-        this.allocations = new AllocationTable(relaySockets::release);
+        this.allocations = AllocationTable.withEndReasons(relaySockets::release);
         this.forwarder = new PeerForwarder(context, allocations);
     }
 
-    AllocationTable allocations() {
+    @Override
+    public AllocationTable allocations() {
         return allocations;
+    }
+
+    @Override
+    public EventLoop eventLoop() {
+        return channel == null ? null : channel.eventLoop();
     }
 
     @Override
@@ -170,9 +177,7 @@ final class UdpListenerHandler extends ChannelInboundHandlerAdapter {
         @Override
         public void respond(StunMessageBuilder response, byte[] integrityKey) {
             byte[] encoded = response.encode(software, integrityKey);
-            if (response.errorCode() != null) {
-                stats.errorResponses.increment();
-            }
+            stats.responded(response.method(), response.errorCode());
             if (integrityKey != null) {
                 transactions.put(fiveTuple.client(), responseTransactionId(encoded), encoded, context.now());
             }
@@ -187,7 +192,8 @@ final class UdpListenerHandler extends ChannelInboundHandlerAdapter {
 
         @Override
         public void openRelaySocket(InetAddress ip, int port, BiConsumer<RelaySocket, Throwable> done) {
-            relaySockets.open(channel.eventLoop(), new UdpClientLink(channel, fiveTuple.client()), ip, port, done);
+            relaySockets.open(channel.eventLoop(), new UdpClientLink(channel, fiveTuple.client()),
+                    FiveTuple.Transport.UDP, ip, port, done);
         }
 
         private byte[] responseTransactionId(byte[] encoded) {

@@ -24,11 +24,13 @@ final class UdpRelaySocket extends ChannelInboundHandlerAdapter implements Relay
     private final ClientLink client;
     private final Clock clock;
     private final RelayStats stats;
+    private final RelayStats.Traffic traffic;
     private Channel channel;
     private InetSocketAddress localAddress;
     private Allocation allocation;
 
-    UdpRelaySocket(ClientLink client, Clock clock, RelayStats stats) {
+    UdpRelaySocket(ClientLink client, Clock clock, RelayStats stats, RelayStats.Traffic traffic) {
+        this.traffic = traffic;
         this.client = client;
         this.clock = clock;
         this.stats = stats;
@@ -58,8 +60,11 @@ final class UdpRelaySocket extends ChannelInboundHandlerAdapter implements Relay
             stats.dataDropped.increment();
             return;
         }
-        stats.packetsToPeer.increment();
-        stats.bytesToPeer.add(payload.readableBytes());
+        int bytes = payload.readableBytes();
+        traffic.toPeer(bytes);
+        if (allocation != null) {
+            allocation.countToPeer(bytes);
+        }
         channel.writeAndFlush(new DatagramPacket(payload, peer), channel.voidPromise());
     }
 
@@ -93,8 +98,8 @@ final class UdpRelaySocket extends ChannelInboundHandlerAdapter implements Relay
                     ? ChannelData.encode(client.alloc(), binding.number(), data, data.readerIndex(), length,
                             client.isStream())
                     : DataIndication.encode(client.alloc(), peer, data);
-            stats.packetsToClient.increment();
-            stats.bytesToClient.add(length);
+            traffic.toClient(length);
+            a.countToClient(length);
             client.send(out);
         } finally {
             packet.release();

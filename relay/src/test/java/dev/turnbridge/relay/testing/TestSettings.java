@@ -8,8 +8,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Settings for loopback tests: ephemeral UDP, TCP, TLS and signaling ports on 127.0.0.1, secret "north",
- * loopback peers allowed.
+ * Settings for loopback tests: ephemeral ports on 127.0.0.1 (relay UDP, TCP and TLS, signaling, metrics),
+ * secret "north", loopback peers allowed.
  */
 public final class TestSettings {
     public static final String SECRET = "north";
@@ -24,11 +24,13 @@ public final class TestSettings {
                 "listeners.udp=127.0.0.1:0",
                 "listeners.tcp=127.0.0.1:0",
                 "listeners.tls=127.0.0.1:0",
-                "signaling.listen=127.0.0.1:0",
                 "auth.secrets=" + SECRET,
                 "realm=" + REALM,
                 "relay.address=127.0.0.1",
-                "peers.allow=127.0.0.1/32"));
+                "peers.allow=127.0.0.1/32",
+                // a composition root started with these must not take the default ports of its other listeners
+                "signaling.listen=127.0.0.1:0",
+                "metrics.listen=127.0.0.1:0"));
         all.addAll(Arrays.asList(overrides));
         return SettingsLoader.load(null, Map.of(), all);
     }

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.turnbridge.config.Settings;
 import dev.turnbridge.config.SettingsLoader;
+import dev.turnbridge.relay.allocation.AllocationListener;
+import dev.turnbridge.relay.allocation.FiveTuple;
 import dev.turnbridge.relay.handler.RelayStats;
 import java.io.IOException;
 import java.net.DatagramPacket;
@@ -21,6 +23,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 import javax.net.ssl.SSLSocket;
@@ -258,12 +261,17 @@ class StreamRelayIT {
         StreamTurnClient client = connect("tcp", false);
         InetSocketAddress relayed = client.allocate(b -> { }).relayed().get(0);
         assertThat(server.allocationCount()).isEqualTo(1);
+        // operators see allocations held by connections as well as by UDP server sockets
+        assertThat(server.allocations().get(5, TimeUnit.SECONDS)).singleElement().satisfies(info -> {
+            assertThat(info.transport()).isEqualTo(FiveTuple.Transport.TCP);
+            assertThat(info.relayed()).isEqualTo(relayed);
+        });
 
         client.socket().setSoLinger(true, 0);
         client.close();
 
         await("allocation ended", () -> server.allocationCount() == 0 && server.context().ports().inUse() == 0);
-        assertThat(stats.allocationsEnded.sum()).isEqualTo(1);
+        assertThat(stats.ended(AllocationListener.EndReason.CONNECTION_CLOSED)).isEqualTo(1);
         // the relay port is really closed: it can be bound again
         new DatagramSocket(relayed).close();
     }
@@ -278,7 +286,8 @@ class StreamRelayIT {
 
         await("every allocation ended", () -> server.allocationCount() == 0
                 && server.context().ports().inUse() == 0
-                && stats.allocationsCreated.sum() == stats.allocationsEnded.sum());
+                && stats.allocationsCreated.sum() == stats.ended(AllocationListener.EndReason.CONNECTION_CLOSED)
+                        + stats.ended(AllocationListener.EndReason.SHUTDOWN));
     }
 
     @Test
@@ -301,7 +310,7 @@ class StreamRelayIT {
             }
         }
         assertThat(stats.dataDropped.sum()).as("peer packets dropped for the slow reader").isPositive();
-        long toClientBytes = stats.bytesToClient.sum();
+        long toClientBytes = stats.traffic(FiveTuple.Transport.TCP).bytesToClient.sum();
         assertThat(toClientBytes).as("what was queued stayed bounded").isLessThan(20_000L * 1200);
 
         // it catches up: requests are still answered and its data still reaches the peer
