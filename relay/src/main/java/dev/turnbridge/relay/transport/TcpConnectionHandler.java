@@ -42,6 +42,9 @@ final class TcpConnectionHandler extends ChannelInboundHandlerAdapter implements
     private static final long SWEEP_MILLIS = 1000;
     // a reliable stream sees no retransmissions; a few entries cover a client that repeats itself anyway
     private static final int TRANSACTION_CACHE_ENTRIES = 8;
+    // a connection that holds no allocation costs a descriptor for nothing; a STUN keepalive every 2 min or so
+    // (RFC 8445 §11 sends them far more often) keeps a binding-only client connected
+    static final long IDLE_WITHOUT_ALLOCATION_MILLIS = 120_000;
 
     private final TurnDispatcher dispatcher;
     private final RelayContext context;
@@ -55,6 +58,7 @@ final class TcpConnectionHandler extends ChannelInboundHandlerAdapter implements
     private Channel channel;
     private FiveTuple fiveTuple;
     private ScheduledFuture<?> sweeper;
+    private long lastFrameMillis;
 
     TcpConnectionHandler(TurnDispatcher dispatcher, RelaySockets relaySockets, FiveTuple.Transport transport,
             Set<AllocationOwner> owners) {
@@ -75,6 +79,7 @@ final class TcpConnectionHandler extends ChannelInboundHandlerAdapter implements
                 (InetSocketAddress) channel.localAddress(), transport);
         sweeper = ctx.executor().scheduleAtFixedRate(this::sweep, SWEEP_MILLIS, SWEEP_MILLIS, TimeUnit.MILLISECONDS);
         owners.add(this);
+        lastFrameMillis = context.now();
         ctx.fireChannelActive();
     }
 
@@ -92,11 +97,16 @@ final class TcpConnectionHandler extends ChannelInboundHandlerAdapter implements
         long now = context.now();
         allocations.expire(now);
         transactions.expire(now);
+        if (allocations.size() == 0 && !allocations.isPending(fiveTuple.client())
+                && now - lastFrameMillis > IDLE_WITHOUT_ALLOCATION_MILLIS) {
+            channel.close();
+        }
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         ByteBuf frame = (ByteBuf) msg;
+        lastFrameMillis = context.now();
         try {
             InetSocketAddress client = fiveTuple.client();
             if (ChannelData.isChannelData(frame.getUnsignedByte(frame.readerIndex()))) {

@@ -8,6 +8,7 @@ import dev.turnbridge.config.SettingsLoader;
 import dev.turnbridge.relay.allocation.AllocationListener;
 import dev.turnbridge.relay.allocation.FiveTuple;
 import dev.turnbridge.relay.handler.RelayStats;
+import dev.turnbridge.relay.testing.MutableClock;
 import java.io.IOException;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
@@ -19,6 +20,7 @@ import java.net.Socket;
 import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -73,6 +75,10 @@ class StreamRelayIT {
     }
 
     private RelayServer start(String... extra) {
+        return start(Clock.systemUTC(), extra);
+    }
+
+    private RelayServer start(Clock clock, String... extra) {
         List<String> flags = new ArrayList<>(List.of(
                 "listeners.udp=127.0.0.1:0",
                 "listeners.tcp=127.0.0.1:0" + (ipv6Loopback() ? ",[::1]:0" : ""),
@@ -82,7 +88,7 @@ class StreamRelayIT {
                 "relay.address-v6=" + (ipv6Loopback() ? "::1" : "")));
         flags.addAll(List.of(extra));
         Settings settings = SettingsLoader.load(null, Map.of(), flags);
-        server = new RelayServer(settings, Clock.systemUTC(), transport);
+        server = new RelayServer(settings, clock, transport);
         server.start();
         return server;
     }
@@ -318,6 +324,21 @@ class StreamRelayIT {
         client.sendChannelData(0x4000, bytes("still here"));
         DatagramPacket p = receive(peer);
         assertThat(new String(p.getData(), 0, p.getLength(), StandardCharsets.UTF_8)).isEqualTo("still here");
+    }
+
+    @Test
+    void idleConnectionWithoutAllocationIsClosedButOneWithAnAllocationStays() throws Exception {
+        MutableClock clock = MutableClock.now();
+        start(clock);
+        StreamTurnClient idle = connect("tcp", false);
+        StreamTurnClient allocated = connect("tcp", false);
+        assertThat(idle.request(0x001, b -> { }).isSuccess()).isTrue();
+        assertThat(allocated.allocate(b -> { }).errorCode()).isZero();
+
+        clock.advance(Duration.ofMillis(TcpConnectionHandler.IDLE_WITHOUT_ALLOCATION_MILLIS + 1000));
+
+        assertThat(idle.socket().getInputStream().read()).as("closed by the server").isEqualTo(-1);
+        assertThat(allocated.refresh(600).isSuccess()).isTrue();
     }
 
     @Test
