@@ -112,7 +112,9 @@ final class AllocateHandler implements RequestHandler {
         }
         exchange.allocations().markPending(client);
         byte[] reservation = newToken;
-        bind(exchange, addresses.bindAddress(ipv6), port, evenPort != null || token != null, BIND_ATTEMPTS, socket -> {
+        PortChoice choice = token != null || Boolean.TRUE.equals(evenPort) ? PortChoice.FIXED
+                : evenPort != null ? PortChoice.EVEN : PortChoice.ANY;
+        bind(exchange, addresses.bindAddress(ipv6), port, choice, BIND_ATTEMPTS, socket -> {
             if (socket == null) {
                 exchange.allocations().clearPending(client);
                 context.quota().release(identity.username());
@@ -139,7 +141,7 @@ final class AllocateHandler implements RequestHandler {
             complete(request, exchange, identity, List.of(primary), reservation, ErrorCode.INSUFFICIENT_CAPACITY);
             return;
         }
-        bind(exchange, addresses.bindAddress(true), port, false, BIND_ATTEMPTS, socket -> {
+        bind(exchange, addresses.bindAddress(true), port, PortChoice.ANY, BIND_ATTEMPTS, socket -> {
             if (socket == null) {
                 complete(request, exchange, identity, List.of(primary), reservation, ErrorCode.INSUFFICIENT_CAPACITY);
                 return;
@@ -150,12 +152,22 @@ final class AllocateHandler implements RequestHandler {
         });
     }
 
+    /** Which other port may replace one that turns out to be taken. */
+    private enum PortChoice {
+        /** Any port. */
+        ANY,
+        /** Another even port (EVEN-PORT without the R bit). */
+        EVEN,
+        /** None: the port was promised (RESERVATION-TOKEN, or EVEN-PORT whose successor is now reserved). */
+        FIXED
+    }
+
     /**
-     * Binds a relay socket, moving to another port when someone outside this server holds the one chosen,
-     * unless the port was promised (EVEN-PORT, RESERVATION-TOKEN). {@code done} gets the socket, or null after
-     * the port went back to the pool.
+     * Binds a relay socket, moving to another port when someone outside this server holds the one chosen
+     * (the relay range may overlap the kernel's ephemeral ports), unless the port was promised. {@code done}
+     * gets the socket, or null after the port went back to the pool.
      */
-    private void bind(Exchange exchange, InetAddress ip, int port, boolean portIsFixed, int attemptsLeft,
+    private void bind(Exchange exchange, InetAddress ip, int port, PortChoice choice, int attemptsLeft,
             Consumer<RelaySocket> done) {
         exchange.openRelaySocket(ip, port, (socket, failure) -> {
             if (failure == null) {
@@ -163,11 +175,11 @@ final class AllocateHandler implements RequestHandler {
                 return;
             }
             RelayPortPool ports = context.ports();
-            if (!portIsFixed && attemptsLeft > 1 && !(failure instanceof ClosedChannelException)) {
-                int next = ports.acquire(false);
+            if (choice != PortChoice.FIXED && attemptsLeft > 1 && !(failure instanceof ClosedChannelException)) {
+                int next = ports.acquire(choice == PortChoice.EVEN);
                 ports.release(port);
                 if (next >= 0) {
-                    bind(exchange, ip, next, false, attemptsLeft - 1, done);
+                    bind(exchange, ip, next, choice, attemptsLeft - 1, done);
                     return;
                 }
             } else {

@@ -327,6 +327,35 @@ class StreamRelayIT {
     }
 
     @Test
+    void evenPortTakenByAnotherProcessIsReplacedByAnotherEvenPort() throws Exception {
+        // a relay range of two even ports, the first held outside the relay (as an ephemeral port may be)
+        DatagramSocket foreign = null;
+        int first = -1;
+        for (int i = 0; i < 50 && foreign == null; i++) {
+            DatagramSocket probe = new DatagramSocket(0);
+            int p = probe.getLocalPort() & ~1;
+            probe.close();
+            try (DatagramSocket second = new DatagramSocket(p + 2)) {
+                foreign = new DatagramSocket(p);
+                first = p;
+            } catch (SocketException taken) {
+                // try another pair
+            }
+        }
+        assertThat(foreign).as("a free pair of even ports").isNotNull();
+        closeables.add(foreign);
+        start("relay.port-min=" + first, "relay.port-max=" + (first + 2), "relay.address=0.0.0.0");
+        StreamTurnClient client = connect("tcp", false);
+
+        for (int i = 0; i < 8; i++) { // the pool picks at random: each round tries the held port half the time
+            var reply = client.allocate(b -> b.add(0x0018, new byte[] {0})); // EVEN-PORT, R bit clear
+            assertThat(reply.errorCode()).isZero();
+            assertThat(reply.relayed().get(0).getPort()).isEqualTo(first + 2);
+            assertThat(client.refresh(0).isSuccess()).isTrue();
+        }
+    }
+
+    @Test
     void idleConnectionWithoutAllocationIsClosedButOneWithAnAllocationStays() throws Exception {
         MutableClock clock = MutableClock.now();
         start(clock);
