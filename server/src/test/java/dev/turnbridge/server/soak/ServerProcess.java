@@ -1,14 +1,14 @@
 package dev.turnbridge.server.soak;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.StandardProtocolFamily;
-import java.nio.channels.DatagramChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -111,19 +111,45 @@ final class ServerProcess implements AutoCloseable {
     }
 
     /**
-     * Relay ports in use: the ports of the configured range on 127.0.0.1 that cannot be bound. Only meaningful
-     * while no allocation is being made (the probe holds each port for an instant).
+     * Relay ports the server holds: its own UDP sockets (socket inodes among {@code /proc/<pid>/fd}) whose local
+     * port in {@code /proc/<pid>/net/udp} lies in the relay range. Exact, and blind to other processes that
+     * happen to bind ports in the same range.
      */
     int relayPortsInUse() {
-        int inUse = 0;
-        for (int port = relayPortMin; port <= relayPortMax; port++) {
-            try (DatagramChannel probe = DatagramChannel.open(StandardProtocolFamily.INET)) {
-                probe.bind(new InetSocketAddress("127.0.0.1", port));
-            } catch (IOException e) {
-                inUse++;
+        Set<String> inodes = new HashSet<>();
+        Path fdDir = Path.of("/proc", Long.toString(pid()), "fd");
+        try (DirectoryStream<Path> fds = Files.newDirectoryStream(fdDir)) {
+            for (Path fd : fds) {
+                try {
+                    String target = Files.readSymbolicLink(fd).toString();
+                    if (target.startsWith("socket:[")) {
+                        inodes.add(target.substring(8, target.length() - 1));
+                    }
+                } catch (IOException e) {
+                    // closed while listing
+                }
             }
+            int inUse = 0;
+            for (String table : List.of("udp", "udp6")) {
+                Path net = Path.of("/proc", Long.toString(pid()), "net", table);
+                if (!Files.exists(net)) {
+                    continue;
+                }
+                for (String line : Files.readAllLines(net)) {
+                    String[] f = line.trim().split("\\s+");
+                    if (f.length < 10 || !f[1].contains(":") || !inodes.contains(f[9])) {
+                        continue;
+                    }
+                    int port = Integer.parseInt(f[1].substring(f[1].indexOf(':') + 1), 16);
+                    if (port >= relayPortMin && port <= relayPortMax) {
+                        inUse++;
+                    }
+                }
+            }
+            return inUse;
+        } catch (IOException e) {
+            return -1;
         }
-        return inUse;
     }
 
     /** Lines of the server log that report Netty buffer leaks or errors. */
