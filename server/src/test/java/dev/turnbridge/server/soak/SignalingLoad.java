@@ -35,6 +35,8 @@ final class SignalingLoad {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final long AWAY_MILLIS = 300;
+    /** Rooms stay until their TTL even when empty; a short one lets long soaks reclaim them. */
+    private static final int ROOM_TTL_SECONDS = 120;
 
     private final Plan plan;
     private final HttpClient http;
@@ -171,7 +173,8 @@ final class SignalingLoad {
 
     private String createRoom() throws Exception {
         HttpRequest request = HttpRequest.newBuilder(plan.base().resolve("/api/rooms")).timeout(WsPeer.WAIT)
-                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("{}")).build();
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"ttl\":" + ROOM_TTL_SECONDS + "}")).build();
         HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
         if (response.statusCode() != 201) {
             throw new IllegalStateException("POST /api/rooms answered " + response.statusCode() + " "

@@ -63,9 +63,9 @@ public final class SoakRunner {
 
         int turnPort = freePort();
         int signalingPort = freePort();
-        int portCount = Math.max(allocations + allocations / 4, 500);
+        int portCount = Math.min(Math.max(2 * allocations, 1000), 10000);
         // below the kernel's ephemeral range (32768+) so other processes' port-0 sockets do not land in it
-        int portMin = 22000 + ThreadLocalRandom.current().nextInt(Math.max(1, 10000 - portCount));
+        int portMin = 22000 + ThreadLocalRandom.current().nextInt(Math.max(1, 10700 - portCount));
         int portMax = portMin + portCount - 1;
         byte[] secretBytes = new byte[24];
         new SecureRandom().nextBytes(secretBytes);
@@ -82,7 +82,8 @@ public final class SoakRunner {
                 "signaling.connections-per-ip=" + (2 * clients + 100),
                 "signaling.message-rate=1000",
                 "signaling.message-burst=2000",
-                "signaling.max-rooms=" + Math.max(10000, clients));
+                // rooms outlive their members until their TTL (the soak asks for 120 s), so rounds add up
+                "signaling.max-rooms=1000000");
         List<String> jvm = List.of("-Xms64m", "-Xmx512m", "-XX:+UseG1GC");
         System.out.printf("soak: server on udp 127.0.0.1:%d, signaling 127.0.0.1:%d, relay ports %d-%d%n",
                 turnPort, signalingPort, portMin, portMax);
