@@ -191,13 +191,13 @@ class TurnDispatcherFuzzTest {
                 case 2 -> b.channelNumber(data.consumeBoolean() ? 0x4000 + data.consumeInt(0, 3) : data.consumeInt(0, 0xFFFF));
                 case 3 -> b.xorPeerAddress(peer());
                 case 4 -> b.data(data.consumeBytes(data.consumeInt(0, 64)));
-                case 5 -> b.raw(AttributeType.EVEN_PORT, data.consumeBytes(data.consumeInt(0, 4)));
-                case 6 -> b.raw(AttributeType.REQUESTED_ADDRESS_FAMILY, data.consumeBytes(data.consumeInt(0, 5)));
-                case 7 -> b.raw(AttributeType.RESERVATION_TOKEN, data.consumeBytes(data.consumeInt(0, 9)));
-                case 8 -> b.raw(AttributeType.DONT_FRAGMENT, new byte[0]);
-                case 9 -> b.raw(data.consumeInt(0, 0xFFFF), data.consumeBytes(data.consumeInt(0, 24)));
-                case 10 -> b.raw(AttributeType.XOR_PEER_ADDRESS, data.consumeBytes(data.consumeInt(0, 24)));
-                default -> b.raw(0x8000 | AttributeType.LIFETIME, data.consumeBytes(4)); // ADDITIONAL-ADDRESS-FAMILY and kin
+                case 5 -> b.add(AttributeType.EVEN_PORT, data.consumeBytes(data.consumeInt(0, 4)));
+                case 6 -> b.add(AttributeType.REQUESTED_ADDRESS_FAMILY, data.consumeBytes(data.consumeInt(0, 5)));
+                case 7 -> b.add(AttributeType.RESERVATION_TOKEN, data.consumeBytes(data.consumeInt(0, 9)));
+                case 8 -> b.add(AttributeType.DONT_FRAGMENT, new byte[0]);
+                case 9 -> b.add(data.consumeInt(0, 0xFFFF), data.consumeBytes(data.consumeInt(0, 24)));
+                case 10 -> b.add(AttributeType.XOR_PEER_ADDRESS, data.consumeBytes(data.consumeInt(0, 24)));
+                default -> b.add(0x8000 | AttributeType.LIFETIME, data.consumeBytes(4)); // ADDITIONAL-ADDRESS-FAMILY and kin
             }
         }
 
