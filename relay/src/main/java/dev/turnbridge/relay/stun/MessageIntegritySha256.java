@@ -1,9 +1,6 @@
 package dev.turnbridge.relay.stun;
 
-import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 
 /**
  * MESSAGE-INTEGRITY-SHA256 (RFC 8489 §14.6): HMAC-SHA256 over the message up to the attribute, with the
@@ -28,18 +25,7 @@ public final class MessageIntegritySha256 {
      * an attribute of {@code valueLength} bytes.
      */
     public static byte[] compute(byte[] msg, int attributeOffset, int valueLength, byte[] key) {
-        int adjustedLength = attributeOffset + 4 + valueLength - StunMessage.HEADER_LENGTH;
-        try {
-            Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(new SecretKeySpec(key, "HmacSHA256"));
-            mac.update(msg, 0, 2);
-            mac.update((byte) (adjustedLength >>> 8));
-            mac.update((byte) adjustedLength);
-            mac.update(msg, 4, attributeOffset - 4);
-            return mac.doFinal();
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("HmacSHA256 unavailable", e);
-        }
+        return MessageIntegrity.hmac("HmacSHA256", msg, attributeOffset, valueLength, key);
     }
 
     /** True when the (possibly truncated) MESSAGE-INTEGRITY-SHA256 in {@code message} is correct for {@code key}. */

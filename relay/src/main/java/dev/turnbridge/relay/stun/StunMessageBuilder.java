@@ -64,7 +64,10 @@ public final class StunMessageBuilder {
         return integrity;
     }
 
-    /** Adds an attribute ice4j does not know, value as given, padded to four bytes. */
+    /**
+     * Adds an attribute from its raw value, padded to four bytes: for attributes ice4j lacks or encodes
+     * wrongly (EVEN-PORT, REQUESTED-ADDRESS-FAMILY, the RFC 8489 ones), and for tests of malformed values.
+     */
     public StunMessageBuilder add(int type, byte[] value) {
         body.write(type >>> 8);
         body.write(type);
@@ -121,6 +124,23 @@ public final class StunMessageBuilder {
         return add(AttributeFactory.createXorPeerAddressAttribute(transport(address), transactionId));
     }
 
+    /** ALTERNATE-SERVER (RFC 8489 §14.15): a plain, not XOR-ed, address, for 300 Try Alternate. */
+    public StunMessageBuilder alternateServer(InetSocketAddress address) {
+        // ice4j has no factory for it; the layout is MAPPED-ADDRESS's (RFC 8489 §14.1)
+        byte[] ip = address.getAddress().getAddress();
+        int length = 4 + ip.length;
+        body.write(AttributeType.ALTERNATE_SERVER >>> 8);
+        body.write(AttributeType.ALTERNATE_SERVER & 0xFF);
+        body.write(length >>> 8);
+        body.write(length & 0xFF);
+        body.write(0);
+        body.write(ip.length == 4 ? 0x01 : 0x02);
+        body.write(address.getPort() >>> 8);
+        body.write(address.getPort() & 0xFF);
+        body.write(ip, 0, ip.length);
+        return this;
+    }
+
     public StunMessageBuilder lifetime(long seconds) {
         return add(AttributeFactory.createLifetimeAttribute((int) seconds));
     }
@@ -151,22 +171,6 @@ public final class StunMessageBuilder {
 
     public StunMessageBuilder data(byte[] data) {
         return add(AttributeFactory.createDataAttributeWithoutPadding(data));
-    }
-
-    /**
-     * Adds an attribute from its raw value, for attributes ice4j encodes wrongly or not at all (EVEN-PORT,
-     * REQUESTED-ADDRESS-FAMILY) and for tests that need malformed values.
-     */
-    public StunMessageBuilder raw(int type, byte[] value) {
-        body.write(type >>> 8);
-        body.write(type);
-        body.write(value.length >>> 8);
-        body.write(value.length);
-        body.write(value, 0, value.length);
-        for (int pad = (4 - (value.length & 3)) & 3; pad > 0; pad--) {
-            body.write(0);
-        }
-        return this;
     }
 
     public StunMessageBuilder unknownAttributes(int[] types) {

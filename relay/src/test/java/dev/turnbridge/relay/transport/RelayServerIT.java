@@ -84,7 +84,7 @@ class RelayServerIT {
     @Test
     void unknownComprehensionRequiredAttributeGets420() {
         start();
-        StunMessage r = client().plain(StunMethod.BINDING, b -> b.raw(0x7777, new byte[4]));
+        StunMessage r = client().plain(StunMethod.BINDING, b -> b.add(0x7777, new byte[4]));
         assertThat(r.errorCode()).isEqualTo(420);
         assertThat(r.unknownAttributes()).containsExactly(0x7777);
     }
@@ -163,9 +163,9 @@ class RelayServerIT {
         assertThat(c.signed(StunMethod.ALLOCATE, b -> { }).errorCode()).isEqualTo(400);
         assertThat(c.signed(StunMethod.ALLOCATE, b -> b.requestedTransport(6)).errorCode()).isEqualTo(442);
         assertThat(c.signed(StunMethod.ALLOCATE, b -> b.requestedTransport(17)
-                .raw(AttributeType.REQUESTED_ADDRESS_FAMILY, new byte[] {2, 0, 0, 0})).errorCode()).isEqualTo(440);
+                .add(AttributeType.REQUESTED_ADDRESS_FAMILY, new byte[] {2, 0, 0, 0})).errorCode()).isEqualTo(440);
         assertThat(c.signed(StunMethod.ALLOCATE, b -> b.requestedTransport(17)
-                .raw(AttributeType.EVEN_PORT, new byte[] {0}).raw(AttributeType.RESERVATION_TOKEN, new byte[8]))
+                .add(AttributeType.EVEN_PORT, new byte[] {0}).add(AttributeType.RESERVATION_TOKEN, new byte[8]))
                 .errorCode()).isEqualTo(400);
         StunMessage r = c.signed(StunMethod.ALLOCATE, b -> b.requestedTransport(17).lifetime(100_000));
         assertThat(r.lifetime()).isEqualTo(3600);
@@ -271,10 +271,10 @@ class RelayServerIT {
         mapped[11] = (byte) 0xFF;
         mapped[12] = 127;
         mapped[15] = 1;
-        StunMessage r = c.signed(StunMethod.CREATE_PERMISSION, b -> b.raw(AttributeType.XOR_PEER_ADDRESS,
+        StunMessage r = c.signed(StunMethod.CREATE_PERMISSION, b -> b.add(AttributeType.XOR_PEER_ADDRESS,
                 xorPeerIpv6(mapped, 5000, b)));
         assertThat(r.errorCode()).isIn(403, 443);
-        assertThat(server.context().stats().peersRefused.sum()).isGreaterThanOrEqualTo(10);
+        assertThat(server.context().stats().peersRefused()).isGreaterThanOrEqualTo(10);
     }
 
     @Test
@@ -367,7 +367,7 @@ class RelayServerIT {
         start("relay.port-min=41000", "relay.port-max=41001");
         TurnTestClient c = client();
         StunMessage r = c.signed(StunMethod.ALLOCATE, b -> b.requestedTransport(17)
-                .raw(AttributeType.EVEN_PORT, new byte[] {(byte) 0x80}));
+                .add(AttributeType.EVEN_PORT, new byte[] {(byte) 0x80}));
         assertThat(r.xorRelayedAddress().getPort()).isEqualTo(41000);
         assertThat(r.has(AttributeType.RESERVATION_TOKEN)).isTrue();
         byte[] token = reservationToken(r);
@@ -375,10 +375,10 @@ class RelayServerIT {
         assertThat(client().allocate().errorCode()).isEqualTo(508);
         TurnTestClient d = client();
         StunMessage redeemed = d.signed(StunMethod.ALLOCATE, b -> b.requestedTransport(17)
-                .raw(AttributeType.RESERVATION_TOKEN, token));
+                .add(AttributeType.RESERVATION_TOKEN, token));
         assertThat(redeemed.xorRelayedAddress().getPort()).isEqualTo(41001);
         assertThat(client().signed(StunMethod.ALLOCATE, b -> b.requestedTransport(17)
-                .raw(AttributeType.RESERVATION_TOKEN, token)).errorCode()).isEqualTo(508);
+                .add(AttributeType.RESERVATION_TOKEN, token)).errorCode()).isEqualTo(508);
     }
 
     @Test
