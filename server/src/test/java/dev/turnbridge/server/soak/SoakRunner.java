@@ -63,6 +63,7 @@ public final class SoakRunner {
 
         int turnPort = freePort();
         int signalingPort = freePort();
+        int metricsPort = freePort();
         int portCount = Math.min(Math.max(2 * allocations, 1000), 10000);
         // below the kernel's ephemeral range (32768+) so other processes' port-0 sockets do not land in it
         int portMin = 22000 + ThreadLocalRandom.current().nextInt(Math.max(1, 10700 - portCount));
@@ -82,6 +83,8 @@ public final class SoakRunner {
                 "signaling.connections-per-ip=" + (2 * clients + 100),
                 "signaling.message-rate=1000",
                 "signaling.message-burst=2000",
+                "metrics.listen=127.0.0.1:" + metricsPort,
+                "drain.deadline=0s", // the soak ends with nothing left to drain; stop at once on SIGTERM
                 // rooms outlive their members until their TTL (the soak asks for 120 s), so rounds add up
                 "signaling.max-rooms=1000000");
         List<String> jvm = List.of("-Xms64m", "-Xmx512m", "-XX:+UseG1GC");
