@@ -94,6 +94,10 @@ final class UdpRelaySocket extends ChannelInboundHandlerAdapter implements Relay
             ByteBuf data = packet.content();
             int length = data.readableBytes();
             ChannelBinding binding = a.channelFor(peer, now);
+            if (binding == null && !DataIndication.fits(peer, length)) {
+                stats.dataDropped.increment(); // too long for a Data indication's 16-bit length
+                return;
+            }
             ByteBuf out = binding != null
                     ? ChannelData.encode(client.alloc(), binding.number(), data, data.readerIndex(), length,
                             client.isStream())
