@@ -16,9 +16,10 @@ import java.net.UnknownHostException;
  * address the kernel would use to reach the client (or, for the other family, the Internet).
  */
 final class RelayAddresses {
-    // only consulted as a routing-table lookup; nothing is ever sent to it
-    private static final InetSocketAddress IPV6_INTERNET = new InetSocketAddress(literal("2001:4860:4860::8888"), 53);
-    private static final InetSocketAddress IPV4_INTERNET = new InetSocketAddress(literal("8.8.8.8"), 53);
+    // documentation addresses (RFC 5737, RFC 3849): only a routing-table lookup, nothing is ever sent; they
+    // take the default route as any Internet address would
+    private static final InetSocketAddress IPV6_INTERNET = new InetSocketAddress(literal("2001:db8::1"), 9);
+    private static final InetSocketAddress IPV4_INTERNET = new InetSocketAddress(literal("192.0.2.1"), 9);
 
     private final InetAddress bind;
     private final InetAddress bindV6;
