@@ -1,6 +1,7 @@
 package dev.turnbridge.relay.transport;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.turnbridge.config.Settings;
@@ -191,6 +192,21 @@ class StreamRelayIT {
         assertThat(reply.isSuccess()).isTrue();
         assertThat(reply.address(0x0020)).isEqualTo(client.socket().getLocalSocketAddress());
         assertThat(((SSLSocket) client.socket()).getApplicationProtocol()).isEmpty();
+    }
+
+    @Test
+    void tlsRefusesSuitesWithoutForwardSecrecyOrAead() throws Exception {
+        start();
+        javax.net.ssl.SSLContext ssl = StreamTurnClient.trustingContext();
+        for (String weak : List.of("TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA", "TLS_RSA_WITH_AES_128_GCM_SHA256")) {
+            try (SSLSocket s = (SSLSocket) ssl.getSocketFactory().createSocket()) {
+                s.connect(listener("tls", false), 5000);
+                s.setSoTimeout(5000);
+                s.setEnabledProtocols(new String[] {"TLSv1.2"});
+                s.setEnabledCipherSuites(new String[] {weak});
+                assertThatThrownBy(s::startHandshake).as(weak).isInstanceOf(IOException.class);
+            }
+        }
     }
 
     @Test

@@ -69,9 +69,7 @@ final class StreamTurnClient implements AutoCloseable {
     /** A TLS client that trusts any certificate (the server's is self-signed) and offers ALPN {@code alpn}. */
     static StreamTurnClient tls(InetSocketAddress server, String username, String password, String protocol,
             String... alpn) throws Exception {
-        SSLContext ssl = SSLContext.getInstance("TLS");
-        ssl.init(null, new TrustManager[] {new TrustingManager()}, RANDOM);
-        SSLSocket s = (SSLSocket) ssl.getSocketFactory().createSocket();
+        SSLSocket s = (SSLSocket) trustingContext().getSocketFactory().createSocket();
         s.connect(server, 5000);
         SSLParameters params = s.getSSLParameters();
         params.setProtocols(new String[] {protocol});
@@ -79,6 +77,13 @@ final class StreamTurnClient implements AutoCloseable {
         s.setSSLParameters(params);
         s.startHandshake();
         return new StreamTurnClient(s, username, password);
+    }
+
+    /** A TLS context that trusts any server certificate (ours are self-signed in tests). */
+    static SSLContext trustingContext() throws Exception {
+        SSLContext ssl = SSLContext.getInstance("TLS");
+        ssl.init(null, new TrustManager[] {new TrustingManager()}, RANDOM);
+        return ssl;
     }
 
     Socket socket() {
