@@ -8,7 +8,7 @@ package dev.turnbridge.config;
  *                        empty serves no IPv6 allocations (440 Address Family not Supported, RFC 8656 §7.2)
  * @param externalAddress IP advertised in XOR-RELAYED-ADDRESS when the host sits behind 1:1 NAT (cloud hosts);
  *                        empty to advertise the bound address (or, for a wildcard bind, the address the
- *                        client reached)
+ *                        client reached); it applies to allocations of its own family
  * @param portMin         lowest relay port, inclusive
  * @param portMax         highest relay port, inclusive
  * @param rfc5766Channels accept ChannelBind numbers up to 0x7FFF as RFC 5766 did; RFC 8656 §12 allows only
