@@ -1,11 +1,16 @@
-// End-to-end: two headless Chromium contexts open the demo page with ?relay=1, join one room through
-// turnbridge signaling, call each other relay-only through turnbridge's TURN relay, and check on both sides
-// that the selected candidate pair is relay/relay and that video frames were decoded; then one tab closes
-// and the other must see a presence leave.
+// End-to-end: relay-only video calls between two headless Chromium contexts, one per TURN transport. For each
+// of udp, tcp and tls, both pages open the demo page with ?relay=1&transport=<t> (the page keeps only the
+// turn:...?transport=udp, turn:...?transport=tcp or turns: URI that signaling handed out), join one room, call
+// each other through turnbridge's relay, and must report on both sides a relay/relay selected pair whose local
+// candidate's relayProtocol is <t>, with video frames decoded. After the UDP call one tab closes and the other
+// must see a presence leave.
 //
-//   node e2e/browser-call.mjs http://127.0.0.1:<signaling port>
+//   node e2e/browser-call.mjs http://127.0.0.1:<signaling port> [<SPKI pin of the relay's TLS certificate>]
 //
-// Exit 0 on success, 1 with a reason (and both pages' logs) on failure, 2 on bad usage. Bounded: 60 s.
+// The pin (base64 SHA-256 of the certificate's SubjectPublicKeyInfo; turnbridge logs it for its self-signed
+// development certificate) goes to --ignore-certificate-errors-spki-list so Chromium accepts that one
+// certificate for turns:; without it the tls call is skipped (and said so). TRANSPORTS=udp,tcp picks calls.
+// Exit 0 on success, 1 with a reason (and the pages' logs) on failure, 2 on bad usage. Bounded: 80 s.
 // Launch flags: ../shared/BROWSER-TESTS.md (every packet stays on loopback; never download a browser).
 
 import { chromium } from 'playwright-core';
@@ -13,16 +18,27 @@ import { mkdtempSync, mkdirSync, writeFileSync, rmSync, existsSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const TOTAL_MS = 60_000;
-const CALL_MS = 30_000;
+const TOTAL_MS = 80_000;
+const CALL_MS = 20_000;
 const LEAVE_MS = 10_000;
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 
 const base = process.argv[2];
+const spki = process.argv[3] || '';
 if (!base || !/^http:\/\/(127\.0\.0\.1|\[::1\]):\d+$/.test(base)) {
-  console.error('usage: node browser-call.mjs http://127.0.0.1:<port>  (an IP literal on loopback)');
+  console.error('usage: node browser-call.mjs http://127.0.0.1:<port> [<base64 SPKI SHA-256 pin>]  (loopback only)');
   process.exit(2);
 }
+if (spki && !/^[A-Za-z0-9+/]{43}=$/.test(spki)) {
+  console.error('the SPKI pin must be base64 of a SHA-256 digest (44 characters), got: ' + spki);
+  process.exit(2);
+}
+const TRANSPORTS = (process.env.TRANSPORTS || 'udp,tcp,tls').split(',').filter((t) => t !== 'tls' || spki);
+if (TRANSPORTS.length === 0 || TRANSPORTS.some((t) => !['udp', 'tcp', 'tls'].includes(t))) {
+  console.error('TRANSPORTS must list udp, tcp and/or tls');
+  process.exit(2);
+}
+if (!spki) console.log('note: no SPKI pin given, skipping the turns: call');
 if (!existsSync(CHROMIUM)) {
   console.error(`FAIL: ${CHROMIUM} not found (apt-get install -y chromium; scripts/test does it)`);
   process.exit(1);
@@ -52,10 +68,12 @@ const FLAGS = [
   '--disable-breakpad', '--disable-client-side-phishing-detection', '--disable-dev-shm-usage',
   '--metrics-recording-only', '--password-store=basic', '--use-mock-keychain', '--mute-audio',
   '--allow-loopback-in-peer-connection', `--user-data-dir=${userDataDir}`,
+  // trusts exactly the relay's certificate for turns: (BROWSER-TESTS.md); nothing else is exempted
+  ...(spki ? [`--ignore-certificate-errors-spki-list=${spki}`] : []),
 ];
 
 let browser;
-const logs = { A: [], B: [] };
+const logs = {};
 const pages = {};
 
 async function cleanup() {
@@ -71,7 +89,7 @@ async function fail(reason) {
       logs[side].push(...events.map((e) => 'demo: ' + e));
     } catch { /* page gone */ }
   }
-  for (const side of ['A', 'B']) {
+  for (const side of Object.keys(logs)) {
     console.error(`--- page ${side} log ---`);
     for (const line of logs[side].slice(-60)) console.error('  ' + line);
   }
@@ -82,6 +100,7 @@ async function fail(reason) {
 const watchdog = setTimeout(() => fail(`did not finish within ${TOTAL_MS / 1000} s`), TOTAL_MS);
 
 async function openPage(side, url) {
+  logs[side] = [];
   const context = await browser.newContext();
   const page = await context.newPage();
   page.on('console', (m) => logs[side].push(`console.${m.type()}: ${m.text()}`));
@@ -106,37 +125,78 @@ async function waitForRelayedCall(pages) {
       && s.remoteCandidateType === 'relay' && s.framesDecoded > 0);
     if (ok) return last;
     // Relay-only gathering that found no relay candidate never recovers: fail fast (BROWSER-TESTS.md).
+    // With one TURN URI per page, a candidate error (701: refused, or a certificate Chromium rejects) means
+    // there will be no relay candidate at all.
     for (const [side, s] of Object.entries(last)) {
       if (s && s.connectionState === 'failed') await fail(`page ${side}: connection failed ${JSON.stringify(s)}`);
+      const error = (await demoEvents(pages[side])).find((e) => e.startsWith('ICE candidate error'));
+      if (error) await fail(`page ${side}: ${error}`);
     }
     await new Promise((r) => setTimeout(r, 250));
   }
   await fail(`no relayed call with decoded video within ${CALL_MS / 1000} s: ${JSON.stringify(last)}`);
 }
 
-try {
-  browser = await chromium.launch({ executablePath: CHROMIUM, ignoreDefaultArgs: true, args: FLAGS, timeout: 20_000 });
+/** The URIs a page may use for each transport (what demo.js keeps with ?transport=). */
+const URI_OF = {
+  udp: /^turn:[^?]+(\?transport=udp)?$/,
+  tcp: /^turn:[^?]+\?transport=tcp$/,
+  tls: /^turns:[^?]+\?transport=tcp$/,
+};
 
-  const a = await openPage('A', `${base}/?relay=1`);
+/**
+ * One relay-only call restricted to one transport; both sides must have used only that transport's TURN URI
+ * and report it as the local candidate's relayProtocol. With checkLeave, B then closes and A must see it.
+ */
+async function relayedCall(transport, checkLeave) {
+  const started = Date.now();
+  const [sideA, sideB] = [`A-${transport}`, `B-${transport}`];
+  const a = await openPage(sideA, `${base}/?relay=1&transport=${transport}`);
   const room = await a.evaluate(() => window.demo.create().then((joined) => joined.room));
-  const b = await openPage('B', `${base}/?relay=1&room=${room}`);
+  const b = await openPage(sideB, `${base}/?relay=1&transport=${transport}&room=${room}`);
   const bPeer = await b.waitForFunction(() => window.demo.client.peerId, null, { timeout: 10_000 })
     .then((h) => h.jsonValue());
 
-  const stats = await waitForRelayedCall({ A: a, B: b });
-  console.log(`relayed call in room ${room}: A ${JSON.stringify(stats.A)} B ${JSON.stringify(stats.B)}`);
-
-  delete pages.B;
-  await b.close();
-  const deadline = Date.now() + LEAVE_MS;
-  let left = false;
-  while (!left && Date.now() < deadline) {
-    left = (await demoEvents(a)).includes('presence leave ' + bPeer);
-    if (!left) await new Promise((r) => setTimeout(r, 100));
+  const stats = await waitForRelayedCall({ [sideA]: a, [sideB]: b });
+  for (const [side, page] of [[sideA, a], [sideB, b]]) {
+    const urls = await page.evaluate(() => window.demo.iceUrls);
+    if (urls.length === 0 || !urls.every((u) => URI_OF[transport].test(u))) {
+      await fail(`page ${side}: ICE servers for ${transport} were ${JSON.stringify(urls)}`);
+    }
+    if (stats[side].relayProtocol !== transport) {
+      await fail(`page ${side}: relayProtocol ${stats[side].relayProtocol}, expected ${transport}`);
+    }
   }
-  if (!left) await fail(`page A saw no presence leave of ${bPeer} within ${LEAVE_MS / 1000} s`);
+  const connected = Date.now() - started;
+  console.log(`${transport}: relayed call in room ${room} after ${connected} ms (pages loaded, joined, frames `
+    + `decoded): A ${JSON.stringify(stats[sideA])} B ${JSON.stringify(stats[sideB])}`);
 
-  console.log(`PASS: both sides relay/relay with decoded frames; A saw B (${bPeer}) leave`);
+  let leave = '';
+  if (checkLeave) {
+    delete pages[sideB];
+    await b.context().close();
+    const deadline = Date.now() + LEAVE_MS;
+    let left = false;
+    while (!left && Date.now() < deadline) {
+      left = (await demoEvents(a)).includes('presence leave ' + bPeer);
+      if (!left) await new Promise((r) => setTimeout(r, 100));
+    }
+    if (!left) await fail(`page ${sideA} saw no presence leave of ${bPeer} within ${LEAVE_MS / 1000} s`);
+    leave = `; A saw B (${bPeer}) leave`;
+  }
+  for (const [side, page] of [[sideA, a], [sideB, b]]) {
+    delete pages[side];
+    await page.context().close().catch(() => {});
+  }
+  console.log(`PASS ${transport}: both sides relay/relay over ${transport} with decoded frames${leave} `
+    + `(${Date.now() - started} ms)`);
+}
+
+try {
+  browser = await chromium.launch({ executablePath: CHROMIUM, ignoreDefaultArgs: true, args: FLAGS, timeout: 20_000 });
+  const started = Date.now();
+  for (const [i, transport] of TRANSPORTS.entries()) await relayedCall(transport, i === 0);
+  console.log(`PASS: relay-only calls over ${TRANSPORTS.join(', ')} in ${Date.now() - started} ms`);
   clearTimeout(watchdog);
   await cleanup();
   process.exit(0);

@@ -1,9 +1,12 @@
 // Two-party video call over turnbridge signaling. ?relay=1 forces iceTransportPolicy 'relay';
-// ?room=CODE joins at once. window.demo exposes the state for tests.
+// ?transport=udp|tcp|tls keeps only the TURN URIs of that transport (turn:...?transport=udp,
+// turn:...?transport=tcp, turns:), to try one way through a firewall; ?room=CODE joins at once.
+// window.demo exposes the state for tests.
 import { SignalingClient, createRoom } from '/signaling.js';
 
 const params = new URLSearchParams(location.search);
 const policy = params.get('relay') === '1' ? 'relay' : 'all';
+const transport = ['udp', 'tcp', 'tls'].includes(params.get('transport')) ? params.get('transport') : null;
 const $ = (id) => document.getElementById(id);
 const show = (id, text) => { $(id).textContent = text; };
 const events = [];
@@ -16,6 +19,7 @@ const client = new SignalingClient({ ack: true });
 let pc = null;
 let localStream = null;
 let pendingCandidates = [];
+let usedIceServers = [];
 
 client.onStatus((s) => show('signaling', s));
 client.onError((e) => log('error ' + e.code + ': ' + e.message));
@@ -30,7 +34,25 @@ client.onPresenceLeave((id) => {
   show('peers', Object.keys(client.getPresence()).join(', ') || '-');
   if (id !== client.peerId) hangupPeer();
 });
-client.onCredentials((iceServers) => {
+/** The transport a STUN/TURN URI uses: udp, tcp or tls (turns:), or null for STUN. */
+function uriTransport(url) {
+  const scheme = url.slice(0, Math.max(0, url.indexOf(':'))).toLowerCase();
+  if (scheme === 'turns') return 'tls';
+  if (scheme !== 'turn') return null;
+  const query = /[?&]transport=(udp|tcp)\b/i.exec(url);
+  return query ? query[1].toLowerCase() : 'udp';   // RFC 7065: turn: without a transport means UDP
+}
+
+/** iceServers with only the TURN URIs of ?transport= (all of them without it); empty entries dropped. */
+function selectTransport(iceServers) {
+  if (!transport) return iceServers;
+  return iceServers
+    .map((s) => ({ ...s, urls: [].concat(s.urls).filter((u) => uriTransport(u) === transport) }))
+    .filter((s) => s.urls.length > 0);
+}
+
+client.onCredentials((all) => {
+  const iceServers = selectTransport(all);
   if (pc) pc.setConfiguration({ ...pc.getConfiguration(), iceServers });
   log('fresh TURN credentials');
 });
@@ -68,9 +90,11 @@ async function media() {
 
 async function ensurePeerConnection() {
   if (pc) return pc;
-  const iceServers = await client.getIceServers();
+  const iceServers = selectTransport(await client.getIceServers());
+  if (transport && iceServers.length === 0) log('no ' + transport + ' TURN URI among the ICE servers');
   pc = new RTCPeerConnection({ iceServers, iceTransportPolicy: policy });
-  show('policy', policy);
+  usedIceServers = iceServers.map((s) => [].concat(s.urls)).flat();
+  show('policy', policy + (transport ? ' (' + transport + ')' : ''));
   for (const track of (await media()).getTracks()) pc.addTrack(track, localStream);
   pc.onicecandidate = (e) => {
     if (e.candidate) client.sendSignal({ type: 'candidate', candidate: e.candidate.toJSON() }).catch(() => {});
@@ -152,7 +176,11 @@ async function create() {
 $('create').onclick = () => create().catch((e) => log('create failed: ' + e.message));
 $('join').onclick = () => join($('code').value).catch((e) => log('join failed: ' + e.message));
 $('hangup').onclick = () => { hangupPeer(); client.close(); $('hangup').disabled = true; };
-show('policy', policy);
+show('policy', policy + (transport ? ' (' + transport + ')' : ''));
 
-window.demo = { client, create, join, stats, events, get pc() { return pc; } };
+window.demo = {
+  client, create, join, stats, events,
+  get pc() { return pc; },
+  get iceUrls() { return usedIceServers; },   // the URIs this page's RTCPeerConnection was given
+};
 if (params.get('room')) join(params.get('room')).catch((e) => log('join failed: ' + e.message));

@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * Checks every setting and reports every problem at once, each as {@code name: value (expected: ...)}.
@@ -18,6 +19,9 @@ public final class SettingsValidator {
     private static final Duration MAX_LIFETIME = Duration.ofDays(1);
     private static final Duration MIN_NONCE = Duration.ofSeconds(10);
     private static final String IP = "an IPv4 or IPv6 literal";
+    // RFC 1123 labels, at most 253 characters; no wildcard: a client connects to exactly this name.
+    private static final String LABEL = "[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?";
+    private static final Pattern DNS_NAME = Pattern.compile("(?=.{1,253}$)" + LABEL + "(\\." + LABEL + ")*\\.?");
     private static final int MIN_TOKEN = 16;
     private static final List<String> LOG_FORMATS = List.of("plain", "json");
     private static final List<String> LOG_LEVELS = List.of("trace", "debug", "info", "warn", "error");
@@ -251,6 +255,10 @@ public final class SettingsValidator {
             if (!uri.matches("(?i)(stun|stuns|turn|turns):\\S+")) {
                 fail("signaling.turn-uris[" + i + "]", uri, "a stun:, stuns:, turn: or turns: URI");
             }
+        }
+        String turnsHost = s.turnsHost();
+        if (!turnsHost.isEmpty() && !DNS_NAME.matcher(turnsHost).matches() && !IpLiteral.isValid(turnsHost)) {
+            fail("signaling.turns-host", turnsHost, "empty, a DNS name (turn.example.org) or " + IP);
         }
     }
 

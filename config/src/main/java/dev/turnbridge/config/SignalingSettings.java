@@ -26,8 +26,11 @@ import java.util.List;
  * @param resumeGrace         how long a dropped peer keeps its id and membership for a resume
  * @param turnCredentialTtl   lifetime of the TURN credentials handed to room members; fresh ones are pushed
  *                            over the socket before they expire
- * @param turnUris            STUN/TURN URIs handed to clients; empty derives {@code stun:H:P} and
- *                            {@code turn:H:P?transport=udp} from the relay's UDP listener
+ * @param turnUris            STUN/TURN URIs handed to clients; empty derives them from the relay's bound
+ *                            listeners: {@code stun:H:U}, {@code turn:H:U?transport=udp},
+ *                            {@code turn:H:T?transport=tcp} and {@code turns:N:S?transport=tcp}
+ * @param turnsHost           the name N in derived {@code turns:} URIs, which the TLS certificate must match;
+ *                            empty takes the first DNS name of {@code tls.cert-file}, else (self-signed) H
  * @param apiKey              key for the server-to-server endpoint {@code GET /api/turn}; empty disables it
  * @param roomCreationRate    rooms one client IP may create per second ({@code POST /api/rooms}; 429
  *                            rate_limited beyond); 0 switches the limit off. With the defaults one address
@@ -52,6 +55,7 @@ public record SignalingSettings(
         Duration resumeGrace,
         Duration turnCredentialTtl,
         List<String> turnUris,
+        String turnsHost,
         Secret apiKey,
         double roomCreationRate,
         int roomCreationBurst) {
@@ -85,6 +89,7 @@ public record SignalingSettings(
                 Duration.ofSeconds(30),
                 Duration.ofHours(1),
                 List.of(),
+                "",
                 new Secret(""),
                 1.0,
                 20);

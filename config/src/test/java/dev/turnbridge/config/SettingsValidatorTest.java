@@ -9,6 +9,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class SettingsValidatorTest {
 
@@ -199,12 +200,20 @@ class SettingsValidatorTest {
     void checksSignaling() {
         assertThat(errors("auth.secrets=x", "signaling.room-capacity-default=20", "signaling.max-message-size=10",
                 "signaling.heartbeat-timeout=10s", "signaling.allowed-origins=example.org",
-                "signaling.turn-uris=http://x")).containsExactly(
+                "signaling.turn-uris=http://x", "signaling.turns-host=*.example.org")).containsExactly(
                 "signaling.room-capacity-default: 20 (expected: 1-16)",
                 "signaling.max-message-size: 10 (expected: 1024-16777216)",
                 "signaling.allowed-origins[0]: example.org (expected: * or scheme://host[:port])",
                 "signaling.heartbeat-timeout: 10s (expected: > signaling.heartbeat-interval (25s))",
-                "signaling.turn-uris[0]: http://x (expected: a stun:, stuns:, turn: or turns: URI)");
+                "signaling.turn-uris[0]: http://x (expected: a stun:, stuns:, turn: or turns: URI)",
+                "signaling.turns-host: *.example.org (expected: empty, a DNS name (turn.example.org) or an IPv4 or "
+                        + "IPv6 literal)");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"turn.example.org", "localhost", "turn-1.example.org.", "203.0.113.7", "2001:db8::1"})
+    void acceptsTurnsHosts(String host) {
+        assertThat(errors("auth.secrets=x", "signaling.turns-host=" + host)).isEmpty();
     }
 
     @Test

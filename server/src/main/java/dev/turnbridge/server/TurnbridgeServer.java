@@ -1,6 +1,7 @@
 package dev.turnbridge.server;
 
 import dev.turnbridge.config.Settings;
+import dev.turnbridge.config.tls.CertifiedKey;
 import dev.turnbridge.relay.stun.StunWarmup;
 import dev.turnbridge.relay.transport.NettyTransport;
 import dev.turnbridge.relay.transport.RelayServer;
@@ -23,6 +24,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufAllocatorMetricProvider;
 import dev.turnbridge.signaling.SignalingServer;
+import dev.turnbridge.signaling.ice.RelayListeners;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
@@ -161,9 +163,7 @@ public final class TurnbridgeServer implements AutoCloseable {
     }
 
     private void startSignaling() {
-        // Derived TURN URIs must carry the port the relay really bound (settings may say 0).
-        int relayPort = relayAddresses.get(0).getPort();
-        signaling = new SignalingServer(settings, relayPort, clock, transport.group(), transport.group(),
+        signaling = new SignalingServer(settings, relayListeners(), clock, transport.group(), transport.group(),
                 transport.serverChannel());
         try {
             signalingAddresses = signaling.start();
@@ -174,6 +174,27 @@ public final class TurnbridgeServer implements AutoCloseable {
         }
     }
 
+    /**
+     * What derived TURN URIs are built from: the ports the relay really bound (settings may say 0) and, for a
+     * configured certificate, a DNS name it covers (the self-signed one covers no name a remote client uses).
+     */
+    private RelayListeners relayListeners() {
+        CertifiedKey certificate = relay.tlsCertificate();
+        String name = certificate == null || settings.tls().selfSigned() ? ""
+                : RelayListeners.connectableName(certificate.dnsNames());
+        if (certificate != null && !settings.tls().selfSigned() && name.isEmpty()
+                && settings.signaling().turnsHost().isEmpty() && settings.signaling().turnUris().isEmpty()) {
+            log.warn("TLS: the certificate names no host a client can connect to ({}); turns: URIs use the relay's "
+                    + "address, which clients will not accept: set signaling.turns-host", certificate.dnsNames());
+        }
+        return new RelayListeners(ports(relayAddresses), ports(relay.tcpAddresses()), ports(relay.tlsAddresses()),
+                name);
+    }
+
+    private static List<Integer> ports(List<InetSocketAddress> addresses) {
+        return addresses.stream().map(InetSocketAddress::getPort).toList();
+    }
+
     public Settings settings() {
         return settings;
     }
@@ -181,6 +202,21 @@ public final class TurnbridgeServer implements AutoCloseable {
     /** Bound UDP relay listener addresses, one per configured listener (ports resolved when 0 was asked). */
     public List<InetSocketAddress> relayAddresses() {
         return relayAddresses;
+    }
+
+    /** Bound TCP relay listener addresses ({@code listeners.tcp}). */
+    public List<InetSocketAddress> tcpAddresses() {
+        return relay.tcpAddresses();
+    }
+
+    /** Bound TLS relay listener addresses ({@code listeners.tls}). */
+    public List<InetSocketAddress> tlsAddresses() {
+        return relay.tlsAddresses();
+    }
+
+    /** The TLS listeners' certificate, or null when {@code listeners.tls} is empty. */
+    public CertifiedKey tlsCertificate() {
+        return relay.tlsCertificate();
     }
 
     /** The bound operations listener, or null when {@code metrics.enabled} is false. */

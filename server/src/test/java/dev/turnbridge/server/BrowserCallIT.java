@@ -16,19 +16,21 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
- * A real relayed video call: headless Chromium (Debian's {@code chromium}) driven by {@code playwright-core}
- * runs {@code e2e/browser-call.mjs} against an in-process turnbridge on loopback. Fails, not skips, when the
- * browser or the node modules are missing ({@code scripts/test} installs them); {@code -DskipBrowser=true}
- * skips it deliberately.
+ * Real relayed video calls: headless Chromium (Debian's {@code chromium}) driven by {@code playwright-core}
+ * runs {@code e2e/browser-call.mjs} against an in-process turnbridge on loopback, once per TURN transport:
+ * UDP, TCP ({@code turn:...?transport=tcp}) and TLS ({@code turns:}, the self-signed development certificate
+ * trusted by its SPKI pin only). Each call must select a relay/relay pair whose local {@code relayProtocol} is
+ * that transport, on both sides, with decoded video. Fails, not skips, when the browser or the node modules
+ * are missing ({@code scripts/test} installs them); {@code -DskipBrowser=true} skips it deliberately.
  */
 class BrowserCallIT {
 
     private static final String HINT = " (scripts/test installs it: apt-get install -y chromium nodejs npm;"
             + " npm ci --prefix e2e), or run with -DskipBrowser=true";
-    private static final long TIMEOUT_SECONDS = 90;
+    private static final long TIMEOUT_SECONDS = 100;
 
     @Test
-    void twoBrowsersCallThroughTheRelay() throws Exception {
+    void twoBrowsersCallThroughTheRelayOverUdpTcpAndTls() throws Exception {
         assumeFalse(Boolean.getBoolean("skipBrowser"), "skipped with -DskipBrowser=true");
         Path root = repositoryRoot();
         Path script = root.resolve("e2e/browser-call.mjs");
@@ -47,9 +49,13 @@ class BrowserCallIT {
                 "metrics.listen=127.0.0.1:0"));
         try (TurnbridgeServer server = TurnbridgeServer.start(settings)) {
             int port = server.signalingAddresses().get(0).getPort();
+            String spkiPin = server.tlsCertificate().spkiSha256Base64();
             Path output = Files.createTempFile("browser-call", ".log");
             try {
-                Process node = new ProcessBuilder("node", script.toString(), "http://127.0.0.1:" + port)
+                ProcessBuilder command = new ProcessBuilder("node", script.toString(), "http://127.0.0.1:" + port,
+                        spkiPin);
+                command.environment().remove("TRANSPORTS");
+                Process node = command
                         .directory(root.toFile())
                         .redirectErrorStream(true)
                         .redirectOutput(output.toFile())
@@ -62,7 +68,10 @@ class BrowserCallIT {
                 System.out.println(log);
                 assertThat(finished).as("browser test finished within %d s:%n%s", TIMEOUT_SECONDS, log).isTrue();
                 assertThat(node.exitValue()).as("exit code of the browser test:%n%s", log).isZero();
-                assertThat(log).contains("PASS: both sides relay/relay with decoded frames");
+                assertThat(log).contains("PASS udp: both sides relay/relay over udp with decoded frames; A saw B",
+                        "PASS tcp: both sides relay/relay over tcp with decoded frames",
+                        "PASS tls: both sides relay/relay over tls with decoded frames",
+                        "PASS: relay-only calls over udp, tcp, tls");
             } finally {
                 Files.deleteIfExists(output);
             }

@@ -68,8 +68,7 @@ class MainTest {
     void adminSubcommandCallsTheRunningServerWithTheConfiguredToken() {
         try (TurnbridgeServer server = TurnbridgeServer.start(SettingsLoader.load(null, Map.of(), List.of(
                 "listeners.udp=127.0.0.1:0", "listeners.tcp=127.0.0.1:0", "listeners.tls=127.0.0.1:0",
-                "signaling.listen=127.0.0.1:0", "metrics.listen=127.0.0.1:0",
-                "admin.token=" + ADMIN_TOKEN)))) {
+                "signaling.listen=127.0.0.1:0", "metrics.listen=127.0.0.1:0", "admin.token=" + ADMIN_TOKEN)))) {
             String url = "http://127.0.0.1:" + server.opsAddress().getPort() + "/";
 
             Run list = run("--set", "admin.token=" + ADMIN_TOKEN, "admin", "--url", url, "allocations");

@@ -37,6 +37,8 @@ class OpsIT {
     private void start(String... extra) {
         List<String> overrides = new ArrayList<>(List.of(
                 "listeners.udp=127.0.0.1:0",
+                "listeners.tcp=127.0.0.1:0",
+                "listeners.tls=127.0.0.1:0",
                 "relay.address=127.0.0.1",
                 // a range unlikely to be busy; binding retries other ports when one is taken
                 "relay.port-min=46000",

@@ -36,6 +36,8 @@ class SignalingOpsIT {
     void start() {
         server = TurnbridgeServer.start(SettingsLoader.load(null, Map.of(), List.of(
                 "listeners.udp=127.0.0.1:0",
+                "listeners.tcp=127.0.0.1:0",
+                "listeners.tls=127.0.0.1:0",
                 "relay.address=127.0.0.1",
                 "auth.secrets=signaling-ops-secret",
                 "signaling.listen=127.0.0.1:0",

@@ -8,6 +8,7 @@ import dev.turnbridge.signaling.http.OriginPolicy;
 import dev.turnbridge.signaling.http.SignalingApi;
 import dev.turnbridge.signaling.http.StaticFiles;
 import dev.turnbridge.signaling.ice.IceServersIssuer;
+import dev.turnbridge.signaling.ice.RelayListeners;
 import dev.turnbridge.signaling.ice.TurnUris;
 import dev.turnbridge.signaling.limit.ConnectionLimiter;
 import dev.turnbridge.signaling.room.InMemoryRoomRegistry;
@@ -36,7 +37,7 @@ import org.slf4j.LoggerFactory;
  * (start after the relay, close before it).
  *
  * <pre>
- * SignalingServer signaling = new SignalingServer(settings, relayUdpPort, clock, bossGroup, workerGroup,
+ * SignalingServer signaling = new SignalingServer(settings, relayListeners, clock, bossGroup, workerGroup,
  *         NioServerSocketChannel.class);
  * List&lt;InetSocketAddress&gt; bound = signaling.start();
  * ...
@@ -59,21 +60,29 @@ public final class SignalingServer implements AutoCloseable {
     private final List<Channel> serverChannels = new ArrayList<>();
     private ScheduledFuture<?> sweep;
 
-    /** Uses the relay's configured UDP port for derived TURN URIs, and NIO server channels. */
+    /** Uses the relay's configured listener ports for derived TURN URIs, and NIO server channels. */
     public SignalingServer(Settings settings, Clock clock, EventLoopGroup parentGroup, EventLoopGroup childGroup) {
-        this(settings, configuredRelayPort(settings), clock, parentGroup, childGroup, NioServerSocketChannel.class);
+        this(settings, RelayListeners.configured(settings), clock, parentGroup, childGroup,
+                NioServerSocketChannel.class);
+    }
+
+    /** Derives only {@code stun:} and UDP {@code turn:} URIs, for the relay's bound UDP port. */
+    public SignalingServer(Settings settings, int relayUdpPort, Clock clock, EventLoopGroup parentGroup,
+                           EventLoopGroup childGroup, Class<? extends ServerChannel> channelType) {
+        this(settings, RelayListeners.udpOnly(relayUdpPort), clock, parentGroup, childGroup, channelType);
     }
 
     /**
      * @param settings     the whole settings: the signaling section, the first auth secret (issues TURN
      *                     credentials), the relay's external address
-     * @param relayUdpPort the relay's bound UDP port, used in derived TURN URIs (matters when it was 0)
+     * @param relay        the relay's bound listener ports and certificate name, used in derived TURN URIs
+     *                     (matters when a port was 0)
      * @param clock        time for expiries, grace periods, credentials and rate limits
      * @param parentGroup  accepts connections
      * @param childGroup   serves connections and runs the timers
      * @param channelType  server channel class matching the groups (NIO or epoll)
      */
-    public SignalingServer(Settings settings, int relayUdpPort, Clock clock, EventLoopGroup parentGroup,
+    public SignalingServer(Settings settings, RelayListeners relay, Clock clock, EventLoopGroup parentGroup,
                            EventLoopGroup childGroup, Class<? extends ServerChannel> channelType) {
         this.settings = settings.signaling();
         this.parentGroup = parentGroup;
@@ -83,17 +92,13 @@ public final class SignalingServer implements AutoCloseable {
         this.rooms = new InMemoryRoomRegistry(random, this.settings.maxRooms());
         IceServersIssuer issuer = new IceServersIssuer(settings.auth().secrets().get(0),
                 this.settings.turnCredentialTtl(),
-                new TurnUris(this.settings.turnUris(), settings.relay().externalAddress(), relayUdpPort));
+                new TurnUris(this.settings.turnUris(), settings.relay().externalAddress(), this.settings.turnsHost(),
+                        relay));
         this.hub = new SignalingHub(this.settings, rooms, issuer, clock, random);
         SignalingApi api = new SignalingApi(this.settings, rooms, hub, issuer, settings.auth().secrets().get(0), clock);
         this.initializer = new SignalingInitializer(this.settings,
                 new ConnectionLimitHandler(new ConnectionLimiter(this.settings.connectionsPerIp())),
                 new OriginPolicy(this.settings.allowedOrigins()), api, new StaticFiles(), hub, clock);
-    }
-
-    private static int configuredRelayPort(Settings settings) {
-        List<HostPort> udp = settings.listeners().udp();
-        return udp.isEmpty() ? 3478 : udp.get(0).port();
     }
 
     /** Binds every listen address; returns the bound addresses in the configured order. */

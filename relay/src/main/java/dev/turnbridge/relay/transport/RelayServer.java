@@ -10,6 +10,7 @@ import dev.turnbridge.relay.handler.RelayContext;
 import dev.turnbridge.relay.handler.TurnDispatcher;
 import dev.turnbridge.config.ListenerSettings;
 import dev.turnbridge.config.TlsSettings;
+import dev.turnbridge.config.tls.CertifiedKey;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -119,6 +120,11 @@ public final class RelayServer implements AutoCloseable {
     /** SHA-256 fingerprint of the TLS certificate in use, or null when no TLS listener runs. */
     public String tlsFingerprint() {
         return tls == null ? null : tls.certifiedKey().fingerprintSha256();
+    }
+
+    /** The TLS certificate in use (the latest reload), or null when no TLS listener runs. */
+    public CertifiedKey tlsCertificate() {
+        return tls == null ? null : tls.certifiedKey();
     }
 
     private List<InetSocketAddress> startUdp() {

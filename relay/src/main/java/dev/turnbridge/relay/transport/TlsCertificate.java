@@ -55,8 +55,9 @@ final class TlsCertificate {
         TlsCertificate tls = new TlsCertificate(settings);
         if (settings.selfSigned()) {
             tls.install(SelfSignedCertificate.generate("turnbridge"));
-            log.warn("TLS: no tls.cert-file configured, using a self-signed development certificate, SHA-256 {}",
-                    tls.current.fingerprintSha256());
+            log.warn("TLS: no tls.cert-file configured, using a self-signed development certificate, SHA-256 {}"
+                    + " (Chromium: --ignore-certificate-errors-spki-list={})", tls.current.fingerprintSha256(),
+                    tls.current.spkiSha256Base64());
             return tls;
         }
         try {

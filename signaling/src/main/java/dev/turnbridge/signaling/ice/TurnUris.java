@@ -6,11 +6,18 @@ import java.util.Locale;
 import java.util.regex.Pattern;
 
 /**
- * Which STUN/TURN URIs clients get. Configured URIs win (several relay nodes, hostnames, TLS); otherwise
- * {@code stun:H:P} and {@code turn:H:P?transport=udp} point at this server's relay, with H the relay's
- * external address, else the IP literal the client used to reach us, else 127.0.0.1. Only IP literals are
- * taken from the Host header: Chromium cannot resolve hostnames for UDP TURN in our test setup, and a
- * client-supplied name should not steer where other clients send media.
+ * Which STUN/TURN URIs clients get. Configured URIs win (several relay nodes, hostnames); otherwise they are
+ * derived from the relay's listeners, one URI per distinct port:
+ * <pre>
+ * stun:H:U   turn:H:U?transport=udp     UDP listeners
+ * turn:H:T?transport=tcp                TCP listeners (RFC 8656 §3.1)
+ * turns:N:S?transport=tcp               TLS listeners (RFC 7065 §3.1)
+ * </pre>
+ * H is the relay's external address, else the IP literal the client used to reach us, else 127.0.0.1. Only IP
+ * literals are taken from the Host header: Chromium cannot resolve hostnames for UDP TURN in our test setup,
+ * and a client-supplied name should not steer where other clients send media. N is the name clients check the
+ * TLS certificate against: {@code signaling.turns-host}, else a DNS name of the configured certificate, else H
+ * (the self-signed development certificate, which clients must be told to trust anyway).
  */
 public final class TurnUris {
 
@@ -19,17 +26,25 @@ public final class TurnUris {
 
     private final List<String> configured;
     private final String externalAddress;
-    private final int relayPort;
+    private final String turnsHost;
+    private final RelayListeners listeners;
 
     /**
      * @param configured      {@code signaling.turn-uris}; empty to derive
      * @param externalAddress {@code relay.external-address}; empty when unset
-     * @param relayPort       the relay's UDP port (the bound one, when the settings said 0)
+     * @param turnsHost       {@code signaling.turns-host}; empty when unset
+     * @param listeners       the relay's bound listener ports and its certificate's name
      */
-    public TurnUris(List<String> configured, String externalAddress, int relayPort) {
+    public TurnUris(List<String> configured, String externalAddress, String turnsHost, RelayListeners listeners) {
         this.configured = List.copyOf(configured);
         this.externalAddress = externalAddress == null ? "" : externalAddress.trim();
-        this.relayPort = relayPort;
+        this.turnsHost = turnsHost == null ? "" : turnsHost.trim();
+        this.listeners = listeners;
+    }
+
+    /** Derives {@code stun:} and {@code turn:...?transport=udp} for one UDP port only. */
+    public TurnUris(List<String> configured, String externalAddress, int relayPort) {
+        this(configured, externalAddress, "", RelayListeners.udpOnly(relayPort));
     }
 
     /** STUN URIs then TURN URIs, as two lists: {@code [stun, turn]}. */
@@ -47,8 +62,18 @@ public final class TurnUris {
             }
         } else {
             String host = uriHost(!externalAddress.isEmpty() ? externalAddress : ipLiteralOf(hostHeader));
-            stun.add("stun:" + host + ":" + relayPort);
-            turn.add("turn:" + host + ":" + relayPort + "?transport=udp");
+            String tlsName = !turnsHost.isEmpty() ? uriHost(turnsHost)
+                    : !listeners.certificateName().isEmpty() ? listeners.certificateName() : host;
+            for (int port : listeners.udp()) {
+                stun.add("stun:" + host + ":" + port);
+                turn.add("turn:" + host + ":" + port + "?transport=udp");
+            }
+            for (int port : listeners.tcp()) {
+                turn.add("turn:" + host + ":" + port + "?transport=tcp");
+            }
+            for (int port : listeners.tls()) {
+                turn.add("turns:" + tlsName + ":" + port + "?transport=tcp");
+            }
         }
         return List.of(List.copyOf(stun), List.copyOf(turn));
     }

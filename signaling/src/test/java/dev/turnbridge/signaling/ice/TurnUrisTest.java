@@ -33,9 +33,64 @@ class TurnUrisTest {
     }
 
     @Test
+    void derivesOneUriPerListenerPortAndTransport() {
+        RelayListeners relay = new RelayListeners(List.of(3478, 3478), List.of(3478), List.of(5349, 443), "");
+
+        List<List<String>> uris = new TurnUris(List.of(), "203.0.113.9", "", relay).forHost("127.0.0.1:8080");
+
+        assertThat(uris.get(0)).containsExactly("stun:203.0.113.9:3478");
+        assertThat(uris.get(1)).containsExactly("turn:203.0.113.9:3478?transport=udp",
+                "turn:203.0.113.9:3478?transport=tcp", "turns:203.0.113.9:5349?transport=tcp",
+                "turns:203.0.113.9:443?transport=tcp");
+    }
+
+    /** The name clients verify the certificate against: the setting, else the certificate's, else the address. */
+    @ParameterizedTest(name = "turns-host={0} certificate={1} -> {2}")
+    @CsvSource({
+            "'',               '',                 [2001:db8::1]",
+            "'',               turn.example.org,   turn.example.org",
+            "relay.example.net, turn.example.org,  relay.example.net",
+            "198.51.100.4,     '',                 198.51.100.4",
+            "2001:db8::4,      '',                 [2001:db8::4]",
+    })
+    void turnsUrisUseTheCertificatesName(String turnsHost, String certificateName, String expectedHost) {
+        RelayListeners relay = new RelayListeners(List.of(3478), List.of(3479), List.of(443), certificateName);
+
+        List<String> turn = new TurnUris(List.of(), "2001:db8::1", turnsHost, relay).forHost("127.0.0.1").get(1);
+
+        assertThat(turn).containsExactly("turn:[2001:db8::1]:3478?transport=udp",
+                "turn:[2001:db8::1]:3479?transport=tcp", "turns:" + expectedHost + ":443?transport=tcp");
+    }
+
+    @Test
+    void withoutUdpThereIsNoStunUri() {
+        RelayListeners relay = new RelayListeners(List.of(), List.of(), List.of(443), "turn.example.org");
+
+        List<List<String>> uris = new TurnUris(List.of(), "", "", relay).forHost("192.0.2.7:8080");
+
+        assertThat(uris.get(0)).isEmpty();
+        assertThat(uris.get(1)).containsExactly("turns:turn.example.org:443?transport=tcp");
+    }
+
+    @ParameterizedTest(name = "{0} -> \"{1}\"")
+    @CsvSource({
+            "'turn.example.org',                      turn.example.org",
+            "'*.example.org,turn.example.org',        turn.example.org",
+            "'localhost,LOCALHOST',                   ''",
+            "'*.example.org',                         ''",
+            "'',                                      ''",
+    })
+    void connectableNameSkipsWildcardsAndLocalhost(String names, String expected) {
+        List<String> dnsNames = names.isEmpty() ? List.of() : List.of(names.split(","));
+
+        assertThat(RelayListeners.connectableName(dnsNames)).isEqualTo(expected);
+    }
+
+    @Test
     void configuredUrisWinAndAreSplitByScheme() {
         List<List<String>> uris = new TurnUris(List.of("stun:a.example:3478", "turn:a.example:3478?transport=udp",
-                "turns:b.example:5349?transport=tcp"), "203.0.113.9", 3478).forHost("127.0.0.1");
+                "turns:b.example:5349?transport=tcp"), "203.0.113.9", "c.example",
+                new RelayListeners(List.of(3478), List.of(3478), List.of(5349), "")).forHost("127.0.0.1");
 
         assertThat(uris.get(0)).containsExactly("stun:a.example:3478");
         assertThat(uris.get(1)).containsExactly("turn:a.example:3478?transport=udp", "turns:b.example:5349?transport=tcp");
