@@ -60,6 +60,10 @@ final class UdpRelaySocket extends ChannelInboundHandlerAdapter implements Relay
     @Override
     public void send(ByteBuf payload, InetSocketAddress peer) {
         if (!channel.isWritable()) {
+            // what this batch queued may be all that fills the buffer: send it, then judge again
+            flushNow();
+        }
+        if (!channel.isWritable()) {
             // a stream client can send faster than UDP drains; drop rather than queue without bound
             payload.release();
             stats.dataDropped.increment();
@@ -77,9 +81,13 @@ final class UdpRelaySocket extends ChannelInboundHandlerAdapter implements Relay
     @Override
     public void flush() {
         if (toPeerQueued) {
-            toPeerQueued = false;
-            channel.flush();
+            flushNow();
         }
+    }
+
+    private void flushNow() {
+        toPeerQueued = false;
+        channel.flush();
     }
 
     @Override
@@ -99,6 +107,11 @@ final class UdpRelaySocket extends ChannelInboundHandlerAdapter implements Relay
             if (a == null || !a.isLive(now) || !a.permits(peer.getAddress(), now)) {
                 stats.dataDropped.increment();
                 return;
+            }
+            if (!client.isWritable() && toClientQueued) {
+                // what this batch queued may be all that fills the buffer: send it, then judge again
+                toClientQueued = false;
+                client.flush();
             }
             if (!client.isWritable()) {
                 // a slow stream client: dropping is what UDP would have done, and memory stays bounded
