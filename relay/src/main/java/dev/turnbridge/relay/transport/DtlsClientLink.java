@@ -5,7 +5,7 @@ import io.netty.buffer.ByteBufAllocator;
 
 /**
  * A DTLS client: each message is encrypted as one application-data record of its session and sent as a
- * datagram from the DTLS server socket. Like UDP, ChannelData is not padded (RFC 8656 §12.5) and there is no
+ * datagram from the DTLS server socket, at once (no batching). Like UDP, ChannelData is not padded (RFC 8656 §12.5) and there is no
  * flow control to honour.
  */
 record DtlsClientLink(DtlsSession session) implements ClientLink {
@@ -28,5 +28,10 @@ record DtlsClientLink(DtlsSession session) implements ClientLink {
     @Override
     public void send(ByteBuf message) {
         session.send(message);
+    }
+
+    @Override
+    public void flush() {
+        // each record is written and flushed as it is encrypted: BC's record layer sends at once
     }
 }

@@ -152,6 +152,7 @@ final class DtlsSession implements Exchange, AllocationOwner {
                 plaintext(n);
             }
         }
+        forwarder.flush(); // what this pass relayed leaves together
         if (transport.isClosed()) {
             end(); // close_notify from the client
         }

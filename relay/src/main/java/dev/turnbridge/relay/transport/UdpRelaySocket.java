@@ -28,6 +28,8 @@ final class UdpRelaySocket extends ChannelInboundHandlerAdapter implements Relay
     private Channel channel;
     private InetSocketAddress localAddress;
     private Allocation allocation;
+    private boolean toPeerQueued;
+    private boolean toClientQueued;
 
     UdpRelaySocket(ClientLink client, Clock clock, RelayStats stats, RelayStats.Traffic traffic) {
         this.traffic = traffic;
@@ -65,7 +67,16 @@ final class UdpRelaySocket extends ChannelInboundHandlerAdapter implements Relay
         if (allocation != null) {
             allocation.countToPeer(bytes);
         }
-        channel.writeAndFlush(new DatagramPacket(payload, peer), channel.voidPromise());
+        channel.write(new DatagramPacket(payload, peer), channel.voidPromise());
+        toPeerQueued = true;
+    }
+
+    @Override
+    public void flush() {
+        if (toPeerQueued) {
+            toPeerQueued = false;
+            channel.flush();
+        }
     }
 
     @Override
@@ -105,8 +116,18 @@ final class UdpRelaySocket extends ChannelInboundHandlerAdapter implements Relay
             traffic.toClient(length);
             a.countToClient(length);
             client.send(out);
+            toClientQueued = true;
         } finally {
             packet.release();
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        // one flush per batch of peer datagrams read together
+        if (toClientQueued) {
+            toClientQueued = false;
+            client.flush();
         }
     }
 
