@@ -73,12 +73,13 @@ public final class SettingsValidator {
     }
 
     private void listeners(ListenerSettings l) {
-        if (l.udp().isEmpty() && l.tcp().isEmpty() && l.tls().isEmpty()) {
-            fail("listeners", "udp: [], tcp: [], tls: []", "at least one host:port in udp, tcp or tls");
+        if (l.udp().isEmpty() && l.tcp().isEmpty() && l.tls().isEmpty() && l.dtls().isEmpty()) {
+            fail("listeners", "udp: [], tcp: [], tls: [], dtls: []", "at least one host:port in udp, tcp, tls or dtls");
         }
         hostPorts("listeners.udp", l.udp());
         hostPorts("listeners.tcp", l.tcp());
         hostPorts("listeners.tls", l.tls());
+        hostPorts("listeners.dtls", l.dtls());
         // 576: the smallest datagram every IPv4 host must accept (RFC 791); 65535: UDP's own limit.
         range("listeners.max-datagram-size", l.maxDatagramSize(), 576, 65535);
         // at least one largest message must fit, or a client could never be sent anything

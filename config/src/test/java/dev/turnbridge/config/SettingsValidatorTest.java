@@ -33,6 +33,7 @@ class SettingsValidatorTest {
         "realm=caf\u00e9                     | realm: \"caf\\u00e9\" (expected: 1-127 printable ASCII characters without \" or \\)",
         "listeners.tcp=example.com:3478      | listeners.tcp[0]: example.com:3478 (expected: an IP literal or localhost as host)",
         "listeners.tls=[fe::x]:443           | listeners.tls[0]: [fe::x]:443 (expected: an IP literal or localhost as host)",
+        "listeners.dtls=example.com:5349     | listeners.dtls[0]: example.com:5349 (expected: an IP literal or localhost as host)",
         "listeners.stream-write-buffer=1000  | listeners.stream-write-buffer: 1000 (expected: 65536-67108864)",
         "relay.address-v6=0.0.0.0            | relay.address-v6: 0.0.0.0 (expected: empty or an IPv6 literal)",
         "relay.address-v6=host               | relay.address-v6: host (expected: empty or an IPv6 literal)",
@@ -91,6 +92,8 @@ class SettingsValidatorTest {
         "listeners.max-datagram-size=576",
         "listeners.udp=&listeners.tls=",
         "listeners.udp=&listeners.tcp=",
+        "listeners.udp=&listeners.tcp=&listeners.tls=&listeners.dtls=127.0.0.1:5349",
+        "listeners.dtls=0.0.0.0:5349;[::]:5349",
         "listeners.tcp=[::1]:0;127.0.0.1:3478&listeners.tls=[::]:443",
         "relay.address-v6=",
         "relay.address-v6=::1",
@@ -117,7 +120,8 @@ class SettingsValidatorTest {
     @Test
     void atLeastOneListenerRemains() {
         assertThat(errors("listeners.udp=", "listeners.tcp=", "listeners.tls="))
-                .containsExactly("listeners: udp: [], tcp: [], tls: [] (expected: at least one host:port in udp, tcp or tls)");
+                .containsExactly("listeners: udp: [], tcp: [], tls: [], dtls: [] "
+                        + "(expected: at least one host:port in udp, tcp, tls or dtls)");
     }
 
     @Test

@@ -86,6 +86,9 @@ public final class Main implements Callable<Integer> {
         log.info("turnbridge {}: relay listening on UDP {}, TCP {}, TLS {} ({})", TurnbridgeServer.version(),
                 printable(server.relayAddresses()), printable(server.relay().tcpAddresses()),
                 printable(server.relay().tlsAddresses()), server.usesEpoll() ? "epoll" : "nio");
+        if (!server.relay().dtlsAddresses().isEmpty()) {
+            log.info("relay listening on DTLS {} (RFC 7350)", printable(server.relay().dtlsAddresses()));
+        }
         if (!server.signalingAddresses().isEmpty()) {
             log.info("signaling and demo page on {} (open http://127.0.0.1:{}/ on this machine)",
                     printable(server.signalingAddresses()), server.signalingAddresses().get(0).getPort());

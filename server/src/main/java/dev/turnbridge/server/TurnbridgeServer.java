@@ -32,6 +32,9 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -62,6 +65,7 @@ public final class TurnbridgeServer implements AutoCloseable {
     private final Throughput throughput;
     private final OpsServer ops;
     private final ScheduledExecutorService timer;
+    private final ExecutorService dtlsHandshakes;
     private final CompletableFuture<Void> terminated = new CompletableFuture<>();
     private List<InetSocketAddress> relayAddresses = List.of();
     private SignalingServer signaling;
@@ -75,7 +79,8 @@ public final class TurnbridgeServer implements AutoCloseable {
         this.settings = settings;
         int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
         this.transport = NettyTransport.create(threads, "turnbridge-io", true);
-        this.relay = new RelayServer(settings, clock, transport);
+        this.dtlsHandshakes = settings.listeners().dtls().isEmpty() ? null : dtlsHandshakeExecutor();
+        this.relay = new RelayServer(settings, clock, transport, dtlsHandshakes);
         this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         this.throughput = new Throughput(relay.context().stats());
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -93,6 +98,23 @@ public final class TurnbridgeServer implements AutoCloseable {
             this.ops = null;
         }
         this.clock = clock;
+    }
+
+    /**
+     * DTLS handshakes block a thread while they wait for the client's next flight (Bouncy Castle's API), so
+     * they get a few threads of their own and a short queue; beyond that a ClientHello is dropped and the client
+     * retransmits it. Only clients that returned our cookie (a real address) get this far.
+     */
+    private static ExecutorService dtlsHandshakeExecutor() {
+        int threads = Math.max(2, Math.min(8, Runtime.getRuntime().availableProcessors()));
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS,
+                new ArrayBlockingQueue<>(64), r -> {
+                    Thread t = new Thread(r, "turnbridge-dtls-handshake");
+                    t.setDaemon(true);
+                    return t;
+                });
+        pool.allowCoreThreadTimeOut(true);
+        return pool;
     }
 
     /** Starts everything; on failure, whatever was started is stopped again before the exception surfaces. */
@@ -298,6 +320,9 @@ public final class TurnbridgeServer implements AutoCloseable {
                 signaling.close();
             }
             relay.close();
+            if (dtlsHandshakes != null) {
+                dtlsHandshakes.shutdownNow(); // handshakes still waiting see their sessions closed
+            }
             if (ops != null) {
                 ops.close();
             }

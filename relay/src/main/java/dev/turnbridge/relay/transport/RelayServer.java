@@ -31,6 +31,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Function;
 import java.util.function.Predicate;
@@ -38,10 +39,14 @@ import java.util.function.Predicate;
 /**
  * The STUN/TURN relay: one or more UDP server sockets per configured UDP listener (one per event loop with
  * SO_REUSEPORT under epoll), and one TCP server socket per TCP or TLS listener whose connections spread over
- * the event loops, all sharing one {@link RelayContext}. Event loops are owned by the caller.
+ * the event loops, all sharing one {@link RelayContext}. DTLS listeners (RFC 7350) are one UDP socket each, with
+ * handshakes on an executor of the caller's. Event loops and that executor are owned by the caller.
  */
 public final class RelayServer implements AutoCloseable {
     private static final int SOCKET_BUFFER = 4 * 1024 * 1024;
+    /** A DTLS handshake not finished by then is dropped (BC's own timeout, and the session's watchdog). */
+    static final int DTLS_HANDSHAKE_MILLIS = 10_000;
+    private static final int DTLS_MIN_SESSIONS = 1024;
 
     private final RelayContext context;
     private final NettyTransport transport;
@@ -52,12 +57,26 @@ public final class RelayServer implements AutoCloseable {
     private final Set<AllocationOwner> owners = ConcurrentHashMap.newKeySet();
     private final List<InetSocketAddress> tcpBound = new CopyOnWriteArrayList<>();
     private final List<InetSocketAddress> tlsBound = new CopyOnWriteArrayList<>();
+    private final List<InetSocketAddress> dtlsBound = new CopyOnWriteArrayList<>();
+    private final List<DtlsListenerHandler> dtlsListeners = new CopyOnWriteArrayList<>();
+    private final Executor dtlsHandshakes;
+    private int dtlsHandshakeMillis = DTLS_HANDSHAKE_MILLIS;
     private TlsCertificate tls;
     private ScheduledFuture<?> tlsReload;
 
     public RelayServer(Settings settings, Clock clock, NettyTransport transport) {
+        this(settings, clock, transport, null);
+    }
+
+    /**
+     * @param dtlsHandshakes  runs DTLS handshakes, which block a thread each while they wait for the client
+     *                        (a small bounded pool: a full one drops ClientHellos, clients retransmit them);
+     *                        required when {@code listeners.dtls} is not empty
+     */
+    public RelayServer(Settings settings, Clock clock, NettyTransport transport, Executor dtlsHandshakes) {
         this.context = RelayContext.create(settings, clock);
         this.transport = transport;
+        this.dtlsHandshakes = dtlsHandshakes;
         this.dispatcher = new TurnDispatcher(context);
         this.relaySockets = new RelaySockets(context, transport);
     }
@@ -77,6 +96,18 @@ public final class RelayServer implements AutoCloseable {
             tcpBound.add(bindStream(hp, null));
         }
         if (!listeners.tls().isEmpty()) {
+            TlsCertificate certificate = certificate();
+            for (HostPort hp : listeners.tls()) {
+                tlsBound.add(bindStream(hp, certificate));
+            }
+        }
+        startDtls(listeners);
+        return udp;
+    }
+
+    /** The certificate of the TLS and DTLS listeners, loaded once, then re-read when its files change. */
+    private TlsCertificate certificate() {
+        if (tls == null) {
             TlsSettings tlsSettings = context.settings().tls();
             tls = TlsCertificate.load(tlsSettings);
             long interval = tlsSettings.reloadInterval().toMillis();
@@ -84,11 +115,51 @@ public final class RelayServer implements AutoCloseable {
                 tlsReload = transport.group().next().scheduleWithFixedDelay(tls::reloadIfChanged, interval, interval,
                         TimeUnit.MILLISECONDS);
             }
-            for (HostPort hp : listeners.tls()) {
-                tlsBound.add(bindStream(hp, tls));
-            }
         }
-        return udp;
+        return tls;
+    }
+
+    private void startDtls(ListenerSettings listeners) {
+        if (listeners.dtls().isEmpty()) {
+            return;
+        }
+        if (dtlsHandshakes == null) {
+            throw new IllegalStateException("listeners.dtls needs a DTLS handshake executor");
+        }
+        TlsCertificate certificate = certificate();
+        // one association holds at most one allocation; room for all of them plus binding-only clients
+        int maxSessions = Math.max(DTLS_MIN_SESSIONS, context.settings().quotas().allocationsTotal());
+        for (HostPort hp : listeners.dtls()) {
+            DtlsListenerHandler handler = new DtlsListenerHandler(dispatcher, relaySockets, certificate,
+                    dtlsHandshakes, owners, maxSessions, dtlsHandshakeMillis);
+            Channel ch = new Bootstrap()
+                    .group(transport.group())
+                    .channel(transport.datagramChannel())
+                    .option(ChannelOption.SO_RCVBUF, SOCKET_BUFFER)
+                    .option(ChannelOption.SO_SNDBUF, SOCKET_BUFFER)
+                    .option(ChannelOption.RCVBUF_ALLOCATOR,
+                            new FixedRecvByteBufAllocator(listeners.maxDatagramSize()))
+                    .handler(handler)
+                    .bind(hp.host(), hp.port()).syncUninterruptibly().channel();
+            channels.add(ch);
+            dtlsListeners.add(handler);
+            dtlsBound.add((InetSocketAddress) ch.localAddress());
+        }
+    }
+
+    /** For tests, before {@link #start}: a shorter DTLS handshake timeout. */
+    void dtlsHandshakeTimeout(int millis) {
+        dtlsHandshakeMillis = millis;
+    }
+
+    /** Bound DTLS listener addresses, one per configured listener. */
+    public List<InetSocketAddress> dtlsAddresses() {
+        return List.copyOf(dtlsBound);
+    }
+
+    /** DTLS associations, established or handshaking, across the DTLS listeners. */
+    public int dtlsSessionCount() {
+        return dtlsListeners.stream().mapToInt(DtlsListenerHandler::sessionCount).sum();
     }
 
     private InetSocketAddress bindStream(HostPort hp, TlsCertificate certificate) {
@@ -249,5 +320,7 @@ public final class RelayServer implements AutoCloseable {
         owners.clear();
         tcpBound.clear();
         tlsBound.clear();
+        dtlsBound.clear();
+        dtlsListeners.clear();
     }
 }

@@ -1,0 +1,318 @@
+package dev.turnbridge.relay.transport;
+
+import dev.turnbridge.relay.allocation.AllocationListener;
+import dev.turnbridge.relay.allocation.AllocationTable;
+import dev.turnbridge.relay.allocation.FiveTuple;
+import dev.turnbridge.relay.allocation.RelaySocket;
+import dev.turnbridge.relay.handler.Exchange;
+import dev.turnbridge.relay.handler.RelayContext;
+import dev.turnbridge.relay.handler.TransactionCache;
+import dev.turnbridge.relay.handler.TurnDispatcher;
+import dev.turnbridge.relay.stun.StunDecoder;
+import dev.turnbridge.relay.stun.StunMessage;
+import dev.turnbridge.relay.stun.StunMessageBuilder;
+import dev.turnbridge.relay.stun.StunParseException;
+import dev.turnbridge.relay.wire.ChannelData;
+import dev.turnbridge.relay.wire.SendIndication;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoop;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.channels.ClosedChannelException;
+import java.util.Arrays;
+import java.util.Set;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
+import org.bouncycastle.tls.DTLSTransport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One DTLS association (RFC 7350 §4; RFC 6347 §4.2): the client's address on a DTLS server socket. Its
+ * handshake runs on a handshake thread; once established, every datagram is decrypted on the event loop and
+ * the plaintext ChannelData, Send indication or request handled as on UDP, with this session as the
+ * {@link Exchange}. The association is the 5-tuple (transport DTLS), so it holds at most one allocation, and
+ * the allocation ends with it: on close_notify, a fatal alert, a handshake that does not finish in time, or
+ * two minutes of silence without an allocation. Event-loop confined except for {@link #transport}.
+ */
+final class DtlsSession implements Exchange, AllocationOwner {
+    private static final Logger log = LoggerFactory.getLogger(DtlsSession.class);
+    // clients retransmit over DTLS as over UDP: room for a burst of signed answers to repeat
+    private static final int TRANSACTION_CACHE_ENTRIES = 32;
+    // as TCP: a binding-only client keeps its association with a STUN keepalive every two minutes or so
+    static final long IDLE_WITHOUT_ALLOCATION_MILLIS = 120_000;
+    // records decrypted per arrival at most: a burst is drained, but one client cannot hold the loop
+    private static final int MAX_RECORDS_PER_PASS = DtlsDatagramTransport.QUEUE * 2;
+
+    enum State { HANDSHAKING, ESTABLISHED, CLOSED }
+
+    private final TurnDispatcher dispatcher;
+    private final RelayContext context;
+    private final RelaySockets relaySockets;
+    private final Channel serverSocket;
+    private final FiveTuple fiveTuple;
+    private final DtlsDatagramTransport transport;
+    private final TransactionCache transactions = new TransactionCache(TRANSACTION_CACHE_ENTRIES);
+    private final AllocationTable allocations;
+    private final PeerForwarder forwarder;
+    private final Set<AllocationOwner> owners;
+    private final Consumer<DtlsSession> onEnd;
+    private final byte[] scratch;
+    private final long handshakeDeadline;
+    private final String software;
+    private State state = State.HANDSHAKING;
+    private DTLSTransport dtls;
+    private long lastDatagramMillis;
+
+    /**
+     * @param scratch           the listener's plaintext buffer (event-loop confined, shared by its sessions)
+     * @param handshakeMillis   how long the handshake may take before the session is dropped
+     * @param onEnd             runs on the event loop once, when the session ends
+     */
+    DtlsSession(TurnDispatcher dispatcher, RelaySockets relaySockets, Channel serverSocket, InetSocketAddress client,
+            int sendLimit, byte[] scratch, long handshakeMillis, Set<AllocationOwner> owners,
+            Consumer<DtlsSession> onEnd) {
+        this.dispatcher = dispatcher;
+        this.context = dispatcher.context();
+        this.relaySockets = relaySockets;
+        this.serverSocket = serverSocket;
+        this.fiveTuple = new FiveTuple(client, (InetSocketAddress) serverSocket.localAddress(),
+                FiveTuple.Transport.DTLS);
+        this.scratch = scratch;
+        this.owners = owners;
+        this.onEnd = onEnd;
+        this.software = context.settings().software();
+        this.allocations = AllocationTable.withEndReasons(relaySockets::release);
+        this.forwarder = new PeerForwarder(context, allocations);
+        this.transport = new DtlsDatagramTransport(serverSocket, client, scratch.length, sendLimit,
+                this::transportClosed);
+        this.lastDatagramMillis = context.now();
+        this.handshakeDeadline = lastDatagramMillis + handshakeMillis;
+    }
+
+    /** What Bouncy Castle's handshake reads from and writes to (any thread). */
+    DtlsDatagramTransport transport() {
+        return transport;
+    }
+
+    State state() {
+        return state;
+    }
+
+    boolean isEstablished() {
+        return state == State.ESTABLISHED;
+    }
+
+    ByteBufAllocator alloc() {
+        return serverSocket.alloc();
+    }
+
+    /** A datagram from the client: queued for the handshake, or decrypted and handled at once. */
+    void received(byte[] datagram) {
+        if (state == State.CLOSED) {
+            return;
+        }
+        lastDatagramMillis = context.now();
+        transport.offer(datagram); // a full queue drops it, as a congested network would
+        if (state == State.ESTABLISHED) {
+            decrypt();
+        }
+    }
+
+    /** The handshake finished (on the event loop): from now on records are read here, never waited for. */
+    void established(DTLSTransport established) {
+        if (state != State.HANDSHAKING) {
+            closeQuietly(established);
+            return;
+        }
+        dtls = established;
+        transport.nonBlocking();
+        state = State.ESTABLISHED;
+        owners.add(this);
+        decrypt(); // whatever arrived between the Finished and now
+    }
+
+    private void decrypt() {
+        for (int i = 0; i < MAX_RECORDS_PER_PASS && state == State.ESTABLISHED; i++) {
+            int n;
+            try {
+                n = dtls.receive(scratch, 0, scratch.length, 1);
+            } catch (DtlsDatagramTransport.WouldBlock e) {
+                break;
+            } catch (IOException e) {
+                log.debug("DTLS client {} failed: {}", fiveTuple.client(), e.toString());
+                end();
+                return;
+            }
+            if (n > 0) {
+                plaintext(n);
+            }
+        }
+        forwarder.flush(); // what this pass relayed leaves together
+        if (transport.isClosed()) {
+            end(); // close_notify from the client
+        }
+    }
+
+    private void plaintext(int length) {
+        ByteBuf buf = serverSocket.alloc().buffer(length).writeBytes(scratch, 0, length);
+        try {
+            int first = buf.getUnsignedByte(0);
+            if (ChannelData.isChannelData(first)) {
+                forwarder.channelData(buf, fiveTuple.client());
+            } else if (!StunDecoder.looksLikeStun(first)) {
+                context.stats().malformedDropped.increment();
+            } else if (SendIndication.is(buf)) {
+                forwarder.sendIndication(buf, fiveTuple.client());
+            } else {
+                handleStun(Arrays.copyOf(scratch, length));
+            }
+        } finally {
+            buf.release();
+        }
+    }
+
+    private void handleStun(byte[] bytes) {
+        StunMessage message;
+        try {
+            message = StunDecoder.decode(bytes, bytes.length);
+        } catch (StunParseException e) {
+            context.stats().malformedDropped.increment();
+            return;
+        }
+        dispatcher.dispatch(message, this);
+    }
+
+    /** Encrypts and sends one message to the client, taking ownership of it. */
+    void send(ByteBuf message) {
+        try {
+            if (state != State.ESTABLISHED) {
+                return;
+            }
+            byte[] bytes = new byte[message.readableBytes()];
+            message.getBytes(message.readerIndex(), bytes);
+            send(bytes);
+        } finally {
+            message.release();
+        }
+    }
+
+    private void send(byte[] bytes) {
+        if (state != State.ESTABLISHED) {
+            return;
+        }
+        try {
+            dtls.send(bytes, 0, bytes.length);
+        } catch (IOException e) {
+            log.debug("DTLS client {} failed on send: {}", fiveTuple.client(), e.toString());
+            end();
+        }
+    }
+
+    /** Once a second: handshake deadline, allocation and transaction expiry, idle end. */
+    void sweep(long now) {
+        if (state == State.HANDSHAKING) {
+            if (now > handshakeDeadline) {
+                log.debug("DTLS handshake with {} timed out", fiveTuple.client());
+                end();
+            }
+            return;
+        }
+        if (state != State.ESTABLISHED) {
+            return;
+        }
+        allocations.expire(now);
+        transactions.expire(now);
+        if (allocations.size() == 0 && !allocations.isPending(fiveTuple.client())
+                && now - lastDatagramMillis > IDLE_WITHOUT_ALLOCATION_MILLIS) {
+            end();
+        }
+    }
+
+    /** Ends the association (event loop): close_notify if established, allocation ended, slot freed. */
+    void end() {
+        if (state == State.CLOSED) {
+            return;
+        }
+        state = State.CLOSED;
+        if (dtls != null) {
+            closeQuietly(dtls); // sends close_notify unless the record layer failed
+        }
+        transport.close(); // wakes a handshake thread still waiting for the client
+        owners.remove(this);
+        allocations.clear(AllocationListener.EndReason.CONNECTION_CLOSED);
+        onEnd.accept(this);
+    }
+
+    // BC closes the transport on close_notify or a fatal alert, on the handshake thread or the event loop
+    private void transportClosed() {
+        try {
+            serverSocket.eventLoop().execute(this::end);
+        } catch (RejectedExecutionException e) {
+            // the loop is shutting down: channelInactive ends every session
+        }
+    }
+
+    private static void closeQuietly(DTLSTransport t) {
+        try {
+            t.close();
+        } catch (IOException e) {
+            // the client is gone either way
+        }
+    }
+
+    @Override
+    public EventLoop eventLoop() {
+        return serverSocket.eventLoop();
+    }
+
+    @Override
+    public FiveTuple fiveTuple() {
+        return fiveTuple;
+    }
+
+    @Override
+    public AllocationTable allocations() {
+        return allocations;
+    }
+
+    @Override
+    public TransactionCache transactions() {
+        return transactions;
+    }
+
+    @Override
+    public void respond(StunMessageBuilder response, byte[] integrityKey) {
+        byte[] encoded = response.encode(software, integrityKey);
+        context.stats().responded(response.method(), response.errorCode());
+        if (integrityKey != null) {
+            byte[] id = new byte[12];
+            System.arraycopy(encoded, 8, id, 0, 12);
+            transactions.put(fiveTuple.client(), id, encoded, context.now());
+        }
+        resend(encoded);
+    }
+
+    @Override
+    public void resend(byte[] encoded) {
+        send(encoded);
+    }
+
+    @Override
+    public void openRelaySocket(InetAddress ip, int port, BiConsumer<RelaySocket, Throwable> done) {
+        relaySockets.open(serverSocket.eventLoop(), new DtlsClientLink(this), FiveTuple.Transport.DTLS, ip, port,
+                (socket, failure) -> {
+                    if (socket != null && state == State.CLOSED) {
+                        // the association ended while the socket was being bound: nothing may outlive it
+                        socket.close();
+                        done.accept(null, new ClosedChannelException());
+                        return;
+                    }
+                    done.accept(socket, failure);
+                });
+    }
+}
