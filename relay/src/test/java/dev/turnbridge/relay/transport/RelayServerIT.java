@@ -332,16 +332,17 @@ class RelayServerIT {
     }
 
     @Test
-    void refreshZeroDeletesAndFreesThePort() {
-        start("relay.port-min=40000", "relay.port-max=40000");
+    void refreshZeroDeletesAndFreesThePort() throws Exception {
+        int port = freeEvenPortPair();
+        start("relay.port-min=" + port, "relay.port-max=" + port);
         TurnTestClient c = client();
-        assertThat(c.allocate().xorRelayedAddress().getPort()).isEqualTo(40000);
+        assertThat(c.allocate().xorRelayedAddress().getPort()).isEqualTo(port);
         assertThat(client().allocate().errorCode()).isEqualTo(508);
         StunMessage deleted = c.signed(StunMethod.REFRESH, b -> b.lifetime(0));
         assertThat(deleted.lifetime()).isZero();
         assertThat(c.signed(StunMethod.REFRESH, b -> { }).errorCode()).isEqualTo(437);
         assertThat(server.context().ports().inUse()).isZero();
-        assertThat(client().allocate().xorRelayedAddress().getPort()).isEqualTo(40000);
+        assertThat(client().allocate().xorRelayedAddress().getPort()).isEqualTo(port);
     }
 
     @Test
@@ -368,12 +369,13 @@ class RelayServerIT {
     }
 
     @Test
-    void evenPortReservesTheNextPortForItsToken() {
-        start("relay.port-min=41000", "relay.port-max=41001");
+    void evenPortReservesTheNextPortForItsToken() throws Exception {
+        int even = freeEvenPortPair();
+        start("relay.port-min=" + even, "relay.port-max=" + (even + 1));
         TurnTestClient c = client();
         StunMessage r = c.signed(StunMethod.ALLOCATE, b -> b.requestedTransport(17)
                 .add(AttributeType.EVEN_PORT, new byte[] {(byte) 0x80}));
-        assertThat(r.xorRelayedAddress().getPort()).isEqualTo(41000);
+        assertThat(r.xorRelayedAddress().getPort()).isEqualTo(even);
         assertThat(r.has(AttributeType.RESERVATION_TOKEN)).isTrue();
         byte[] token = reservationToken(r);
         // the reserved port is not handed out to others
@@ -381,7 +383,7 @@ class RelayServerIT {
         TurnTestClient d = client();
         StunMessage redeemed = d.signed(StunMethod.ALLOCATE, b -> b.requestedTransport(17)
                 .add(AttributeType.RESERVATION_TOKEN, token));
-        assertThat(redeemed.xorRelayedAddress().getPort()).isEqualTo(41001);
+        assertThat(redeemed.xorRelayedAddress().getPort()).isEqualTo(even + 1);
         assertThat(client().signed(StunMethod.ALLOCATE, b -> b.requestedTransport(17)
                 .add(AttributeType.RESERVATION_TOKEN, token)).errorCode()).isEqualTo(508);
     }
@@ -411,6 +413,26 @@ class RelayServerIT {
         c.send(new byte[0]);
         assertThat(c.plain(StunMethod.BINDING, b -> { }).messageClass()).isEqualTo(StunClass.SUCCESS_RESPONSE);
         assertThat(server.context().stats().malformedDropped.sum()).isGreaterThanOrEqualTo(2);
+    }
+
+    /**
+     * An even port that, with its successor, is free right now: tests of tiny relay ranges must not collide
+     * with sockets other processes hold (any UDP client may get an ephemeral port in the range).
+     */
+    private static int freeEvenPortPair() throws java.net.SocketException {
+        for (int attempt = 0; attempt < 100; attempt++) {
+            int even;
+            try (DatagramSocket probe = new DatagramSocket(0)) {
+                even = probe.getLocalPort() & ~1;
+            }
+            try (DatagramSocket a = new DatagramSocket(new InetSocketAddress("127.0.0.1", even));
+                 DatagramSocket b = new DatagramSocket(new InetSocketAddress("127.0.0.1", even + 1))) {
+                return even;
+            } catch (java.net.SocketException taken) {
+                // try another pair
+            }
+        }
+        throw new IllegalStateException("no free even port pair");
     }
 
     private static byte[] reservationToken(StunMessage r) {
