@@ -14,6 +14,7 @@ package dev.turnbridge.config;
  * @param lifetimes allocation, permission, channel and nonce lifetimes
  * @param quotas    per-user and global limits
  * @param peers     which peer addresses the relay may talk to
+ * @param amplification limits on what unauthenticated UDP requests are answered with
  * @param signaling HTTP/WebSocket signaling beside the relay
  * @param metrics   the operations listener: metrics, health, status page
  * @param admin     the admin API on the operations listener
@@ -30,6 +31,7 @@ public record Settings(
         LifetimeSettings lifetimes,
         QuotaSettings quotas,
         PeerPolicySettings peers,
+        AmplificationSettings amplification,
         SignalingSettings signaling,
         MetricsSettings metrics,
         AdminSettings admin,

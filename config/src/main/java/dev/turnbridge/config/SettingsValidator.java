@@ -38,6 +38,7 @@ public final class SettingsValidator {
         v.lifetimes(settings.lifetimes());
         v.quotas(settings.quotas());
         v.peers(settings.peers());
+        v.amplification(settings.amplification());
         v.signaling(settings.signaling());
         v.metrics(settings.metrics(), settings.admin());
         v.drain(settings.drain());
@@ -190,6 +191,14 @@ public final class SettingsValidator {
         cidrs("peers.allow", p.allow());
     }
 
+    private void amplification(AmplificationSettings a) {
+        double rate = a.unauthenticatedRate();
+        if (!(rate >= 0) || rate > 1_000_000) {
+            fail("amplification.unauthenticated-rate", rate, "0 (off) or > 0 responses per second");
+        }
+        atLeastOne("amplification.unauthenticated-burst", a.unauthenticatedBurst());
+    }
+
     private void signaling(SignalingSettings s) {
         for (int i = 0; i < s.listen().size(); i++) {
             HostPort hp = s.listen().get(i);
@@ -209,6 +218,10 @@ public final class SettingsValidator {
                     "<= signaling.room-ttl-max (" + SettingsModule.formatDuration(s.roomTtlMax()) + ")");
         }
         atLeastOne("signaling.max-rooms", s.maxRooms());
+        if (!(s.roomCreationRate() >= 0) || s.roomCreationRate() > 1_000_000) {
+            fail("signaling.room-creation-rate", s.roomCreationRate(), "0 (off) or > 0 rooms per second");
+        }
+        atLeastOne("signaling.room-creation-burst", s.roomCreationBurst());
         // 1 KiB: an SDP offer alone is a few KiB, so less would break every call.
         range("signaling.max-message-size", s.maxMessageSize(), 1024, 16 * 1024 * 1024);
         if (!(s.messageRate() > 0) || s.messageRate() > 1_000_000) {

@@ -29,6 +29,10 @@ import java.util.List;
  * @param turnUris            STUN/TURN URIs handed to clients; empty derives {@code stun:H:P} and
  *                            {@code turn:H:P?transport=udp} from the relay's UDP listener
  * @param apiKey              key for the server-to-server endpoint {@code GET /api/turn}; empty disables it
+ * @param roomCreationRate    rooms one client IP may create per second ({@code POST /api/rooms}; 429
+ *                            rate_limited beyond); 0 switches the limit off. With the defaults one address
+ *                            cannot fill {@code maxRooms} within {@code roomTtlDefault}
+ * @param roomCreationBurst   rooms one client IP may create at once before the rate applies
  */
 public record SignalingSettings(
         List<HostPort> listen,
@@ -48,7 +52,9 @@ public record SignalingSettings(
         Duration resumeGrace,
         Duration turnCredentialTtl,
         List<String> turnUris,
-        Secret apiKey) {
+        Secret apiKey,
+        double roomCreationRate,
+        int roomCreationBurst) {
 
     /** Room codes are always this long (an unambiguous 31-letter alphabet: about 40 bits). */
     public static final int ROOM_CODE_LENGTH = 8;
@@ -79,6 +85,8 @@ public record SignalingSettings(
                 Duration.ofSeconds(30),
                 Duration.ofHours(1),
                 List.of(),
-                new Secret(""));
+                new Secret(""),
+                1.0,
+                20);
     }
 }

@@ -38,7 +38,7 @@ class SettingsLoaderTest {
     private static Settings withoutSecrets(Settings s) {
         return new Settings(s.realm(), s.software(), s.listeners(), s.tls(),
                 new AuthSettings(List.of(), false, s.auth().staticUsers()),
-                s.relay(), s.lifetimes(), s.quotas(), s.peers(), s.signaling(),
+                s.relay(), s.lifetimes(), s.quotas(), s.peers(), s.amplification(), s.signaling(),
                 s.metrics(), s.admin(), s.drain(), s.logging());
     }
 
@@ -58,6 +58,7 @@ class SettingsLoaderTest {
                         Duration.ofSeconds(600), Duration.ofSeconds(600)),
                 new QuotaSettings(100, 10000, 64, 64, 64),
                 new PeerPolicySettings(List.of(), List.of()),
+                new AmplificationSettings(true, 50.0, 200),
                 SignalingSettings.defaults(),
                 new MetricsSettings(true, new HostPort("127.0.0.1", 9641), new Secret("")),
                 new AdminSettings(new Secret("")),

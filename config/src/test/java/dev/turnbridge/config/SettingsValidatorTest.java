@@ -169,7 +169,7 @@ class SettingsValidatorTest {
         AuthSettings auth = new AuthSettings(List.of(new Secret("topsecret-1"), new Secret("")), false,
                 Map.of("alice", new Secret(""), "bob", new Secret("topsecret-2")));
         Settings s = new Settings(valid.realm(), valid.software(), valid.listeners(), valid.tls(), auth, valid.relay(),
-                valid.lifetimes(), valid.quotas(), valid.peers(), valid.signaling(),
+                valid.lifetimes(), valid.quotas(), valid.peers(), valid.amplification(), valid.signaling(),
                 valid.metrics(), valid.admin(), valid.drain(), valid.logging());
 
         assertThat(SettingsValidator.validate(s)).containsExactly(
@@ -186,7 +186,7 @@ class SettingsValidatorTest {
                 new AuthSettings(List.of(), false, Map.of()), valid.relay(),
                 new LifetimeSettings(Duration.ofSeconds(-1), Duration.ofHours(1), Duration.ofMinutes(5),
                         Duration.ofMinutes(10), Duration.ofMinutes(10)),
-                valid.quotas(), valid.peers(), valid.signaling(), valid.metrics(),
+                valid.quotas(), valid.peers(), valid.amplification(), valid.signaling(), valid.metrics(),
                 valid.admin(), new DrainSettings(Duration.ofSeconds(-1), List.of()), valid.logging());
 
         assertThat(SettingsValidator.validate(s)).containsExactly(
@@ -206,5 +206,18 @@ class SettingsValidatorTest {
                 "signaling.allowed-origins[0]: example.org (expected: * or scheme://host[:port])",
                 "signaling.heartbeat-timeout: 10s (expected: > signaling.heartbeat-interval (25s))",
                 "signaling.turn-uris[0]: http://x (expected: a stun:, stuns:, turn: or turns: URI)");
+    }
+
+    @Test
+    void checksAmplificationAndRoomCreationLimits() {
+        assertThat(errors("auth.secrets=x", "amplification.unauthenticated-rate=-1",
+                "amplification.unauthenticated-burst=0", "signaling.room-creation-rate=-2",
+                "signaling.room-creation-burst=0")).containsExactly(
+                "amplification.unauthenticated-rate: -1.0 (expected: 0 (off) or > 0 responses per second)",
+                "amplification.unauthenticated-burst: 0 (expected: >= 1)",
+                "signaling.room-creation-rate: -2.0 (expected: 0 (off) or > 0 rooms per second)",
+                "signaling.room-creation-burst: 0 (expected: >= 1)");
+        assertThat(errors("auth.secrets=x", "amplification.unauthenticated-rate=0", "amplification.binding=false",
+                "signaling.room-creation-rate=0")).isEmpty();
     }
 }

@@ -67,7 +67,8 @@ class MainTest {
     @Test
     void adminSubcommandCallsTheRunningServerWithTheConfiguredToken() {
         try (TurnbridgeServer server = TurnbridgeServer.start(SettingsLoader.load(null, Map.of(), List.of(
-                "listeners.udp=127.0.0.1:0", "signaling.listen=127.0.0.1:0", "metrics.listen=127.0.0.1:0",
+                "listeners.udp=127.0.0.1:0", "listeners.tcp=127.0.0.1:0", "listeners.tls=127.0.0.1:0",
+                "signaling.listen=127.0.0.1:0", "metrics.listen=127.0.0.1:0",
                 "admin.token=" + ADMIN_TOKEN)))) {
             String url = "http://127.0.0.1:" + server.opsAddress().getPort() + "/";
 

@@ -6,7 +6,9 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.turnbridge.config.Secret;
 import dev.turnbridge.relay.auth.RestCredentials;
+import dev.turnbridge.signaling.message.ErrorCode;
 import dev.turnbridge.signaling.message.Json;
+import dev.turnbridge.signaling.session.SignalingStats;
 import dev.turnbridge.signaling.ws.WsClient;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -277,6 +279,64 @@ class SignalingServerIT {
         assertThat(a.error("room_expired").get("ref").isNull()).isTrue();
         c.send("{\"type\":\"join\",\"ref\":4,\"room\":\"" + code + "\"}");
         c.error("room_not_found");
+        SignalingStats stats = server.stats();
+        assertThat(stats.errors(ErrorCode.BAD_MESSAGE)).isGreaterThanOrEqualTo(2);
+        assertThat(stats.errors(ErrorCode.ROOM_NOT_FOUND)).isGreaterThanOrEqualTo(2);
+        assertThat(stats.errors(ErrorCode.UNAUTHORIZED)).isEqualTo(1);
+        assertThat(stats.errors(ErrorCode.ROOM_FULL)).isEqualTo(1);
+        assertThat(stats.errors(ErrorCode.ROOM_EXPIRED)).isGreaterThanOrEqualTo(1);
+    }
+
+    @Test
+    void roomCreationFloodIsRateLimitedPerAddress() throws Exception {
+        start("signaling.room-creation-rate=0.01", "signaling.room-creation-burst=3");
+        String code = createRoom("");
+        createRoom("");
+        createRoom("");
+        for (int i = 0; i < 5; i++) {
+            HttpResponse<String> refused = post("/api/rooms", "");
+            assertThat(refused.statusCode()).isEqualTo(429);
+            assertThat(json(refused).get("code").asText()).isEqualTo("rate_limited");
+        }
+        assertThat(server.stats().errors(ErrorCode.RATE_LIMITED)).isEqualTo(5);
+        // the rooms already made still work, and so does everything but creation
+        assertThat(get("/api/rooms/" + code).statusCode()).isEqualTo(200);
+        join(ws(), code, "Ann");
+    }
+
+    @Test
+    void forgedResumeTokensAndCrossRoomSignalsAreRefused() throws Exception {
+        start();
+        String roomA = createRoom("");
+        String roomB = createRoom("");
+        WsClient a = ws();
+        WsClient b = ws();
+        JsonNode aJoined = join(a, roomA, "Ann");
+        String token = aJoined.get("token").asText();
+        String bId = join(b, roomB, "Bob").get("peerId").asText();
+        SignalingStats stats = server.stats();
+
+        a.send("{\"type\":\"signal\",\"ref\":\"x\",\"to\":\"" + bId + "\",\"payload\":{\"type\":\"offer\"}}");
+        assertThat(a.error("bad_message").get("ref").asText()).isEqualTo("x");
+        b.expectNothingFor(Duration.ofMillis(200));
+        assertThat(stats.errors(ErrorCode.BAD_MESSAGE)).isEqualTo(1);
+
+        char last = token.charAt(token.length() - 1);
+        List<String> forgeries = List.of(
+                token.substring(0, token.length() - 1) + (last == 'A' ? 'B' : 'A'),
+                token.substring(0, token.length() / 2),
+                token + "A",
+                token.replace('.', '_'));
+        for (String forged : forgeries) {
+            WsClient m = ws();
+            m.send("{\"type\":\"resume\",\"ref\":1,\"token\":\"" + forged + "\"}");
+            m.error("unauthorized");
+        }
+        assertThat(stats.errors(ErrorCode.UNAUTHORIZED)).isEqualTo(forgeries.size());
+        // the real member is untouched and the server keeps serving
+        a.send("{\"type\":\"heartbeat\",\"ref\":7}");
+        assertThat(a.next("heartbeat").get("ref").asInt()).isEqualTo(7);
+        assertThat(json(get("/api/rooms/" + roomA)).get("members").asInt()).isEqualTo(1);
     }
 
     @Test
@@ -293,6 +353,8 @@ class SignalingServerIT {
         // Far beyond the limit the server stops reading: 1009 Message Too Big.
         a.send("x".repeat(8192));
         assertThat(a.closeCode()).isEqualTo(1009);
+        assertThat(server.stats().errors(ErrorCode.TOO_LARGE)).isEqualTo(1);
+        ws().send("{\"type\":\"heartbeat\"}"); // still serving
     }
 
     @Test
@@ -312,6 +374,8 @@ class SignalingServerIT {
         Thread.sleep(1100);
         a.send("{\"type\":\"heartbeat\",\"ref\":5}");
         a.next("heartbeat");
+        assertThat(server.stats().errors(ErrorCode.RATE_LIMITED)).isEqualTo(2);
+        assertThat(server.stats().rateLimited.sum()).isEqualTo(2);
     }
 
     @Test
@@ -331,6 +395,7 @@ class SignalingServerIT {
                 }
             }
             assertThat(statuses).containsExactlyInAnyOrder("HTTP/1.1 404", "HTTP/1.1 404", "HTTP/1.1 429");
+            assertThat(server.stats().errors(ErrorCode.RATE_LIMITED)).isEqualTo(1);
         }
         // Closed connections are forgotten: the WebSocket below is the only one.
         Thread.sleep(200);

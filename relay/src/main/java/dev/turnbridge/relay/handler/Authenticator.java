@@ -87,6 +87,7 @@ final class Authenticator {
         CredentialStore.Candidates candidates = credentials.keysFor(username == null ? "" : username, algorithm);
         byte[] match = null;
         for (byte[] key : candidates.keys()) {
+            context.stats().integrityChecks.increment();
             // every key is tried, so timing does not tell which secret (if any) matched
             if (verify(request, key) && match == null) {
                 match = key;

@@ -30,6 +30,18 @@ public final class RelayStats implements AllocationListener {
     public final LongAdder dataDropped = new LongAdder();
     public final LongAdder permissionsActive = new LongAdder();
     public final LongAdder channelsActive = new LongAdder();
+    /**
+     * Responses to unauthenticated UDP requests not sent because their source exceeded
+     * {@code amplification.unauthenticated-rate}.
+     */
+    public final LongAdder unauthenticatedDropped = new LongAdder();
+    /** Binding requests dropped because {@code amplification.binding} is off. */
+    public final LongAdder bindingDropped = new LongAdder();
+    /**
+     * MESSAGE-INTEGRITY verifications, one per candidate key: a wrong password and an unknown user (decoy keys)
+     * move it by the same amount.
+     */
+    public final LongAdder integrityChecks = new LongAdder();
     /** Allocate requests turned away because the server is draining. */
     public final LongAdder allocationsRefusedDraining = new LongAdder();
 

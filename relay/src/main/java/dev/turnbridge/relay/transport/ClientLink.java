@@ -16,6 +16,9 @@ interface ClientLink {
 
     ByteBufAllocator alloc();
 
-    /** Sends one framed message (ChannelData or a Data indication), taking ownership of it. */
+    /** Queues one framed message (ChannelData or a Data indication), taking ownership of it. */
     void send(ByteBuf message);
+
+    /** Sends what {@link #send} queued; called once per batch of peer packets read. */
+    void flush();
 }

@@ -1,6 +1,10 @@
 package dev.turnbridge.relay.transport;
 
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.FixedRecvByteBufAllocator;
+import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.Epoll;
@@ -40,6 +44,23 @@ public record NettyTransport(
                         EpollServerSocketChannel.class, EpollSocketChannel.class)
                 : new NettyTransport(group, threads, false, NioDatagramChannel.class,
                         NioServerSocketChannel.class, NioSocketChannel.class);
+    }
+
+    /** Datagrams read per system call (recvmmsg) under epoll. */
+    static final int DATAGRAMS_PER_READ = 8;
+
+    /**
+     * Sizes datagram reads: under epoll one recvmmsg fills up to {@link #DATAGRAMS_PER_READ} slots of
+     * {@code maxDatagramSize} bytes each; NIO reads one datagram per call.
+     */
+    void configureDatagramReads(Bootstrap bootstrap, int maxDatagramSize) {
+        if (epoll) {
+            bootstrap.option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, maxDatagramSize)
+                    .option(ChannelOption.RCVBUF_ALLOCATOR,
+                            new FixedRecvByteBufAllocator(maxDatagramSize * DATAGRAMS_PER_READ));
+        } else {
+            bootstrap.option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(maxDatagramSize));
+        }
     }
 
     /** Stops the event loops, waiting a bounded time so that a stuck task cannot hold up process exit. */

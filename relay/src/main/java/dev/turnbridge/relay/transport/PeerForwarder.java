@@ -11,6 +11,8 @@ import dev.turnbridge.relay.wire.ChannelData;
 import dev.turnbridge.relay.wire.SendIndication;
 import io.netty.buffer.ByteBuf;
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Client to peer on the data path (RFC 8656 §11.4, §12.5): a ChannelData message or Send indication is
@@ -23,6 +25,8 @@ final class PeerForwarder {
     private final RelayStats stats;
     private final AllocationTable allocations;
     private final SendIndication send = new SendIndication();
+    /** Relay sockets written to since the last {@link #flush()}; usually one or two. */
+    private final List<RelaySocket> queued = new ArrayList<>(4);
 
     PeerForwarder(RelayContext context, AllocationTable allocations) {
         this.context = context;
@@ -50,6 +54,7 @@ final class PeerForwarder {
             return;
         }
         socket.send(buf.retainedSlice(buf.readerIndex() + ChannelData.HEADER_LENGTH, length), binding.peer());
+        queue(socket);
     }
 
     /** Relays the Send indication at {@code buf}'s reader index; the caller keeps ownership of {@code buf}. */
@@ -73,5 +78,24 @@ final class PeerForwarder {
             return;
         }
         socket.send(buf.retainedSlice(send.dataIndex(), send.dataLength()), peer);
+        queue(socket);
+    }
+
+    /** Sends everything relayed since the last call; the transport calls it at the end of each read batch. */
+    void flush() {
+        for (int i = 0; i < queued.size(); i++) {
+            queued.get(i).flush();
+        }
+        queued.clear();
+    }
+
+    private void queue(RelaySocket socket) {
+        // a linear scan beats a set for the one or two sockets a batch touches
+        for (int i = 0; i < queued.size(); i++) {
+            if (queued.get(i) == socket) {
+                return;
+            }
+        }
+        queued.add(socket);
     }
 }

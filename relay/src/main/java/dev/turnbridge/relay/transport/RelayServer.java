@@ -15,7 +15,6 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
-import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.epoll.EpollChannelOption;
 import java.io.IOException;
@@ -139,9 +138,8 @@ public final class RelayServer implements AutoCloseable {
                         .channel(transport.datagramChannel())
                         .option(ChannelOption.SO_RCVBUF, SOCKET_BUFFER)
                         .option(ChannelOption.SO_SNDBUF, SOCKET_BUFFER)
-                        .option(ChannelOption.RCVBUF_ALLOCATOR,
-                                new FixedRecvByteBufAllocator(context.settings().listeners().maxDatagramSize()))
                         .handler(handler);
+                transport.configureDatagramReads(b, context.settings().listeners().maxDatagramSize());
                 if (transport.epoll()) {
                     b.option(EpollChannelOption.SO_REUSEPORT, true);
                 }

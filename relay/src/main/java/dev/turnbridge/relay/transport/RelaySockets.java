@@ -18,9 +18,7 @@ import io.netty.channel.socket.nio.NioChannelOption;
 import io.netty.channel.unix.IntegerUnixChannelOption;
 import java.net.StandardSocketOptions;
 import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
-import io.netty.channel.FixedRecvByteBufAllocator;
 import java.net.InetAddress;
 import java.util.function.BiConsumer;
 
@@ -115,13 +113,13 @@ final class RelaySockets {
     void open(EventLoop loop, ClientLink client, FiveTuple.Transport transport, InetAddress ip, int port,
             BiConsumer<RelaySocket, Throwable> done) {
         UdpRelaySocket socket = new UdpRelaySocket(client, context.clock(), context.stats(),
-                context.stats().traffic(transport));
-        ChannelFuture bind = new Bootstrap()
+                context.stats().traffic(transport), maxDatagramSize);
+        Bootstrap bootstrap = new Bootstrap()
                 .group(loop)
                 .channel(netty.datagramChannel())
-                .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(maxDatagramSize))
-                .handler(socket)
-                .bind(ip, port);
+                .handler(socket);
+        netty.configureDatagramReads(bootstrap, maxDatagramSize);
+        ChannelFuture bind = bootstrap.bind(ip, port);
         bind.addListener(f -> {
             if (f.isSuccess()) {
                 socket.bound(bind.channel());

@@ -28,6 +28,11 @@ record StreamClientLink(Channel connection) implements ClientLink {
 
     @Override
     public void send(ByteBuf message) {
-        connection.writeAndFlush(message, connection.voidPromise());
+        connection.write(message, connection.voidPromise());
+    }
+
+    @Override
+    public void flush() {
+        connection.flush();
     }
 }

@@ -105,6 +105,13 @@ final class TcpConnectionHandler extends ChannelInboundHandlerAdapter implements
     }
 
     @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        // relayed packets of this read batch leave together (one sendmmsg per relay socket under epoll)
+        forwarder.flush();
+        ctx.fireChannelReadComplete();
+    }
+
+    @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         ByteBuf frame = (ByteBuf) msg;
         lastFrameMillis = context.now();

@@ -27,6 +27,11 @@ record UdpClientLink(Channel serverSocket, InetSocketAddress client) implements 
 
     @Override
     public void send(ByteBuf message) {
-        serverSocket.writeAndFlush(new DatagramPacket(message, client), serverSocket.voidPromise());
+        serverSocket.write(new DatagramPacket(message, client), serverSocket.voidPromise());
+    }
+
+    @Override
+    public void flush() {
+        serverSocket.flush();
     }
 }

@@ -99,6 +99,13 @@ final class UdpListenerHandler extends ChannelInboundHandlerAdapter implements A
     }
 
     @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        // relayed packets of this read batch leave together (one sendmmsg per relay socket under epoll)
+        forwarder.flush();
+        ctx.fireChannelReadComplete();
+    }
+
+    @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         DatagramPacket packet = (DatagramPacket) msg;
         try {

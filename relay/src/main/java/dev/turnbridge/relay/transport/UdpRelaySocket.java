@@ -25,12 +25,17 @@ final class UdpRelaySocket extends ChannelInboundHandlerAdapter implements Relay
     private final Clock clock;
     private final RelayStats stats;
     private final RelayStats.Traffic traffic;
+    private final int maxDatagramSize;
     private Channel channel;
     private InetSocketAddress localAddress;
     private Allocation allocation;
+    private boolean toPeerQueued;
+    private boolean toClientQueued;
 
-    UdpRelaySocket(ClientLink client, Clock clock, RelayStats stats, RelayStats.Traffic traffic) {
+    UdpRelaySocket(ClientLink client, Clock clock, RelayStats stats, RelayStats.Traffic traffic,
+            int maxDatagramSize) {
         this.traffic = traffic;
+        this.maxDatagramSize = maxDatagramSize;
         this.client = client;
         this.clock = clock;
         this.stats = stats;
@@ -65,7 +70,16 @@ final class UdpRelaySocket extends ChannelInboundHandlerAdapter implements Relay
         if (allocation != null) {
             allocation.countToPeer(bytes);
         }
-        channel.writeAndFlush(new DatagramPacket(payload, peer), channel.voidPromise());
+        channel.write(new DatagramPacket(payload, peer), channel.voidPromise());
+        toPeerQueued = true;
+    }
+
+    @Override
+    public void flush() {
+        if (toPeerQueued) {
+            toPeerQueued = false;
+            channel.flush();
+        }
     }
 
     @Override
@@ -93,6 +107,11 @@ final class UdpRelaySocket extends ChannelInboundHandlerAdapter implements Relay
             }
             ByteBuf data = packet.content();
             int length = data.readableBytes();
+            if (length >= maxDatagramSize) {
+                // it filled its read slot, so the kernel may have cut it short: never relay a truncated packet
+                stats.dataDropped.increment();
+                return;
+            }
             ChannelBinding binding = a.channelFor(peer, now);
             if (binding == null && !DataIndication.fits(peer, length)) {
                 stats.dataDropped.increment(); // too long for a Data indication's 16-bit length
@@ -105,8 +124,18 @@ final class UdpRelaySocket extends ChannelInboundHandlerAdapter implements Relay
             traffic.toClient(length);
             a.countToClient(length);
             client.send(out);
+            toClientQueued = true;
         } finally {
             packet.release();
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        // one flush per batch of peer datagrams read together
+        if (toClientQueued) {
+            toClientQueued = false;
+            client.flush();
         }
     }
 

@@ -186,6 +186,11 @@ class RelayServerIT {
         // no permission yet: a Send indication is dropped, a peer datagram too
         c.send(sendIndication(peerAddr, "early"));
         peer.send(new java.net.DatagramPacket(new byte[] {1}, 1, relayed));
+        // both must have been judged before the permission exists, or the early datagram would be relayed
+        long deadline = System.nanoTime() + 2_000_000_000L;
+        while (server.context().stats().dataDropped.sum() < 2 && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
 
         assertThat(c.signed(StunMethod.CREATE_PERMISSION, b -> b.xorPeerAddress(peerAddr)).messageClass())
                 .isEqualTo(StunClass.SUCCESS_RESPONSE);

@@ -12,6 +12,9 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.timeout.IdleStateEvent;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
@@ -39,6 +42,7 @@ public final class HttpGateHandler extends SimpleChannelInboundHandler<FullHttpR
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
         boolean keepAlive = HttpUtil.isKeepAlive(request);
         if (Boolean.TRUE.equals(ctx.channel().attr(ConnectionLimitHandler.OVER_LIMIT).get())) {
+            api.refuse(ErrorCode.RATE_LIMITED, null); // counted
             HttpResponses.write(ctx, HttpResponses.error(ErrorCode.RATE_LIMITED,
                     "too many connections from this address"), false);
             return;
@@ -72,7 +76,7 @@ public final class HttpGateHandler extends SimpleChannelInboundHandler<FullHttpR
             }
             FullHttpResponse response = HttpMethod.OPTIONS.equals(request.method())
                     ? preflight()
-                    : api(request, uri, path, host);
+                    : api(request, uri, path, host, ctx.channel().remoteAddress());
             if (origin != null) {
                 response.headers().set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_ORIGIN, origin);
                 response.headers().set(HttpHeaderNames.VARY, HttpHeaderNames.ORIGIN);
@@ -94,14 +98,16 @@ public final class HttpGateHandler extends SimpleChannelInboundHandler<FullHttpR
         HttpResponses.write(ctx, response, keepAlive);
     }
 
-    private FullHttpResponse api(FullHttpRequest request, QueryStringDecoder uri, String path, String host) {
+    private FullHttpResponse api(FullHttpRequest request, QueryStringDecoder uri, String path, String host,
+            SocketAddress remote) {
         HttpMethod method = request.method();
         String authorization = request.headers().get(HttpHeaderNames.AUTHORIZATION);
         if (path.equals("/api/rooms")) {
             if (!HttpMethod.POST.equals(method)) {
                 return HttpResponses.empty(405);
             }
-            return toHttp(api.createRoom(request.content().toString(StandardCharsets.UTF_8)));
+            InetAddress client = remote instanceof InetSocketAddress a ? a.getAddress() : null;
+            return toHttp(api.createRoom(request.content().toString(StandardCharsets.UTF_8), client));
         }
         if (path.equals("/api/turn")) {
             if (!api.turnEnabled()) {

@@ -15,6 +15,8 @@ import dev.turnbridge.signaling.room.Room;
 import dev.turnbridge.signaling.room.RoomCode;
 import dev.turnbridge.signaling.room.RoomRegistry;
 import dev.turnbridge.signaling.session.SignalingHub;
+import dev.turnbridge.signaling.limit.AddressRateLimiter;
+import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Clock;
@@ -38,6 +40,7 @@ public final class SignalingApi {
     private final IceServersIssuer issuer;
     private final Secret turnSecret;
     private final Clock clock;
+    private final AddressRateLimiter roomCreation;
 
     public SignalingApi(SignalingSettings settings, RoomRegistry rooms, SignalingHub hub, IceServersIssuer issuer,
                         Secret turnSecret, Clock clock) {
@@ -47,6 +50,25 @@ public final class SignalingApi {
         this.issuer = issuer;
         this.turnSecret = turnSecret;
         this.clock = clock;
+        this.roomCreation = AddressRateLimiter.create(clock, settings.roomCreationRate(),
+                settings.roomCreationBurst());
+    }
+
+    /**
+     * {@code POST /api/rooms} from {@code client}: at most {@code room-creation-rate} per address, so that one
+     * address cannot take all {@code max-rooms} and lock room creation for everyone until the rooms expire.
+     */
+    public ApiResponse createRoom(String body, InetAddress client) {
+        if (roomCreation != null && client != null && !roomCreation.tryAcquire(client)) {
+            return refuse(ErrorCode.RATE_LIMITED, "too many rooms created from this address");
+        }
+        return createRoom(body);
+    }
+
+    /** An error response, counted in the signaling stats like errors sent over the socket. */
+    public ApiResponse refuse(ErrorCode code, String message) {
+        hub.stats().error(code);
+        return ApiResponse.error(code, message);
     }
 
     /** {@code POST /api/rooms} with an optional body {@code {"capacity": n, "ttl": seconds}}. */
@@ -84,7 +106,7 @@ public final class SignalingApi {
         Instant now = clock.instant();
         Optional<Room> room = rooms.create(capacity, ttl, now);
         if (room.isEmpty()) {
-            return ApiResponse.error(ErrorCode.RATE_LIMITED, "too many rooms on this server");
+            return refuse(ErrorCode.RATE_LIMITED, "too many rooms on this server");
         }
         return ApiResponse.ok(201, describe(room.get(), now));
     }
