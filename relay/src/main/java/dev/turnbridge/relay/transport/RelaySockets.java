@@ -3,23 +3,24 @@ package dev.turnbridge.relay.transport;
 import dev.turnbridge.relay.allocation.Allocation;
 import dev.turnbridge.relay.allocation.AllocationListener;
 import dev.turnbridge.relay.allocation.FiveTuple;
+import dev.turnbridge.relay.allocation.PeerConnections;
 import dev.turnbridge.relay.allocation.RelaySocket;
 import dev.turnbridge.relay.allocation.RelayedAddress;
 import dev.turnbridge.relay.handler.RelayContext;
-import dev.turnbridge.relay.allocation.PeerConnections;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.socket.nio.NioChannelOption;
 import io.netty.channel.unix.IntegerUnixChannelOption;
-import java.net.StandardSocketOptions;
-import io.netty.channel.ChannelFuture;
-import io.netty.channel.EventLoop;
 import java.net.InetAddress;
+import java.net.StandardSocketOptions;
 import java.util.function.BiConsumer;
 
 /**
@@ -28,13 +29,14 @@ import java.util.function.BiConsumer;
  * returned). Also holds the server's RFC 6062 state shared across event loops.
  */
 final class RelaySockets {
+    // Linux's SOL_SOCKET and SO_REUSEPORT (asm-generic): Netty's epoll client channels have no option of their own
+    private static final ChannelOption<Integer> EPOLL_CLIENT_REUSE_PORT =
+            new IntegerUnixChannelOption("SO_REUSEPORT", 1, 15);
+
     private final RelayContext context;
     private final NettyTransport netty;
     private final int maxDatagramSize;
     private final PeerConnections peerConnections = new PeerConnections();
-    // Linux's SOL_SOCKET and SO_REUSEPORT (asm-generic): Netty's epoll client channels have no option of their own
-    private static final ChannelOption<Integer> EPOLL_CLIENT_REUSE_PORT =
-            new IntegerUnixChannelOption("SO_REUSEPORT", 1, 15);
 
     private final ChannelOption<Boolean> reusePort;
     private final boolean epoll;

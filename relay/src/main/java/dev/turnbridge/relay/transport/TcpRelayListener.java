@@ -147,6 +147,7 @@ final class TcpRelayListener implements TcpRelaySocket {
                 .connectionId(id)
                 .encode(context.settings().software(), null);
         client.send(Unpooled.wrappedBuffer(indication));
+        client.flush();
     }
 
     private void forget(PeerConnectionHandler connection) {
