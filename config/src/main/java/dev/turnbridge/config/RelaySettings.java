@@ -14,7 +14,9 @@ package dev.turnbridge.config;
  * @param rfc5766Channels accept ChannelBind numbers up to 0x7FFF as RFC 5766 did; RFC 8656 §12 allows only
  *                        0x4000-0x4FFF (the rest collides with other protocols in RFC 7983 demultiplexing), but
  *                        older clients such as coturn 4.6's turnutils_uclient still pick from the old range
+ * @param tcpAllocations  serve RFC 6062 TCP allocations (REQUESTED-TRANSPORT TCP over a TCP or TLS connection:
+ *                        Connect, ConnectionBind, ConnectionAttempt); off answers 442 as for any other transport
  */
 public record RelaySettings(String address, String addressV6, String externalAddress, int portMin, int portMax,
-        boolean rfc5766Channels) {
+        boolean rfc5766Channels, boolean tcpAllocations) {
 }

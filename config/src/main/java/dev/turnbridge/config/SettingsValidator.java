@@ -188,6 +188,7 @@ public final class SettingsValidator {
         atLeastOne("quotas.allocations-total", q.allocationsTotal());
         atLeastOne("quotas.permissions-per-allocation", q.permissionsPerAllocation());
         atLeastOne("quotas.channels-per-allocation", q.channelsPerAllocation());
+        atLeastOne("quotas.connections-per-allocation", q.connectionsPerAllocation());
     }
 
     private void peers(PeerPolicySettings p) {

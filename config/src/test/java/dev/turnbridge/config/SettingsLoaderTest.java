@@ -53,10 +53,10 @@ class SettingsLoaderTest {
                         List.of(new HostPort("0.0.0.0", 5349)), 9216, 262144),
                 new TlsSettings("", "", Duration.ofSeconds(60)),
                 new AuthSettings(List.of(), false, Map.of()),
-                new RelaySettings("0.0.0.0", "::", "", 49152, 65535, false),
+                new RelaySettings("0.0.0.0", "::", "", 49152, 65535, false, true),
                 new LifetimeSettings(Duration.ofSeconds(600), Duration.ofSeconds(3600), Duration.ofSeconds(300),
                         Duration.ofSeconds(600), Duration.ofSeconds(600)),
-                new QuotaSettings(100, 10000, 64, 64),
+                new QuotaSettings(100, 10000, 64, 64, 64),
                 new PeerPolicySettings(List.of(), List.of()),
                 new AmplificationSettings(true, 50.0, 200),
                 SignalingSettings.defaults(),
@@ -109,7 +109,7 @@ class SettingsLoaderTest {
         assertThat(s.listeners().maxDatagramSize()).isEqualTo(9216);
         assertThat(s.auth().secrets()).containsExactly(new Secret("s1"));
         assertThat(s.auth().staticUsers()).isEqualTo(Map.of("alice", new Secret("wonderland")));
-        assertThat(s.relay()).isEqualTo(new RelaySettings("0.0.0.0", "::", "", 50000, 65535, false));
+        assertThat(s.relay()).isEqualTo(new RelaySettings("0.0.0.0", "::", "", 50000, 65535, false, true));
         assertThat(s.lifetimes().nonce()).isEqualTo(Duration.ofMinutes(2));
         assertThat(s.peers().allow()).containsExactly("127.0.0.1/32");
     }

@@ -62,6 +62,7 @@ class SettingsValidatorTest {
         "quotas.allocations-total=-1         | quotas.allocations-total: -1 (expected: >= 1)",
         "quotas.permissions-per-allocation=0 | quotas.permissions-per-allocation: 0 (expected: >= 1)",
         "quotas.channels-per-allocation=0    | quotas.channels-per-allocation: 0 (expected: >= 1)",
+        "quotas.connections-per-allocation=0 | quotas.connections-per-allocation: 0 (expected: >= 1)",
         "peers.deny=10.0.0.0/33              | peers.deny[0]: 10.0.0.0/33 (expected: an IP literal with an optional /prefix of 0-32 (IPv4) or 0-128 (IPv6))",
         "peers.allow=::1/129                 | peers.allow[0]: ::1/129 (expected: an IP literal with an optional /prefix of 0-32 (IPv4) or 0-128 (IPv6))",
         "peers.allow=10.0.0.0/x              | peers.allow[0]: 10.0.0.0/x (expected: an IP literal with an optional /prefix of 0-32 (IPv4) or 0-128 (IPv6))",

@@ -4,6 +4,7 @@ import dev.turnbridge.relay.allocation.Allocation;
 import dev.turnbridge.relay.allocation.RelayPortPool;
 import dev.turnbridge.relay.allocation.RelaySocket;
 import dev.turnbridge.relay.allocation.RelayedAddress;
+import dev.turnbridge.relay.stun.AttributeType;
 import dev.turnbridge.relay.stun.ErrorCode;
 import dev.turnbridge.relay.stun.StunMessage;
 import dev.turnbridge.relay.stun.StunMessageBuilder;
@@ -12,6 +13,7 @@ import java.net.InetSocketAddress;
 import java.nio.channels.ClosedChannelException;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 
 /**
@@ -20,9 +22,14 @@ import java.util.function.Consumer;
  * by default) and, for ADDITIONAL-ADDRESS-FAMILY, a second IPv6 one (a dual allocation; when that part
  * fails the allocation still succeeds with ADDRESS-ERROR-CODE). Answers with XOR-RELAYED-ADDRESS per family,
  * LIFETIME, RESERVATION-TOKEN when one was made, and XOR-MAPPED-ADDRESS.
+ *
+ * <p>REQUESTED-TRANSPORT TCP asks for a TCP allocation (RFC 6062 §5.1): only over a TCP or TLS connection
+ * (400 otherwise), without EVEN-PORT, RESERVATION-TOKEN or DONT-FRAGMENT (400); its relayed address is a
+ * listening TCP socket.
  */
 final class AllocateHandler implements RequestHandler {
     private static final int UDP = 17;
+    private static final int TCP = 6;
     private static final int FAMILY_IPV4 = 1;
     private static final int FAMILY_IPV6 = 2;
     private static final int BIND_ATTEMPTS = 8;
@@ -66,12 +73,18 @@ final class AllocateHandler implements RequestHandler {
             reply(request, exchange, ErrorCode.BAD_REQUEST, identity);
             return;
         }
-        if (transport != UDP) {
+        boolean tcp = transport == TCP && context.settings().relay().tcpAllocations();
+        if (transport != UDP && !tcp) {
             reply(request, exchange, ErrorCode.UNSUPPORTED_TRANSPORT_PROTOCOL, identity);
             return;
         }
         byte[] token = request.reservationToken();
         Boolean evenPort = request.evenPortReserveNext();
+        if (tcp && (exchange.peerConnections() == null || token != null || evenPort != null
+                || request.has(AttributeType.DONT_FRAGMENT))) {
+            reply(request, exchange, ErrorCode.BAD_REQUEST, identity); // RFC 6062 §5.1
+            return;
+        }
         int family = request.requestedAddressFamily();
         int additional = request.additionalAddressFamily();
         // RFC 8656 §7.2: a token excludes the family attributes, the two family attributes exclude each other,
@@ -114,7 +127,7 @@ final class AllocateHandler implements RequestHandler {
         byte[] reservation = newToken;
         PortChoice choice = token != null || Boolean.TRUE.equals(evenPort) ? PortChoice.FIXED
                 : evenPort != null ? PortChoice.EVEN : PortChoice.ANY;
-        bind(exchange, addresses.bindAddress(ipv6), port, choice, BIND_ATTEMPTS, socket -> {
+        bind(exchange, tcp, addresses.bindAddress(ipv6), port, choice, BIND_ATTEMPTS, socket -> {
             if (socket == null) {
                 exchange.allocations().clearPending(client);
                 context.quota().release(identity.username());
@@ -129,19 +142,19 @@ final class AllocateHandler implements RequestHandler {
                 complete(request, exchange, identity, List.of(primary), reservation,
                         ErrorCode.ADDRESS_FAMILY_NOT_SUPPORTED);
             } else {
-                bindAdditionalIpv6(request, exchange, identity, primary, advertisedV6, reservation);
+                bindAdditionalIpv6(request, exchange, identity, tcp, primary, advertisedV6, reservation);
             }
         });
     }
 
     private void bindAdditionalIpv6(StunMessage request, Exchange exchange, Authenticator.Outcome identity,
-            RelayedAddress primary, InetAddress advertisedV6, byte[] reservation) {
+            boolean tcp, RelayedAddress primary, InetAddress advertisedV6, byte[] reservation) {
         int port = context.ports().acquire(false);
         if (port < 0) {
             complete(request, exchange, identity, List.of(primary), reservation, ErrorCode.INSUFFICIENT_CAPACITY);
             return;
         }
-        bind(exchange, addresses.bindAddress(true), port, PortChoice.ANY, BIND_ATTEMPTS, socket -> {
+        bind(exchange, tcp, addresses.bindAddress(true), port, PortChoice.ANY, BIND_ATTEMPTS, socket -> {
             if (socket == null) {
                 complete(request, exchange, identity, List.of(primary), reservation, ErrorCode.INSUFFICIENT_CAPACITY);
                 return;
@@ -167,9 +180,9 @@ final class AllocateHandler implements RequestHandler {
      * (the relay range may overlap the kernel's ephemeral ports), unless the port was promised. {@code done}
      * gets the socket, or null after the port went back to the pool.
      */
-    private void bind(Exchange exchange, InetAddress ip, int port, PortChoice choice, int attemptsLeft,
+    private void bind(Exchange exchange, boolean tcp, InetAddress ip, int port, PortChoice choice, int attemptsLeft,
             Consumer<RelaySocket> done) {
-        exchange.openRelaySocket(ip, port, (socket, failure) -> {
+        BiConsumer<RelaySocket, Throwable> bound = (socket, failure) -> {
             if (failure == null) {
                 done.accept(socket);
                 return;
@@ -179,14 +192,19 @@ final class AllocateHandler implements RequestHandler {
                 int next = ports.acquire(choice == PortChoice.EVEN);
                 ports.release(port);
                 if (next >= 0) {
-                    bind(exchange, ip, next, choice, attemptsLeft - 1, done);
+                    bind(exchange, tcp, ip, next, choice, attemptsLeft - 1, done);
                     return;
                 }
             } else {
                 ports.release(port);
             }
             done.accept(null);
-        });
+        };
+        if (tcp) {
+            exchange.openTcpRelaySocket(ip, port, bound);
+        } else {
+            exchange.openRelaySocket(ip, port, bound);
+        }
     }
 
     private void complete(StunMessage request, Exchange exchange, Authenticator.Outcome identity,

@@ -1,6 +1,7 @@
 package dev.turnbridge.relay.handler;
 
 import dev.turnbridge.relay.allocation.Allocation;
+import dev.turnbridge.relay.allocation.TcpRelaySocket;
 import dev.turnbridge.relay.stun.ErrorCode;
 import dev.turnbridge.relay.stun.StunMessage;
 import dev.turnbridge.relay.stun.StunMessageBuilder;
@@ -10,7 +11,8 @@ import java.util.List;
 /**
  * ChannelBind (RFC 8656 §11.2): binds a channel number in 0x4000-0x4FFF to a peer transport address, or
  * refreshes an identical binding, and installs or refreshes the permission for the peer's IP. A number bound
- * to another peer, or a peer bound to another number, is a 400.
+ * to another peer, or a peer bound to another number, is a 400; so is ChannelBind on a TCP allocation, which
+ * has no channels (RFC 6062 §5.1).
  */
 final class ChannelBindHandler implements RequestHandler {
     static final int MIN_CHANNEL = 0x4000;
@@ -30,6 +32,10 @@ final class ChannelBindHandler implements RequestHandler {
         long now = context.now();
         Allocation allocation = OwnedAllocation.find(request, exchange, identity, now);
         if (allocation == null) {
+            return;
+        }
+        if (allocation.relaySocket() instanceof TcpRelaySocket) {
+            exchange.respond(StunMessageBuilder.error(request, ErrorCode.BAD_REQUEST), identity.key());
             return;
         }
         int number = request.channelNumber();

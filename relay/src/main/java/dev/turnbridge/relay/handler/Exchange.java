@@ -2,6 +2,8 @@ package dev.turnbridge.relay.handler;
 
 import dev.turnbridge.relay.allocation.AllocationTable;
 import dev.turnbridge.relay.allocation.FiveTuple;
+import dev.turnbridge.relay.allocation.PeerConnection;
+import dev.turnbridge.relay.allocation.PeerConnections;
 import dev.turnbridge.relay.allocation.RelaySocket;
 import dev.turnbridge.relay.stun.StunMessageBuilder;
 import java.net.InetAddress;
@@ -34,4 +36,29 @@ public interface Exchange {
      * socket, or with the failure.
      */
     void openRelaySocket(InetAddress ip, int port, BiConsumer<RelaySocket, Throwable> done);
+
+    /**
+     * The RFC 6062 state of the server when this exchange is a TCP or TLS connection, which alone may carry
+     * TCP allocations and ConnectionBind (RFC 6062 §5.1, §5.4); null on UDP and DTLS.
+     */
+    default PeerConnections peerConnections() {
+        return null;
+    }
+
+    /**
+     * Binds a listening TCP relay socket (RFC 6062 §5.1) on {@code ip:port}; as {@link #openRelaySocket}. Only
+     * exchanges with {@link #peerConnections()} support it.
+     */
+    default void openTcpRelaySocket(InetAddress ip, int port, BiConsumer<RelaySocket, Throwable> done) {
+        done.accept(null, new UnsupportedOperationException("TCP relay needs a TCP or TLS client connection"));
+    }
+
+    /**
+     * RFC 6062 §5.4: sends {@code response} (signed with {@code integrityKey}), after which this connection is
+     * the client data connection of {@code peer}: bytes pass as they are both ways, without STUN framing, and
+     * each connection closes with the other. Only exchanges with {@link #peerConnections()} support it.
+     */
+    default void becomeDataConnection(PeerConnection peer, StunMessageBuilder response, byte[] integrityKey) {
+        throw new UnsupportedOperationException("ConnectionBind needs a TCP or TLS client connection");
+    }
 }

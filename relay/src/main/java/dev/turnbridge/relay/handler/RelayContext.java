@@ -2,6 +2,7 @@ package dev.turnbridge.relay.handler;
 
 import dev.turnbridge.config.Settings;
 import dev.turnbridge.relay.allocation.AllocationQuota;
+import dev.turnbridge.relay.allocation.PeerConnections;
 import dev.turnbridge.relay.allocation.PeerPolicy;
 import dev.turnbridge.relay.allocation.RelayPortPool;
 import dev.turnbridge.relay.auth.CredentialStore;
@@ -67,6 +68,20 @@ public record RelayContext(
     public PeerPolicy.Verdict peerVerdict(InetSocketAddress peer) {
         PeerPolicy.Verdict verdict = peerPolicy.check(peer.getAddress());
         if (verdict.isPermitted() || (ownAddresses.contains(peer.getAddress()) && ports.isInUse(peer.getPort()))) {
+            return PeerPolicy.Verdict.PERMITTED;
+        }
+        return verdict;
+    }
+
+    /**
+     * As {@link #peerVerdict} for a TCP peer (RFC 6062 Connect, and connections accepted on a TCP relayed
+     * address): the exception for this server's own endpoints covers its TCP relayed addresses only, for
+     * whatever listens on a UDP relay port's number in TCP is not ours.
+     */
+    public PeerPolicy.Verdict tcpPeerVerdict(InetSocketAddress peer, PeerConnections connections) {
+        PeerPolicy.Verdict verdict = peerPolicy.check(peer.getAddress());
+        if (verdict.isPermitted()
+                || (ownAddresses.contains(peer.getAddress()) && connections.isTcpRelayPort(peer.getPort()))) {
             return PeerPolicy.Verdict.PERMITTED;
         }
         return verdict;

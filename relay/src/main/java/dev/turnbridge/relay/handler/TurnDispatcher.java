@@ -37,6 +37,8 @@ public final class TurnDispatcher {
         handlers.put(StunMethod.REFRESH, new RefreshHandler(context));
         handlers.put(StunMethod.CREATE_PERMISSION, new CreatePermissionHandler(context));
         handlers.put(StunMethod.CHANNEL_BIND, new ChannelBindHandler(context));
+        handlers.put(StunMethod.CONNECT, new ConnectHandler(context));
+        handlers.put(StunMethod.CONNECTION_BIND, new ConnectionBindHandler(context));
     }
 
     public RelayContext context() {

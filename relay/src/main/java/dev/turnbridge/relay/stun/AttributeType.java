@@ -1,7 +1,7 @@
 package dev.turnbridge.relay.stun;
 
 /**
- * Attribute type numbers (RFC 8489 §18.3, RFC 8656 §18, RFC 8445 §16.1) and which ones this server
+ * Attribute type numbers (RFC 8489 §18.3, RFC 8656 §18, RFC 6062 §6.2, RFC 8445 §16.1) and which ones this server
  * comprehends. A comprehension-required type (below 0x8000) outside {@link #isUnderstood} earns a 420.
  */
 public final class AttributeType {
@@ -27,6 +27,7 @@ public final class AttributeType {
     public static final int XOR_MAPPED_ADDRESS = 0x0020;
     public static final int RESERVATION_TOKEN = 0x0022;
     public static final int PRIORITY = 0x0024;
+    public static final int CONNECTION_ID = 0x002A;
     public static final int USE_CANDIDATE = 0x0025;
     public static final int ADDITIONAL_ADDRESS_FAMILY = 0x8000;
     public static final int ADDRESS_ERROR_CODE = 0x8001;
@@ -46,7 +47,7 @@ public final class AttributeType {
             case MAPPED_ADDRESS, USERNAME, MESSAGE_INTEGRITY, ERROR_CODE, UNKNOWN_ATTRIBUTES, CHANNEL_NUMBER,
                     LIFETIME, XOR_PEER_ADDRESS, DATA, REALM, NONCE, XOR_RELAYED_ADDRESS, REQUESTED_ADDRESS_FAMILY, EVEN_PORT,
                     REQUESTED_TRANSPORT, DONT_FRAGMENT, MESSAGE_INTEGRITY_SHA256, PASSWORD_ALGORITHM, USERHASH,
-                    XOR_MAPPED_ADDRESS, RESERVATION_TOKEN, PRIORITY, USE_CANDIDATE -> true;
+                    XOR_MAPPED_ADDRESS, RESERVATION_TOKEN, PRIORITY, USE_CANDIDATE, CONNECTION_ID -> true;
             default -> false;
         };
     }

@@ -1,7 +1,7 @@
 package dev.turnbridge.relay.stun;
 
 /**
- * STUN and TURN error codes (RFC 8489 §14.8, RFC 8656 §19) with their reason phrases. Handlers answer with
+ * STUN and TURN error codes (RFC 8489 §14.8, RFC 8656 §19, RFC 6062 §6.3) with their reason phrases. Handlers answer with
  * one of these values; nothing else builds an ERROR-CODE.
  */
 public enum ErrorCode {
@@ -16,6 +16,8 @@ public enum ErrorCode {
     WRONG_CREDENTIALS(441, "Wrong Credentials"),
     UNSUPPORTED_TRANSPORT_PROTOCOL(442, "Unsupported Transport Protocol"),
     PEER_ADDRESS_FAMILY_MISMATCH(443, "Peer Address Family Mismatch"),
+    CONNECTION_ALREADY_EXISTS(446, "Connection Already Exists"),
+    CONNECTION_TIMEOUT_OR_FAILURE(447, "Connection Timeout or Failure"),
     ALLOCATION_QUOTA_REACHED(486, "Allocation Quota Reached"),
     SERVER_ERROR(500, "Server Error"),
     INSUFFICIENT_CAPACITY(508, "Insufficient Capacity");

@@ -20,6 +20,7 @@ import org.ice4j.message.Message;
  * <p>Some attributes are read here rather than by ice4j, and hidden from it: every XOR-PEER-ADDRESS (ice4j
  * keeps one per type), EVEN-PORT (ice4j 3.2 insists on a 4-byte value where RFC 8656 §14.6 has 1 byte),
  * REQUESTED-ADDRESS-FAMILY (ice4j rejects unknown families, which must earn 440 rather than 400),
+ * CONNECTION-ID (RFC 6062 §6.2: exactly four opaque bytes),
  * FINGERPRINT (already checked), the RFC 8489 credential attributes ice4j 3.2 does not know
  * (MESSAGE-INTEGRITY-SHA256, PASSWORD-ALGORITHM, PASSWORD-ALGORITHMS, USERHASH), and every attribute after
  * the first message-integrity attribute, so that ignored attributes stay ignored.
@@ -69,6 +70,7 @@ public final class StunDecoder {
         int evenPort = -1;
         int family = -1;
         int additionalFamily = -1;
+        long connectionId = -1;
         int[] hidden = new int[0];
         int count = 0;
         int pos = StunMessage.HEADER_LENGTH;
@@ -153,6 +155,13 @@ public final class StunDecoder {
                 } else if (additionalFamily < 0) {
                     additionalFamily = buf.getUnsignedByte(pos + 4);
                 }
+            } else if (attrType == AttributeType.CONNECTION_ID) {
+                hidden = append(hidden, pos);
+                if (attrLength != 4) {
+                    peerMalformed = true;
+                } else if (connectionId < 0) {
+                    connectionId = buf.getUnsignedInt(pos + 4);
+                }
             } else if (attrType == AttributeType.XOR_PEER_ADDRESS) {
                 hidden = append(hidden, pos);
                 InetSocketAddress peer = XorAddress.decode(buf, 0, pos + 4, attrLength);
@@ -192,7 +201,7 @@ public final class StunDecoder {
                 passwordAlgorithms, userhash);
         return new StunMessage(type, transactionId, bytes, integrityOffset, unknown,
                 peers.isEmpty() ? List.of() : List.copyOf(peers), peerMalformed, evenPort, family, additionalFamily, values,
-                credentials);
+                credentials, connectionId);
     }
 
     private static int[] append(int[] a, int v) {

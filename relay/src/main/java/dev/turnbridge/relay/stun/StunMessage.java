@@ -40,6 +40,7 @@ public final class StunMessage {
     private final int additionalFamily;
     private final Message attributes;
     private final Credentials credentials;
+    private final long connectionId;
 
     /**
      * The RFC 8489 attributes of the long-term credential mechanism that ice4j 3.2 does not decode.
@@ -56,7 +57,7 @@ public final class StunMessage {
 
     StunMessage(int type, byte[] transactionId, byte[] raw, int integrityOffset, int[] unknownRequired,
             List<InetSocketAddress> peerAddresses, boolean selfParsedMalformed, int evenPort, int requestedFamily,
-            int additionalFamily, Message attributes, Credentials credentials) {
+            int additionalFamily, Message attributes, Credentials credentials, long connectionId) {
         this.type = type;
         this.transactionId = transactionId;
         this.raw = raw;
@@ -69,6 +70,7 @@ public final class StunMessage {
         this.additionalFamily = additionalFamily;
         this.attributes = attributes;
         this.credentials = credentials;
+        this.connectionId = connectionId;
     }
 
     public int method() {
@@ -185,6 +187,11 @@ public final class StunMessage {
     /** ADDITIONAL-ADDRESS-FAMILY as sent (RFC 8656 §18.11: only 2, IPv6, is valid), or -1 when absent. */
     public int additionalAddressFamily() {
         return additionalFamily;
+    }
+
+    /** CONNECTION-ID (RFC 6062 §6.2) as an unsigned 32-bit value, or -1 when absent. */
+    public long connectionId() {
+        return connectionId;
     }
 
     /** CHANNEL-NUMBER, or -1 when absent. */

@@ -179,6 +179,12 @@ public final class StunMessageBuilder {
         return add(AttributeFactory.createRequestedTransportAttribute((byte) protocol));
     }
 
+    /** CONNECTION-ID (RFC 6062 §6.2): four opaque bytes naming a peer data connection. */
+    public StunMessageBuilder connectionId(long id) {
+        return add(AttributeType.CONNECTION_ID, new byte[] {(byte) (id >>> 24), (byte) (id >>> 16), (byte) (id >>> 8),
+                (byte) id});
+    }
+
     public StunMessageBuilder channelNumber(int channel) {
         return add(AttributeFactory.createChannelNumberAttribute((char) channel));
     }

@@ -9,6 +9,9 @@ public final class StunMethod {
     public static final int DATA = 0x007;
     public static final int CREATE_PERMISSION = 0x008;
     public static final int CHANNEL_BIND = 0x009;
+    public static final int CONNECT = 0x00A;
+    public static final int CONNECTION_BIND = 0x00B;
+    public static final int CONNECTION_ATTEMPT = 0x00C;
 
     private StunMethod() {
     }
@@ -34,6 +37,9 @@ public final class StunMethod {
             case DATA -> "data";
             case CREATE_PERMISSION -> "create_permission";
             case CHANNEL_BIND -> "channel_bind";
+            case CONNECT -> "connect";
+            case CONNECTION_BIND -> "connection_bind";
+            case CONNECTION_ATTEMPT -> "connection_attempt";
             default -> "other";
         };
     }

@@ -3,6 +3,8 @@ package dev.turnbridge.relay.transport;
 import dev.turnbridge.relay.allocation.AllocationListener;
 import dev.turnbridge.relay.allocation.AllocationTable;
 import dev.turnbridge.relay.allocation.FiveTuple;
+import dev.turnbridge.relay.allocation.PeerConnection;
+import dev.turnbridge.relay.allocation.PeerConnections;
 import dev.turnbridge.relay.allocation.RelaySocket;
 import dev.turnbridge.relay.handler.Exchange;
 import dev.turnbridge.relay.handler.RelayContext;
@@ -19,6 +21,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
@@ -35,7 +38,9 @@ import org.slf4j.LoggerFactory;
  * One client's TCP or TLS connection (RFC 8656 §3.1): every frame {@link TcpFramingDecoder} cut is either
  * relayed (ChannelData, Send indications) or dispatched as a request with this connection as the
  * {@link Exchange}. The connection is the 5-tuple, so it holds at most one allocation, and the allocation
- * ends when the connection does. Peers are still reached over UDP; their data comes back on this connection.
+ * ends when the connection does. Peers of a UDP allocation are reached over UDP and their data comes back on
+ * this connection; those of a TCP allocation (RFC 6062) over TCP, each through a client data connection of its
+ * own: a connection that ConnectionBind turned into a byte pipe ({@link #becomeDataConnection}).
  */
 final class TcpConnectionHandler extends ChannelInboundHandlerAdapter implements Exchange, AllocationOwner {
     private static final Logger log = LoggerFactory.getLogger(TcpConnectionHandler.class);
@@ -85,11 +90,7 @@ final class TcpConnectionHandler extends ChannelInboundHandlerAdapter implements
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        if (sweeper != null) {
-            sweeper.cancel(false);
-        }
-        owners.remove(this);
-        allocations.clear(AllocationListener.EndReason.CONNECTION_CLOSED);
+        leave();
         ctx.fireChannelInactive();
     }
 
@@ -192,7 +193,17 @@ final class TcpConnectionHandler extends ChannelInboundHandlerAdapter implements
 
     @Override
     public void openRelaySocket(InetAddress ip, int port, BiConsumer<RelaySocket, Throwable> done) {
-        relaySockets.open(channel.eventLoop(), new StreamClientLink(channel), transport, ip, port, (socket, failure) -> {
+        relaySockets.open(channel.eventLoop(), new StreamClientLink(channel), transport, ip, port, unlessClosed(done));
+    }
+
+    @Override
+    public void openTcpRelaySocket(InetAddress ip, int port, BiConsumer<RelaySocket, Throwable> done) {
+        relaySockets.openTcp(channel.eventLoop(), new StreamClientLink(channel), transport, ip, port,
+                unlessClosed(done));
+    }
+
+    private BiConsumer<RelaySocket, Throwable> unlessClosed(BiConsumer<RelaySocket, Throwable> done) {
+        return (socket, failure) -> {
             if (socket != null && !channel.isActive()) {
                 // the client left while the socket was being bound: nothing may outlive the connection
                 socket.close();
@@ -200,6 +211,38 @@ final class TcpConnectionHandler extends ChannelInboundHandlerAdapter implements
                 return;
             }
             done.accept(socket, failure);
-        });
+        };
+    }
+
+    @Override
+    public PeerConnections peerConnections() {
+        return relaySockets.peerConnections();
+    }
+
+    /**
+     * RFC 6062 §5.4: after the ConnectionBind success response, this connection is a client data connection.
+     * The framing decoder leaves with this handler; bytes it had buffered after the request (a client that did
+     * not wait for the response) pass on to the pipe, which forwards them to the peer first.
+     */
+    @Override
+    public void becomeDataConnection(PeerConnection peer, StunMessageBuilder response, byte[] integrityKey) {
+        context.stats().responded(response.method(), response.errorCode());
+        channel.writeAndFlush(Unpooled.wrappedBuffer(response.encode(software, integrityKey)), channel.voidPromise());
+        leave();
+        PeerConnectionHandler connection = (PeerConnectionHandler) peer;
+        ChannelPipeline pipeline = channel.pipeline();
+        pipeline.addLast("pipe", new StreamPipeHandler(connection.channel(), context.stats().traffic(transport), true));
+        pipeline.remove(this);
+        pipeline.remove(TcpFramingDecoder.class);
+        connection.bind(channel);
+    }
+
+    /** This connection stops being a TURN client connection (closed, or now a data connection). */
+    private void leave() {
+        if (sweeper != null) {
+            sweeper.cancel(false);
+        }
+        owners.remove(this);
+        allocations.clear(AllocationListener.EndReason.CONNECTION_CLOSED);
     }
 }

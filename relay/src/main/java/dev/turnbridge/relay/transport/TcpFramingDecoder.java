@@ -32,32 +32,35 @@ final class TcpFramingDecoder extends ByteToMessageDecoder {
             in.skipBytes(in.readableBytes());
             return;
         }
-        while (in.readableBytes() >= CHANNEL_DATA_HEADER) {
-            int start = in.readerIndex();
-            int first = in.getUnsignedByte(start);
-            int length = in.getUnsignedShort(start + 2);
-            int frame;
-            int padded;
-            if ((first & 0xC0) == 0) {
-                frame = STUN_HEADER + length;
-                padded = frame; // a STUN length is a multiple of four already (RFC 8489 §5)
-            } else if (first <= 0x7F) {
-                frame = CHANNEL_DATA_HEADER + length;
-                padded = (frame + 3) & ~3;
-            } else {
-                fail(ctx, in, "first_byte");
-                return;
-            }
-            if (frame > maxFrame) {
-                fail(ctx, in, "too_long");
-                return;
-            }
-            if (in.readableBytes() < padded) {
-                return;
-            }
-            out.add(in.retainedSlice(start, frame));
-            in.skipBytes(padded);
+        // one frame per call: ByteToMessageDecoder calls again while bytes remain, and stops as soon as a
+        // ConnectionBind (RFC 6062 §5.4) has removed this decoder, so the bytes after it are left unframed
+        if (in.readableBytes() < CHANNEL_DATA_HEADER) {
+            return;
         }
+        int start = in.readerIndex();
+        int first = in.getUnsignedByte(start);
+        int length = in.getUnsignedShort(start + 2);
+        int frame;
+        int padded;
+        if ((first & 0xC0) == 0) {
+            frame = STUN_HEADER + length;
+            padded = frame; // a STUN length is a multiple of four already (RFC 8489 §5)
+        } else if (first <= 0x7F) {
+            frame = CHANNEL_DATA_HEADER + length;
+            padded = (frame + 3) & ~3;
+        } else {
+            fail(ctx, in, "first_byte");
+            return;
+        }
+        if (frame > maxFrame) {
+            fail(ctx, in, "too_long");
+            return;
+        }
+        if (in.readableBytes() < padded) {
+            return;
+        }
+        out.add(in.retainedSlice(start, frame));
+        in.skipBytes(padded);
     }
 
     private void fail(ChannelHandlerContext ctx, ByteBuf in, String reason) {

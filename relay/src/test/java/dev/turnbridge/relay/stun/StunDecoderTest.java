@@ -118,4 +118,27 @@ class StunDecoderTest {
         b[2] = (byte) (len >> 8);
         b[3] = (byte) len;
     }
+
+    @ParameterizedTest(name = "{0} bytes")
+    @CsvSource({"4, true", "3, false", "8, false", "0, false"})
+    void connectionIdIsReadHereAndHasFourBytes(int length, boolean wellFormed) throws Exception {
+        byte[] value = new byte[length];
+        Arrays.fill(value, (byte) 0xFE);
+        byte[] b = StunMessageBuilder.of(StunMethod.CONNECTION_BIND, StunClass.REQUEST, new byte[12])
+                .add(AttributeType.CONNECTION_ID, value).encode("", null);
+
+        StunMessage m = StunDecoder.decode(b, b.length);
+
+        assertThat(m.attributesWellFormed()).isEqualTo(wellFormed);
+        assertThat(m.unknownComprehensionRequired()).isEmpty();
+        assertThat(m.connectionId()).isEqualTo(wellFormed ? 0xFEFEFEFEL : -1);
+    }
+
+    @Test
+    void connectionIdRoundTrips() throws Exception {
+        byte[] b = StunMessageBuilder.of(StunMethod.CONNECT, StunClass.SUCCESS_RESPONSE, new byte[12])
+                .connectionId(0x80000001L).encode("", null);
+
+        assertThat(StunDecoder.decode(b, b.length).connectionId()).isEqualTo(0x80000001L);
+    }
 }

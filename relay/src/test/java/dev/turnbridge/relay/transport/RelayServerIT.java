@@ -161,7 +161,9 @@ class RelayServerIT {
         start();
         TurnTestClient c = client();
         assertThat(c.signed(StunMethod.ALLOCATE, b -> { }).errorCode()).isEqualTo(400);
-        assertThat(c.signed(StunMethod.ALLOCATE, b -> b.requestedTransport(6)).errorCode()).isEqualTo(442);
+        // TCP over UDP is RFC 6062 §5.1's 400; a transport nobody serves is 442
+        assertThat(c.signed(StunMethod.ALLOCATE, b -> b.requestedTransport(6)).errorCode()).isEqualTo(400);
+        assertThat(c.signed(StunMethod.ALLOCATE, b -> b.requestedTransport(132)).errorCode()).isEqualTo(442);
         assertThat(c.signed(StunMethod.ALLOCATE, b -> b.requestedTransport(17)
                 .add(AttributeType.REQUESTED_ADDRESS_FAMILY, new byte[] {3, 0, 0, 0})).errorCode()).isEqualTo(440);
         assertThat(c.signed(StunMethod.ALLOCATE, b -> b.requestedTransport(17)

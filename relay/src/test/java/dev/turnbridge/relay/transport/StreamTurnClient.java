@@ -32,7 +32,9 @@ import org.ice4j.attribute.AttributeFactory;
 /**
  * A blocking TURN client over TCP or TLS for loopback tests: long-term authentication (401 then signed
  * requests), Allocate, CreatePermission, ChannelBind, Send indications and ChannelData (padded), and reading
- * of what peers send back. Frames that arrive while a response is awaited are kept for {@link #receive}.
+ * of what peers send back; RFC 6062 TCP allocations (Connect, ConnectionAttempt, ConnectionBind, after which
+ * {@link #socket} carries raw bytes). Frames that arrive while a response is awaited are kept for
+ * {@link #receive} and {@link #awaitIndication}.
  */
 final class StreamTurnClient implements AutoCloseable {
     private static final SecureRandom RANDOM = new SecureRandom();
@@ -149,6 +151,35 @@ final class StreamTurnClient implements AutoCloseable {
         socket.close();
     }
 
+    /** Allocate with REQUESTED-TRANSPORT TCP (RFC 6062 §4.1). */
+    Reply allocateTcp(Consumer<StunMessageBuilder> extra) throws IOException {
+        return request(StunMethod.ALLOCATE, b -> {
+            b.add(AttributeFactory.createRequestedTransportAttribute((byte) 6));
+            extra.accept(b);
+        });
+    }
+
+    Reply connect(InetSocketAddress peer) throws IOException {
+        return request(StunMethod.CONNECT, b -> b.xorPeerAddress(peer));
+    }
+
+    Reply connectionBind(long connectionId) throws IOException {
+        return request(StunMethod.CONNECTION_BIND, b -> b.connectionId(connectionId));
+    }
+
+    /** The next indication of {@code method} (e.g. ConnectionAttempt), skipping other frames. */
+    Reply awaitIndication(int method) throws IOException {
+        int type = StunMethod.type(method, StunClass.INDICATION);
+        for (int i = 0; i < 10_000; i++) {
+            byte[] frame = received.isEmpty() ? readFrame() : received.poll();
+            Reply reply = new Reply(frame);
+            if ((frame[0] & 0xC0) == 0 && reply.type() == type) {
+                return reply;
+            }
+        }
+        throw new IOException("no indication");
+    }
+
     Reply createPermission(InetSocketAddress peer) throws IOException {
         return request(StunMethod.CREATE_PERMISSION, b -> b.xorPeerAddress(peer));
     }
@@ -254,6 +285,12 @@ final class StreamTurnClient implements AutoCloseable {
         int errorCode() {
             byte[] v = bytes(AttributeType.ERROR_CODE);
             return v == null ? 0 : (v[2] & 7) * 100 + (v[3] & 0xFF);
+        }
+
+        /** CONNECTION-ID (RFC 6062 §6.2) as an unsigned value, or -1. */
+        long connectionId() {
+            byte[] v = bytes(AttributeType.CONNECTION_ID);
+            return v == null ? -1 : Unpooled.wrappedBuffer(v).getUnsignedInt(0);
         }
 
         /** ADDRESS-ERROR-CODE as {family, code}, or null. */
