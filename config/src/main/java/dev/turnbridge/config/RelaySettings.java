@@ -9,6 +9,10 @@ package dev.turnbridge.config;
  *                        client reached)
  * @param portMin         lowest relay port, inclusive
  * @param portMax         highest relay port, inclusive
+ * @param rfc5766Channels accept ChannelBind numbers up to 0x7FFF as RFC 5766 did; RFC 8656 §12 allows only
+ *                        0x4000-0x4FFF (the rest collides with other protocols in RFC 7983 demultiplexing), but
+ *                        older clients such as coturn 4.6's turnutils_uclient still pick from the old range
  */
-public record RelaySettings(String address, String externalAddress, int portMin, int portMax) {
+public record RelaySettings(String address, String externalAddress, int portMin, int portMax,
+        boolean rfc5766Channels) {
 }

@@ -1,0 +1,176 @@
+package dev.turnbridge.config;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Checks every setting and reports every problem at once, each as {@code name: value (expected: ...)}.
+ * Secret values show as {@code <redacted>}. {@link SettingsLoader} runs it; it is public for settings built in
+ * code (tests, embedding).
+ */
+public final class SettingsValidator {
+    private static final Duration MAX_LIFETIME = Duration.ofDays(1);
+    private static final Duration MIN_NONCE = Duration.ofSeconds(10);
+    private static final String IP = "an IPv4 or IPv6 literal";
+
+    private final List<String> errors = new ArrayList<>();
+
+    private SettingsValidator() {
+    }
+
+    /** All problems with {@code settings}; empty when valid. */
+    public static List<String> validate(Settings settings) {
+        SettingsValidator v = new SettingsValidator();
+        v.top(settings);
+        v.listeners(settings.listeners());
+        v.auth(settings.auth());
+        v.relay(settings.relay());
+        v.lifetimes(settings.lifetimes());
+        v.quotas(settings.quotas());
+        v.peers(settings.peers());
+        return List.copyOf(v.errors);
+    }
+
+    /** Throws a {@link SettingsException} listing all problems, if there are any. */
+    public static void requireValid(Settings settings) {
+        List<String> errors = validate(settings);
+        if (!errors.isEmpty()) {
+            throw new SettingsException(errors);
+        }
+    }
+
+    private void top(Settings s) {
+        // RFC 8489 §14.9: fewer than 128 characters; it travels in a quoted-string, so no quote or backslash.
+        String realm = s.realm();
+        boolean printable = realm.chars().allMatch(c -> c >= 0x20 && c < 0x7f && c != '"' && c != '\\');
+        if (realm.isEmpty() || realm.length() > 127 || !printable) {
+            fail("realm", realm, "1-127 printable ASCII characters without \" or \\");
+        }
+        // RFC 8489 §14.14: at most 763 bytes of UTF-8.
+        int bytes = s.software().getBytes(StandardCharsets.UTF_8).length;
+        if (bytes > 763) {
+            fail("software", bytes + " bytes", "at most 763 bytes of UTF-8");
+        }
+    }
+
+    private void listeners(ListenerSettings l) {
+        if (l.udp().isEmpty()) {
+            fail("listeners.udp", "[]", "at least one host:port");
+        }
+        for (int i = 0; i < l.udp().size(); i++) {
+            HostPort hp = l.udp().get(i);
+            String name = "listeners.udp[" + i + "]";
+            if (!"localhost".equals(hp.host()) && !IpLiteral.isValid(hp.host())) {
+                fail(name, hp, "an IP literal or localhost as host");
+            }
+            if (hp.port() < 0 || hp.port() > 65535) {
+                fail(name, hp, "port 0-65535");
+            }
+        }
+        // 576: the smallest datagram every IPv4 host must accept (RFC 791); 65535: UDP's own limit.
+        range("listeners.max-datagram-size", l.maxDatagramSize(), 576, 65535);
+    }
+
+    private void auth(AuthSettings a) {
+        if (a.secrets().isEmpty()) {
+            fail("auth.secrets", "[]", "at least one secret");
+        }
+        for (int i = 0; i < a.secrets().size(); i++) {
+            if (a.secrets().get(i).isEmpty()) {
+                fail("auth.secrets[" + i + "]", a.secrets().get(i), "a non-empty string");
+            }
+        }
+        for (Map.Entry<String, Secret> user : a.staticUsers().entrySet()) {
+            if (user.getKey().isEmpty()) {
+                fail("auth.static-users", "\"\"", "non-empty user names");
+            }
+            if (user.getValue().isEmpty()) {
+                fail("auth.static-users." + user.getKey(), user.getValue(), "a non-empty password");
+            }
+        }
+    }
+
+    private void relay(RelaySettings r) {
+        if (!IpLiteral.isValid(r.address())) {
+            fail("relay.address", r.address(), IP);
+        }
+        // The advertised address must be one a client can send to: a wildcard says nothing.
+        String ext = r.externalAddress();
+        if (!ext.isEmpty() && (!IpLiteral.isValid(ext) || IpLiteral.parse(ext).isAnyLocalAddress())) {
+            fail("relay.external-address", ext, "empty or " + IP + " other than a wildcard");
+        }
+        boolean minOk = range("relay.port-min", r.portMin(), 1, 65535);
+        boolean maxOk = range("relay.port-max", r.portMax(), 1, 65535);
+        if (minOk && maxOk && r.portMin() > r.portMax()) {
+            fail("relay.port-max", r.portMax(), ">= relay.port-min (" + r.portMin() + ")");
+        }
+    }
+
+    private void lifetimes(LifetimeSettings l) {
+        boolean defaultOk = lifetime("lifetimes.allocation-default", l.allocationDefault());
+        boolean maxOk = lifetime("lifetimes.allocation-max", l.allocationMax());
+        lifetime("lifetimes.permission", l.permission());
+        lifetime("lifetimes.channel", l.channel());
+        if (defaultOk && maxOk && l.allocationDefault().compareTo(l.allocationMax()) > 0) {
+            fail("lifetimes.allocation-default", SettingsModule.formatDuration(l.allocationDefault()),
+                    "<= lifetimes.allocation-max (" + SettingsModule.formatDuration(l.allocationMax()) + ")");
+        }
+        // Shorter nonces make clients re-authenticate every few requests.
+        Duration nonce = l.nonce();
+        if (nonce.compareTo(MIN_NONCE) < 0 || nonce.compareTo(MAX_LIFETIME) > 0) {
+            fail("lifetimes.nonce", SettingsModule.formatDuration(nonce), "10s-24h");
+        }
+    }
+
+    private boolean lifetime(String name, Duration d) {
+        if (d.isNegative() || d.isZero() || d.compareTo(MAX_LIFETIME) > 0) {
+            fail(name, SettingsModule.formatDuration(d), "> 0 and <= 24h");
+            return false;
+        }
+        return true;
+    }
+
+    private void quotas(QuotaSettings q) {
+        atLeastOne("quotas.allocations-per-user", q.allocationsPerUser());
+        atLeastOne("quotas.allocations-total", q.allocationsTotal());
+        atLeastOne("quotas.permissions-per-allocation", q.permissionsPerAllocation());
+        atLeastOne("quotas.channels-per-allocation", q.channelsPerAllocation());
+    }
+
+    private void peers(PeerPolicySettings p) {
+        cidrs("peers.deny", p.deny());
+        cidrs("peers.allow", p.allow());
+    }
+
+    private void cidrs(String name, List<String> ranges) {
+        for (int i = 0; i < ranges.size(); i++) {
+            try {
+                Cidr.parse(ranges.get(i));
+            } catch (IllegalArgumentException e) {
+                fail(name + "[" + i + "]", ranges.get(i),
+                        "an IP literal with an optional /prefix of 0-32 (IPv4) or 0-128 (IPv6)");
+            }
+        }
+    }
+
+    private void atLeastOne(String name, int value) {
+        if (value < 1) {
+            fail(name, value, ">= 1");
+        }
+    }
+
+    private boolean range(String name, int value, int min, int max) {
+        if (value < min || value > max) {
+            fail(name, value, min + "-" + max);
+            return false;
+        }
+        return true;
+    }
+
+    private void fail(String name, Object value, String expected) {
+        errors.add(SettingsException.error(name, value, expected));
+    }
+}

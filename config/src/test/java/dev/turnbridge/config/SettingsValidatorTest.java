@@ -1,0 +1,141 @@
+package dev.turnbridge.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class SettingsValidatorTest {
+
+    private static Settings load(String... overrides) {
+        return SettingsLoader.load(null, Map.of(), List.of(overrides));
+    }
+
+    private static List<String> errors(String... overrides) {
+        try {
+            load(overrides);
+            return List.of();
+        } catch (SettingsException e) {
+            return e.errors();
+        }
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "realm=                              | realm: \"\" (expected: 1-127 printable ASCII characters without \" or \\)",
+        "realm=a\"b                          | realm: a\"b (expected: 1-127 printable ASCII characters without \" or \\)",
+        "realm=caf\u00e9                     | realm: \"caf\\u00e9\" (expected: 1-127 printable ASCII characters without \" or \\)",
+        "listeners.udp=                      | listeners.udp: [] (expected: at least one host:port)",
+        "listeners.udp=example.com:3478      | listeners.udp[0]: example.com:3478 (expected: an IP literal or localhost as host)",
+        "listeners.udp=127.0.0.1:1;[fe::x]:1 | listeners.udp[1]: [fe::x]:1 (expected: an IP literal or localhost as host)",
+        "listeners.max-datagram-size=575     | listeners.max-datagram-size: 575 (expected: 576-65535)",
+        "listeners.max-datagram-size=65536   | listeners.max-datagram-size: 65536 (expected: 576-65535)",
+        "relay.address=relay.example.com     | relay.address: relay.example.com (expected: an IPv4 or IPv6 literal)",
+        "relay.address=010.0.0.1             | relay.address: 010.0.0.1 (expected: an IPv4 or IPv6 literal)",
+        "relay.address=1.2.3                 | relay.address: 1.2.3 (expected: an IPv4 or IPv6 literal)",
+        "relay.external-address=0.0.0.0      | relay.external-address: 0.0.0.0 (expected: empty or an IPv4 or IPv6 literal other than a wildcard)",
+        "relay.external-address=host         | relay.external-address: host (expected: empty or an IPv4 or IPv6 literal other than a wildcard)",
+        "relay.port-min=0                    | relay.port-min: 0 (expected: 1-65535)",
+        "relay.port-min=70000                | relay.port-min: 70000 (expected: 1-65535)",
+        "relay.port-max=65536                | relay.port-max: 65536 (expected: 1-65535)",
+        "relay.port-max=1000                 | relay.port-max: 1000 (expected: >= relay.port-min (49152))",
+        "lifetimes.permission=0              | lifetimes.permission: 0s (expected: > 0 and <= 24h)",
+        "lifetimes.channel=25h               | lifetimes.channel: 90000s (expected: > 0 and <= 24h)",
+        "lifetimes.allocation-max=0s         | lifetimes.allocation-max: 0s (expected: > 0 and <= 24h)",
+        "lifetimes.allocation-default=2h     | lifetimes.allocation-default: 7200s (expected: <= lifetimes.allocation-max (3600s))",
+        "lifetimes.nonce=9s                  | lifetimes.nonce: 9s (expected: 10s-24h)",
+        "lifetimes.nonce=1500ms              | lifetimes.nonce: 1500ms (expected: 10s-24h)",
+        "quotas.allocations-per-user=0       | quotas.allocations-per-user: 0 (expected: >= 1)",
+        "quotas.allocations-total=-1         | quotas.allocations-total: -1 (expected: >= 1)",
+        "quotas.permissions-per-allocation=0 | quotas.permissions-per-allocation: 0 (expected: >= 1)",
+        "quotas.channels-per-allocation=0    | quotas.channels-per-allocation: 0 (expected: >= 1)",
+        "peers.deny=10.0.0.0/33              | peers.deny[0]: 10.0.0.0/33 (expected: an IP literal with an optional /prefix of 0-32 (IPv4) or 0-128 (IPv6))",
+        "peers.allow=::1/129                 | peers.allow[0]: ::1/129 (expected: an IP literal with an optional /prefix of 0-32 (IPv4) or 0-128 (IPv6))",
+        "peers.allow=10.0.0.0/x              | peers.allow[0]: 10.0.0.0/x (expected: an IP literal with an optional /prefix of 0-32 (IPv4) or 0-128 (IPv6))",
+        "peers.deny=example.com/8            | peers.deny[0]: example.com/8 (expected: an IP literal with an optional /prefix of 0-32 (IPv4) or 0-128 (IPv6))",
+        "peers.deny=::ffff:10.0.0.0/64       | peers.deny[0]: ::ffff:10.0.0.0/64 (expected: an IP literal with an optional /prefix of 0-32 (IPv4) or 0-128 (IPv6))",
+    })
+    void reportsNameValueAndExpectation(String override, String expected) {
+        // ';' stands for the ',' between list items, which the CSV table cannot hold unquoted
+        assertThat(errors(override.replace(';', ','))).containsExactly(expected);
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "relay.port-min=50000&relay.port-max=50000",
+        "relay.port-min=1&relay.port-max=65535",
+        "listeners.udp=127.0.0.1:0",
+        "listeners.udp=localhost:3478",
+        "listeners.udp=[::]:3478;[fe80::1]:3478;0.0.0.0:3478",
+        "listeners.max-datagram-size=576",
+        "relay.address=::",
+        "relay.external-address=203.0.113.7",
+        "relay.external-address=2001:db8::7",
+        "peers.deny=203.0.113.0/24;2001:db8::/32;198.51.100.1;::1;0.0.0.0/0;::ffff:10.0.0.0/104",
+        "lifetimes.nonce=10s",
+        "lifetimes.allocation-default=24h&lifetimes.allocation-max=24h",
+        "lifetimes.permission=500ms",
+        "software=",
+        "realm=example.org team",
+    })
+    void acceptsBoundaryValues(String overrides) {
+        // '&' separates flags, ';' list items within one flag.
+        assertThat(errors(overrides.replace(';', ',').split("&"))).isEmpty();
+    }
+
+    @Test
+    void reportsEveryProblemAtOnce() {
+        assertThatThrownBy(() -> load("relay.port-min=0", "quotas.allocations-total=0", "lifetimes.nonce=1s",
+                "realm="))
+                .isInstanceOfSatisfying(SettingsException.class, e -> {
+                    assertThat(e.errors()).containsExactly(
+                            "realm: \"\" (expected: 1-127 printable ASCII characters without \" or \\)",
+                            "relay.port-min: 0 (expected: 1-65535)",
+                            "lifetimes.nonce: 1s (expected: 10s-24h)",
+                            "quotas.allocations-total: 0 (expected: >= 1)");
+                    assertThat(e.getMessage().lines()).hasSize(5).first().asString().contains("4 problems");
+                });
+    }
+
+    @Test
+    void softwareLongerThan763BytesIsReportedByLengthOnly() {
+        String software = "\u00e9".repeat(382); // 764 bytes
+        assertThat(errors("software=" + software))
+                .containsExactly("software: 764 bytes (expected: at most 763 bytes of UTF-8)");
+        assertThat(errors("software=" + "x".repeat(763))).isEmpty();
+    }
+
+    @Test
+    void secretsAreRedactedInValidationErrors() {
+        Settings valid = load("auth.secrets=topsecret-1");
+        AuthSettings auth = new AuthSettings(List.of(new Secret("topsecret-1"), new Secret("")), false,
+                Map.of("alice", new Secret(""), "bob", new Secret("topsecret-2")));
+        Settings s = new Settings(valid.realm(), valid.software(), valid.listeners(), auth, valid.relay(),
+                valid.lifetimes(), valid.quotas(), valid.peers());
+
+        assertThat(SettingsValidator.validate(s)).containsExactly(
+                "auth.secrets[1]: <redacted> (expected: a non-empty string)",
+                "auth.static-users.alice: <redacted> (expected: a non-empty password)");
+        assertThatThrownBy(() -> SettingsValidator.requireValid(s)).hasMessageNotContaining("topsecret");
+    }
+
+    @Test
+    void checksRecordsBuiltInCode() {
+        Settings valid = load("auth.secrets=x");
+        Settings s = new Settings("turnbridge", "", new ListenerSettings(List.of(new HostPort("::1", 70000)), 9216),
+                new AuthSettings(List.of(), false, Map.of()), valid.relay(),
+                new LifetimeSettings(Duration.ofSeconds(-1), Duration.ofHours(1), Duration.ofMinutes(5),
+                        Duration.ofMinutes(10), Duration.ofMinutes(10)),
+                valid.quotas(), valid.peers());
+
+        assertThat(SettingsValidator.validate(s)).containsExactly(
+                "listeners.udp[0]: [::1]:70000 (expected: port 0-65535)",
+                "auth.secrets: [] (expected: at least one secret)",
+                "lifetimes.allocation-default: -1s (expected: > 0 and <= 24h)");
+    }
+}

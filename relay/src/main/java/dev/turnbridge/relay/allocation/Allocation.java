@@ -1,0 +1,182 @@
+package dev.turnbridge.relay.allocation;
+
+import io.netty.util.collection.IntObjectHashMap;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.Map;
+
+/**
+ * One TURN allocation (RFC 8656 §2.2, §7): the 5-tuple it belongs to, the credentials that created it, its
+ * relayed transport address, lifetime, permissions and channel bindings. All state is confined to the event
+ * loop that owns the client's 5-tuple, so nothing here is synchronized.
+ */
+public final class Allocation {
+    private final FiveTuple fiveTuple;
+    private final String username;
+    private final byte[] integrityKey;
+    private final byte[] transactionId;
+    private final RelaySocket relaySocket;
+    private final InetSocketAddress relayedAddress;
+    private final Map<InetAddress, Permission> permissions = new HashMap<>();
+    private final IntObjectHashMap<ChannelBinding> channelsByNumber = new IntObjectHashMap<>(4);
+    private final Map<InetSocketAddress, ChannelBinding> channelsByPeer = new HashMap<>();
+    private long expiresAtMillis;
+
+    public Allocation(FiveTuple fiveTuple, String username, byte[] integrityKey, byte[] transactionId,
+            RelaySocket relaySocket, InetSocketAddress relayedAddress, long expiresAtMillis) {
+        this.fiveTuple = fiveTuple;
+        this.username = username;
+        this.integrityKey = integrityKey;
+        this.transactionId = transactionId;
+        this.relaySocket = relaySocket;
+        this.relayedAddress = relayedAddress;
+        this.expiresAtMillis = expiresAtMillis;
+    }
+
+    public FiveTuple fiveTuple() {
+        return fiveTuple;
+    }
+
+    public String username() {
+        return username;
+    }
+
+    /** The long-term key that authenticated the Allocate; responses on this allocation are signed with it. */
+    public byte[] integrityKey() {
+        return integrityKey;
+    }
+
+    /** Transaction ID of the Allocate that created this allocation (retransmissions get the same answer). */
+    public byte[] transactionId() {
+        return transactionId;
+    }
+
+    public RelaySocket relaySocket() {
+        return relaySocket;
+    }
+
+    /** The relayed transport address advertised in XOR-RELAYED-ADDRESS. */
+    public InetSocketAddress relayedAddress() {
+        return relayedAddress;
+    }
+
+    public long expiresAtMillis() {
+        return expiresAtMillis;
+    }
+
+    public void refresh(long expiresAtMillis) {
+        this.expiresAtMillis = expiresAtMillis;
+    }
+
+    public boolean isLive(long nowMillis) {
+        return nowMillis < expiresAtMillis;
+    }
+
+    /**
+     * Installs or refreshes the permission for {@code peer} (RFC 8656 §9). Returns false, changing nothing,
+     * when that would exceed {@code maxPermissions}.
+     */
+    public boolean installPermission(InetAddress peer, long expiresAtMillis, int maxPermissions) {
+        Permission p = permissions.get(peer);
+        if (p != null) {
+            p.refresh(expiresAtMillis);
+            return true;
+        }
+        if (permissions.size() >= maxPermissions) {
+            return false;
+        }
+        permissions.put(peer, new Permission(peer, expiresAtMillis));
+        return true;
+    }
+
+    /** Whether a live permission exists for the peer's IP address. */
+    public boolean permits(InetAddress peer, long nowMillis) {
+        Permission p = permissions.get(peer);
+        return p != null && p.isLive(nowMillis);
+    }
+
+    /** Whether a permission entry exists for the peer, live or not yet swept. */
+    public boolean hasPermission(InetAddress peer) {
+        return permissions.containsKey(peer);
+    }
+
+    public int permissionCount() {
+        return permissions.size();
+    }
+
+    /** Checks ChannelBind's rebinding rules (RFC 8656 §11.2) without changing anything. */
+    public BindCheck checkBind(int number, InetSocketAddress peer, long nowMillis, int maxChannels) {
+        ChannelBinding byNumber = channelsByNumber.get(number);
+        ChannelBinding byPeer = channelsByPeer.get(peer);
+        if (byNumber != null && !byNumber.peer().equals(peer) && !byNumber.isQuarantineOver(nowMillis)) {
+            return BindCheck.NUMBER_BOUND_TO_OTHER_PEER;
+        }
+        if (byPeer != null && byPeer.number() != number && !byPeer.isQuarantineOver(nowMillis)) {
+            return BindCheck.PEER_BOUND_TO_OTHER_NUMBER;
+        }
+        if (byNumber == null && channelsByNumber.size() >= maxChannels) {
+            return BindCheck.QUOTA;
+        }
+        return BindCheck.OK;
+    }
+
+    /** Binds or refreshes {@code number <-> peer}; call after {@link #checkBind} said OK. */
+    public void bindChannel(int number, InetSocketAddress peer, long expiresAtMillis) {
+        ChannelBinding existing = channelsByNumber.get(number);
+        if (existing != null && existing.peer().equals(peer)) {
+            existing.refresh(expiresAtMillis);
+            return;
+        }
+        if (existing != null) {
+            channelsByPeer.remove(existing.peer());
+        }
+        ChannelBinding stale = channelsByPeer.get(peer);
+        if (stale != null) {
+            channelsByNumber.remove(stale.number());
+        }
+        ChannelBinding binding = new ChannelBinding(number, peer, expiresAtMillis);
+        channelsByNumber.put(number, binding);
+        channelsByPeer.put(peer, binding);
+    }
+
+    /** The live binding for a channel number, or null. */
+    public ChannelBinding channel(int number, long nowMillis) {
+        ChannelBinding b = channelsByNumber.get(number);
+        return b != null && b.isLive(nowMillis) ? b : null;
+    }
+
+    /** The live binding for a peer transport address, or null. */
+    public ChannelBinding channelFor(InetSocketAddress peer, long nowMillis) {
+        ChannelBinding b = channelsByPeer.get(peer);
+        return b != null && b.isLive(nowMillis) ? b : null;
+    }
+
+    /** Live channel bindings (quarantined ones excluded). */
+    public int channelCount(long nowMillis) {
+        int n = 0;
+        for (ChannelBinding b : channelsByNumber.values()) {
+            if (b.isLive(nowMillis)) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** Drops expired permissions and channel bindings whose quarantine is over. */
+    public void expire(long nowMillis) {
+        permissions.values().removeIf(p -> !p.isLive(nowMillis));
+        Iterator<ChannelBinding> it = channelsByNumber.values().iterator();
+        while (it.hasNext()) {
+            ChannelBinding b = it.next();
+            if (b.isQuarantineOver(nowMillis)) {
+                it.remove();
+                channelsByPeer.remove(b.peer());
+            }
+        }
+    }
+
+    /** Outcome of the ChannelBind rules. */
+    public enum BindCheck { OK, NUMBER_BOUND_TO_OTHER_PEER, PEER_BOUND_TO_OTHER_NUMBER, QUOTA }
+}

@@ -1,0 +1,22 @@
+package dev.turnbridge.relay.allocation;
+
+import io.netty.buffer.ByteBuf;
+import java.net.InetSocketAddress;
+
+/**
+ * The relayed transport address of an allocation (RFC 8656 §2.2) as the domain sees it. The transport
+ * layer supplies the implementation; the only Netty type here is the payload buffer, so relayed data is
+ * never copied into an intermediate array.
+ */
+public interface RelaySocket {
+    /** The address the socket is bound to (port and local IP). */
+    InetSocketAddress localAddress();
+
+    /** Starts delivering packets from peers to {@code allocation}'s client. */
+    void start(Allocation allocation);
+
+    /** Sends {@code payload} to {@code peer}, taking ownership of the buffer. */
+    void send(ByteBuf payload, InetSocketAddress peer);
+
+    void close();
+}

@@ -1,0 +1,32 @@
+package dev.turnbridge.relay.handler;
+
+import dev.turnbridge.relay.allocation.Allocation;
+import dev.turnbridge.relay.stun.StunMessage;
+import dev.turnbridge.relay.stun.StunMessageBuilder;
+
+/** Refresh (RFC 8656 §8): extends the allocation's lifetime, or deletes it when LIFETIME is 0. */
+final class RefreshHandler implements RequestHandler {
+    private final RelayContext context;
+
+    RefreshHandler(RelayContext context) {
+        this.context = context;
+    }
+
+    @Override
+    public void handle(StunMessage request, Exchange exchange, Authenticator.Outcome identity) {
+        long now = context.now();
+        Allocation allocation = OwnedAllocation.find(request, exchange, identity, now);
+        if (allocation == null) {
+            return;
+        }
+        long requested = request.lifetime();
+        if (requested == 0) {
+            exchange.allocations().remove(allocation.fiveTuple().client());
+            exchange.respond(StunMessageBuilder.success(request).lifetime(0), identity.key());
+            return;
+        }
+        long granted = Lifetimes.grantSeconds(requested, context.settings().lifetimes());
+        allocation.refresh(now + granted * 1000);
+        exchange.respond(StunMessageBuilder.success(request).lifetime(granted), identity.key());
+    }
+}

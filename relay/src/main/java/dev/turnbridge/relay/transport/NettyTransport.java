@@ -1,0 +1,48 @@
+package dev.turnbridge.relay.transport;
+
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollDatagramChannel;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.DatagramChannel;
+import io.netty.channel.socket.ServerSocketChannel;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioDatagramChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.util.concurrent.DefaultThreadFactory;
+
+/**
+ * The event loop flavour and matching channel classes: native epoll on Linux when its library loads, NIO
+ * elsewhere. Epoll also lets several UDP sockets share a port (SO_REUSEPORT), one per event loop, so the
+ * kernel spreads clients over cores while each client's state stays on one thread.
+ */
+public record NettyTransport(
+        EventLoopGroup group,
+        int threads,
+        boolean epoll,
+        Class<? extends DatagramChannel> datagramChannel,
+        Class<? extends ServerSocketChannel> serverChannel,
+        Class<? extends SocketChannel> socketChannel) {
+
+    /** Creates an event loop group of {@code threads} threads; the caller owns and shuts it down. */
+    public static NettyTransport create(int threads, String name, boolean preferEpoll) {
+        boolean epoll = preferEpoll && Epoll.isAvailable();
+        IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory(name, true), io);
+        return epoll
+                ? new NettyTransport(group, threads, true, EpollDatagramChannel.class,
+                        EpollServerSocketChannel.class, EpollSocketChannel.class)
+                : new NettyTransport(group, threads, false, NioDatagramChannel.class,
+                        NioServerSocketChannel.class, NioSocketChannel.class);
+    }
+
+    public void shutdown() {
+        group.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
+    }
+}

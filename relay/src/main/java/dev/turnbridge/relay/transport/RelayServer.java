@@ -1,0 +1,86 @@
+package dev.turnbridge.relay.transport;
+
+import dev.turnbridge.config.HostPort;
+import dev.turnbridge.config.Settings;
+import dev.turnbridge.relay.handler.RelayContext;
+import dev.turnbridge.relay.handler.TurnDispatcher;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.FixedRecvByteBufAllocator;
+import io.netty.channel.epoll.EpollChannelOption;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The STUN/TURN relay: one or more UDP server sockets per configured listener (one per event loop with
+ * SO_REUSEPORT under epoll), all sharing one {@link RelayContext}. Event loops are owned by the caller.
+ */
+public final class RelayServer implements AutoCloseable {
+    private static final int SOCKET_BUFFER = 4 * 1024 * 1024;
+
+    private final RelayContext context;
+    private final NettyTransport transport;
+    private final TurnDispatcher dispatcher;
+    private final List<Channel> channels = new ArrayList<>();
+    private final List<UdpListenerHandler> listeners = new ArrayList<>();
+
+    public RelayServer(Settings settings, Clock clock, NettyTransport transport) {
+        this.context = RelayContext.create(settings, clock);
+        this.transport = transport;
+        this.dispatcher = new TurnDispatcher(context);
+    }
+
+    public RelayContext context() {
+        return context;
+    }
+
+    /** Binds every UDP listener; returns the bound addresses, one per configured listener. */
+    public List<InetSocketAddress> start() {
+        List<InetSocketAddress> bound = new ArrayList<>();
+        for (HostPort hp : context.settings().listeners().udp()) {
+            InetSocketAddress first = null;
+            int sockets = transport.epoll() ? transport.threads() : 1;
+            for (int i = 0; i < sockets; i++) {
+                // the first bind may pick an ephemeral port; the others must join that same port
+                int port = first == null ? hp.port() : first.getPort();
+                UdpListenerHandler handler = new UdpListenerHandler(dispatcher, transport);
+                Bootstrap b = new Bootstrap()
+                        .group(transport.group())
+                        .channel(transport.datagramChannel())
+                        .option(ChannelOption.SO_RCVBUF, SOCKET_BUFFER)
+                        .option(ChannelOption.SO_SNDBUF, SOCKET_BUFFER)
+                        .option(ChannelOption.RCVBUF_ALLOCATOR,
+                                new FixedRecvByteBufAllocator(context.settings().listeners().maxDatagramSize()))
+                        .handler(handler);
+                if (transport.epoll()) {
+                    b.option(EpollChannelOption.SO_REUSEPORT, true);
+                }
+                Channel ch = b.bind(hp.host(), port).syncUninterruptibly().channel();
+                channels.add(ch);
+                listeners.add(handler);
+                if (first == null) {
+                    first = (InetSocketAddress) ch.localAddress();
+                }
+            }
+            bound.add(first);
+        }
+        return bound;
+    }
+
+    /** Live allocations across all server sockets. */
+    public int allocationCount() {
+        return context.quota().live();
+    }
+
+    @Override
+    public void close() {
+        for (Channel ch : channels) {
+            ch.close().syncUninterruptibly();
+        }
+        channels.clear();
+        listeners.clear();
+    }
+}

@@ -1,0 +1,258 @@
+package dev.turnbridge.relay.transport;
+
+import dev.turnbridge.relay.allocation.Allocation;
+import dev.turnbridge.relay.allocation.AllocationTable;
+import dev.turnbridge.relay.allocation.ChannelBinding;
+import dev.turnbridge.relay.allocation.FiveTuple;
+import dev.turnbridge.relay.allocation.RelaySocket;
+import dev.turnbridge.relay.handler.Exchange;
+import dev.turnbridge.relay.handler.RelayContext;
+import dev.turnbridge.relay.handler.RelayStats;
+import dev.turnbridge.relay.handler.TransactionCache;
+import dev.turnbridge.relay.handler.TurnDispatcher;
+import dev.turnbridge.relay.stun.StunDecoder;
+import dev.turnbridge.relay.stun.StunMessage;
+import dev.turnbridge.relay.stun.StunParseException;
+import dev.turnbridge.relay.stun.StunMessageBuilder;
+import dev.turnbridge.relay.wire.ChannelData;
+import dev.turnbridge.relay.wire.SendIndication;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.FixedRecvByteBufAllocator;
+import io.netty.channel.socket.DatagramPacket;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One UDP server socket (RFC 8656 §3.1 over UDP). Demultiplexes each datagram by its first byte (RFC 7983):
+ * ChannelData and Send indications are relayed on the spot; other STUN messages are decoded and dispatched.
+ * Owns the allocations of the clients it serves; they live on this socket's event loop together with their
+ * relay sockets, so the data path takes no lock.
+ */
+final class UdpListenerHandler extends ChannelInboundHandlerAdapter {
+    private static final Logger log = LoggerFactory.getLogger(UdpListenerHandler.class);
+    private static final long SWEEP_MILLIS = 1000;
+    private static final int TRANSACTION_CACHE_ENTRIES = 8192;
+
+    private final TurnDispatcher dispatcher;
+    private final RelayContext context;
+    private final RelayStats stats;
+    private final NettyTransport transport;
+    private final SendIndication send = new SendIndication();
+    private final TransactionCache transactions = new TransactionCache(TRANSACTION_CACHE_ENTRIES);
+    private final AllocationTable allocations;
+    private final String software;
+    private final int maxDatagramSize;
+    private Channel channel;
+    private InetSocketAddress local;
+    private ScheduledFuture<?> sweeper;
+    private long lastMalformedLog;
+
+    UdpListenerHandler(TurnDispatcher dispatcher, NettyTransport transport) {
+        this.dispatcher = dispatcher;
+        this.context = dispatcher.context();
+        this.stats = context.stats();
+        this.transport = transport;
+        this.software = context.settings().software();
+        this.maxDatagramSize = context.settings().listeners().maxDatagramSize();
+        this.allocations = new AllocationTable(this::ended);
+    }
+
+    AllocationTable allocations() {
+        return allocations;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        channel = ctx.channel();
+        local = (InetSocketAddress) channel.localAddress();
+        sweeper = ctx.executor().scheduleAtFixedRate(this::sweep, SWEEP_MILLIS, SWEEP_MILLIS, TimeUnit.MILLISECONDS);
+        ctx.fireChannelActive();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        if (sweeper != null) {
+            sweeper.cancel(false);
+        }
+        allocations.clear();
+        ctx.fireChannelInactive();
+    }
+
+    private void sweep() {
+        long now = context.now();
+        allocations.expire(now);
+        transactions.expire(now);
+    }
+
+    private void ended(Allocation allocation) {
+        RelaySocket socket = allocation.relaySocket();
+        socket.close();
+        context.ports().release(socket.localAddress().getPort());
+        context.quota().release(allocation.username());
+        stats.allocationsEnded.increment();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        DatagramPacket packet = (DatagramPacket) msg;
+        try {
+            ByteBuf buf = packet.content();
+            if (!buf.isReadable() || buf.readableBytes() >= maxDatagramSize) {
+                // a datagram that filled the receive buffer may have been truncated by the kernel
+                malformed(packet.sender(), "size");
+                return;
+            }
+            int first = buf.getUnsignedByte(buf.readerIndex());
+            if (ChannelData.isChannelData(first)) {
+                relayChannelData(buf, packet.sender());
+            } else if (!StunDecoder.looksLikeStun(first)) {
+                malformed(packet.sender(), "first_byte");
+            } else if (SendIndication.is(buf)) {
+                relaySendIndication(buf, packet.sender());
+            } else {
+                handleStun(buf, packet.sender());
+            }
+        } finally {
+            packet.release();
+        }
+    }
+
+    private void relayChannelData(ByteBuf buf, InetSocketAddress sender) {
+        long now = context.now();
+        Allocation a = allocations.get(sender, now);
+        int length = ChannelData.dataLength(buf);
+        if (a == null || length < 0) {
+            stats.dataDropped.increment();
+            return;
+        }
+        ChannelBinding binding = a.channel(ChannelData.channelNumber(buf), now);
+        if (binding == null || !a.permits(binding.peer().getAddress(), now)) {
+            stats.dataDropped.increment();
+            return;
+        }
+        a.relaySocket().send(buf.retainedSlice(buf.readerIndex() + ChannelData.HEADER_LENGTH, length),
+                binding.peer());
+    }
+
+    private void relaySendIndication(ByteBuf buf, InetSocketAddress sender) {
+        long now = context.now();
+        Allocation a = allocations.get(sender, now);
+        if (a == null || !send.parse(buf)) {
+            stats.dataDropped.increment();
+            return;
+        }
+        InetSocketAddress peer = send.peer();
+        if (!a.permits(peer.getAddress(), now) || !context.peerPolicy().check(peer.getAddress()).isPermitted()) {
+            stats.dataDropped.increment();
+            return;
+        }
+        a.relaySocket().send(buf.retainedSlice(send.dataIndex(), send.dataLength()), peer);
+    }
+
+    private void handleStun(ByteBuf buf, InetSocketAddress sender) {
+        // ice4j decodes only whole arrays starting at offset 0
+        byte[] bytes = new byte[buf.readableBytes()];
+        buf.getBytes(buf.readerIndex(), bytes);
+        StunMessage message;
+        try {
+            message = StunDecoder.decode(bytes, bytes.length);
+        } catch (StunParseException e) {
+            malformed(sender, e.getMessage());
+            return;
+        }
+        dispatcher.dispatch(message, new UdpExchange(sender));
+    }
+
+    private void malformed(InetSocketAddress sender, String reason) {
+        stats.malformedDropped.increment();
+        long now = System.nanoTime();
+        if (log.isDebugEnabled() && now - lastMalformedLog > TimeUnit.SECONDS.toNanos(1)) {
+            lastMalformedLog = now;
+            log.debug("dropped malformed datagram ({})", reason);
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        log.warn("UDP listener {} error: {}", local, cause.toString());
+    }
+
+    /** A request that arrived on this socket. */
+    private final class UdpExchange implements Exchange {
+        private final FiveTuple fiveTuple;
+
+        UdpExchange(InetSocketAddress client) {
+            this.fiveTuple = new FiveTuple(client, local, FiveTuple.Transport.UDP);
+        }
+
+        @Override
+        public FiveTuple fiveTuple() {
+            return fiveTuple;
+        }
+
+        @Override
+        public AllocationTable allocations() {
+            return allocations;
+        }
+
+        @Override
+        public TransactionCache transactions() {
+            return transactions;
+        }
+
+        @Override
+        public void respond(StunMessageBuilder response, byte[] integrityKey) {
+            byte[] encoded = response.encode(software, integrityKey);
+            if (response.errorCode() != null) {
+                stats.errorResponses.increment();
+            }
+            if (integrityKey != null) {
+                transactions.put(fiveTuple.client(), responseTransactionId(encoded), encoded, context.now());
+            }
+            resend(encoded);
+        }
+
+        @Override
+        public void resend(byte[] encoded) {
+            channel.writeAndFlush(new DatagramPacket(Unpooled.wrappedBuffer(encoded), fiveTuple.client()),
+                    channel.voidPromise());
+        }
+
+        @Override
+        public void openRelaySocket(InetAddress ip, int port, BiConsumer<RelaySocket, Throwable> done) {
+            UdpRelaySocket socket = new UdpRelaySocket(channel, fiveTuple.client(), context.clock(), stats);
+            ChannelFuture bind = new Bootstrap()
+                    .group(channel.eventLoop())
+                    .channel(transport.datagramChannel())
+                    .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(maxDatagramSize))
+                    .handler(socket)
+                    .bind(ip, port);
+            bind.addListener(f -> {
+                if (f.isSuccess()) {
+                    socket.bound(bind.channel());
+                    done.accept(socket, null);
+                } else {
+                    done.accept(null, f.cause());
+                }
+            });
+        }
+
+        private byte[] responseTransactionId(byte[] encoded) {
+            byte[] id = new byte[12];
+            System.arraycopy(encoded, 8, id, 0, 12);
+            return id;
+        }
+    }
+}

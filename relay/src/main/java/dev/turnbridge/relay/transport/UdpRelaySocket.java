@@ -1,0 +1,95 @@
+package dev.turnbridge.relay.transport;
+
+import dev.turnbridge.relay.allocation.Allocation;
+import dev.turnbridge.relay.allocation.ChannelBinding;
+import dev.turnbridge.relay.allocation.RelaySocket;
+import dev.turnbridge.relay.handler.RelayStats;
+import dev.turnbridge.relay.wire.ChannelData;
+import dev.turnbridge.relay.wire.DataIndication;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.DatagramPacket;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+
+/**
+ * A UDP relayed transport address (RFC 8656 §2.2). Peer datagrams from permitted IPs go to the client as
+ * ChannelData when a channel is bound to the peer, else as a Data indication (RFC 8656 §11.5, §12.6); others
+ * are dropped. Runs on the same event loop as the client's server socket, so no state is shared across
+ * threads.
+ */
+final class UdpRelaySocket extends ChannelInboundHandlerAdapter implements RelaySocket {
+    private final Channel clientChannel;
+    private final InetSocketAddress client;
+    private final Clock clock;
+    private final RelayStats stats;
+    private Channel channel;
+    private Allocation allocation;
+
+    UdpRelaySocket(Channel clientChannel, InetSocketAddress client, Clock clock, RelayStats stats) {
+        this.clientChannel = clientChannel;
+        this.client = client;
+        this.clock = clock;
+        this.stats = stats;
+    }
+
+    void bound(Channel relayChannel) {
+        this.channel = relayChannel;
+    }
+
+    @Override
+    public InetSocketAddress localAddress() {
+        return (InetSocketAddress) channel.localAddress();
+    }
+
+    @Override
+    public void start(Allocation owner) {
+        this.allocation = owner;
+    }
+
+    @Override
+    public void send(ByteBuf payload, InetSocketAddress peer) {
+        stats.packetsToPeer.increment();
+        stats.bytesToPeer.add(payload.readableBytes());
+        channel.writeAndFlush(new DatagramPacket(payload, peer), channel.voidPromise());
+    }
+
+    @Override
+    public void close() {
+        if (channel != null) {
+            channel.close();
+        }
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        DatagramPacket packet = (DatagramPacket) msg;
+        try {
+            Allocation a = allocation;
+            InetSocketAddress peer = packet.sender();
+            long now = clock.millis();
+            if (a == null || !a.isLive(now) || !a.permits(peer.getAddress(), now)) {
+                stats.dataDropped.increment();
+                return;
+            }
+            ByteBuf data = packet.content();
+            int length = data.readableBytes();
+            ChannelBinding binding = a.channelFor(peer, now);
+            ByteBuf out = binding != null
+                    ? ChannelData.encode(ctx.alloc(), binding.number(), data, data.readerIndex(), length, false)
+                    : DataIndication.encode(ctx.alloc(), peer, data);
+            stats.packetsToClient.increment();
+            stats.bytesToClient.add(length);
+            clientChannel.writeAndFlush(new DatagramPacket(out, client), clientChannel.voidPromise());
+        } finally {
+            packet.release();
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        // ICMP errors surface as PortUnreachableException on some platforms; a relay socket never dies of them
+    }
+}

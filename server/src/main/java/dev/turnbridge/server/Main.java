@@ -1,0 +1,119 @@
+package dev.turnbridge.server;
+
+import dev.turnbridge.config.Secret;
+import dev.turnbridge.config.Settings;
+import dev.turnbridge.config.SettingsException;
+import dev.turnbridge.config.SettingsLoader;
+import dev.turnbridge.config.SettingsPrinter;
+import dev.turnbridge.relay.auth.RestCredentials;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.bridge.SLF4JBridgeHandler;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** Command line entry point: {@code turnbridge [--config FILE] [--set key=value]... [run|mint-credential]}. */
+@Command(name = "turnbridge", mixinStandardHelpOptions = true, version = "turnbridge 0.1.0",
+        description = "STUN/TURN relay with WebRTC signaling built in.",
+        subcommands = {Main.MintCredential.class})
+public final class Main implements Callable<Integer> {
+    private static final Logger log = LoggerFactory.getLogger(Main.class);
+
+    @Option(names = "--config", description = "YAML settings file (see turnbridge.sample.yaml)")
+    Path config;
+
+    @Option(names = "--set", description = "override one setting, e.g. --set relay.port-min=50000 (repeatable)")
+    List<String> overrides = new ArrayList<>();
+
+    @Option(names = "--print-config", description = "print the effective settings (secrets redacted) and exit")
+    boolean printConfig;
+
+    public static void main(String[] args) {
+        SLF4JBridgeHandler.removeHandlersForRootLogger();
+        SLF4JBridgeHandler.install();
+        System.exit(new CommandLine(new Main()).execute(args));
+    }
+
+    Settings settings() {
+        return SettingsLoader.load(config, System.getenv(), overrides);
+    }
+
+    @Override
+    public Integer call() throws InterruptedException {
+        Settings settings;
+        try {
+            settings = settings();
+        } catch (SettingsException e) {
+            System.err.println("invalid settings:\n" + e.getMessage());
+            return 2;
+        }
+        if (printConfig) {
+            System.out.print(SettingsPrinter.print(settings));
+            return 0;
+        }
+        TurnbridgeServer server = TurnbridgeServer.start(settings);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.close();
+            stopped.countDown();
+        }, "turnbridge-shutdown"));
+        log.info("relay listening on UDP {} ({})", server.relayAddresses(), server.usesEpoll() ? "epoll" : "nio");
+        if (settings.auth().secretGenerated()) {
+            log.warn("no auth secret configured: generated one for this run. Credentials for clients: "
+                    + "java -jar turnbridge.jar mint-credential --id <name> (with the same settings), "
+                    + "or configure auth.secrets");
+            printDevCredential(settings);
+        }
+        stopped.await();
+        return 0;
+    }
+
+    /** With a generated secret nobody else can mint credentials, so print one for local testing. */
+    private static void printDevCredential(Settings settings) {
+        var c = RestCredentials.issue(settings.auth().secrets().get(0), "dev", Duration.ofHours(24), Instant.now());
+        System.out.println("dev TURN credential (valid 24 h): username=" + c.username() + " password=" + c.password());
+    }
+
+    @Command(name = "mint-credential", mixinStandardHelpOptions = true,
+            description = "Print a time-limited TURN REST credential signed with the first auth secret.")
+    static final class MintCredential implements Callable<Integer> {
+        @CommandLine.ParentCommand
+        Main parent;
+
+        @Option(names = "--id", required = true, description = "user or session id (after the expiry in the username)")
+        String id;
+
+        @Option(names = "--ttl", defaultValue = "86400", description = "validity in seconds (default ${DEFAULT-VALUE})")
+        long ttlSeconds;
+
+        @Override
+        public Integer call() {
+            Settings settings;
+            try {
+                settings = parent.settings();
+            } catch (SettingsException e) {
+                System.err.println("invalid settings:\n" + e.getMessage());
+                return 2;
+            }
+            if (settings.auth().secretGenerated()) {
+                System.err.println("no auth secret configured (auth.secrets): a credential minted now would "
+                        + "not match a running server");
+                return 2;
+            }
+            Secret secret = settings.auth().secrets().get(0);
+            var c = RestCredentials.issue(secret, id, Duration.ofSeconds(ttlSeconds), Instant.now());
+            System.out.println("username=" + c.username());
+            System.out.println("password=" + c.password());
+            System.out.println("expires=" + c.expiresAt());
+            return 0;
+        }
+    }
+}
