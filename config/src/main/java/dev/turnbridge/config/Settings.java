@@ -13,6 +13,7 @@ package dev.turnbridge.config;
  * @param lifetimes allocation, permission, channel and nonce lifetimes
  * @param quotas    per-user and global limits
  * @param peers     which peer addresses the relay may talk to
+ * @param signaling HTTP/WebSocket signaling beside the relay
  */
 public record Settings(
         String realm,
@@ -22,5 +23,6 @@ public record Settings(
         RelaySettings relay,
         LifetimeSettings lifetimes,
         QuotaSettings quotas,
-        PeerPolicySettings peers) {
+        PeerPolicySettings peers,
+        SignalingSettings signaling) {
 }

@@ -38,7 +38,8 @@ final class SettingsModule extends SimpleModule {
         addDeserializer(HostPort.class, new HostPortDeserializer());
         addSerializer(HostPort.class, new ToStringSerializer<>(HostPort::toString));
         addDeserializer(Secret.class, new SecretDeserializer());
-        addSerializer(Secret.class, new ToStringSerializer<>(s -> REDACTED));
+        // An empty secret (signaling.api-key: "" = off) prints as "": redacting it would turn it on when reloaded.
+        addSerializer(Secret.class, new ToStringSerializer<>(s -> s.isEmpty() ? "" : REDACTED));
     }
 
     /** The one mapper configuration for reading and printing settings. */

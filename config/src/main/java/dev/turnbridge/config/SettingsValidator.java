@@ -31,6 +31,7 @@ public final class SettingsValidator {
         v.lifetimes(settings.lifetimes());
         v.quotas(settings.quotas());
         v.peers(settings.peers());
+        v.signaling(settings.signaling());
         return List.copyOf(v.errors);
     }
 
@@ -143,6 +144,58 @@ public final class SettingsValidator {
     private void peers(PeerPolicySettings p) {
         cidrs("peers.deny", p.deny());
         cidrs("peers.allow", p.allow());
+    }
+
+    private void signaling(SignalingSettings s) {
+        for (int i = 0; i < s.listen().size(); i++) {
+            HostPort hp = s.listen().get(i);
+            if (!"localhost".equals(hp.host()) && !IpLiteral.isValid(hp.host())) {
+                fail("signaling.listen[" + i + "]", hp, "an IP literal or localhost as host");
+            }
+        }
+        if (s.listen().isEmpty()) {
+            fail("signaling.listen", "[]", "at least one host:port");
+        }
+        boolean maxOk = range("signaling.room-capacity-max", s.roomCapacityMax(), 1, 1000);
+        range("signaling.room-capacity-default", s.roomCapacityDefault(), 1, maxOk ? s.roomCapacityMax() : 1000);
+        boolean ttlMaxOk = lifetime("signaling.room-ttl-max", s.roomTtlMax());
+        if (lifetime("signaling.room-ttl-default", s.roomTtlDefault()) && ttlMaxOk
+                && s.roomTtlDefault().compareTo(s.roomTtlMax()) > 0) {
+            fail("signaling.room-ttl-default", SettingsModule.formatDuration(s.roomTtlDefault()),
+                    "<= signaling.room-ttl-max (" + SettingsModule.formatDuration(s.roomTtlMax()) + ")");
+        }
+        atLeastOne("signaling.max-rooms", s.maxRooms());
+        // 1 KiB: an SDP offer alone is a few KiB, so less would break every call.
+        range("signaling.max-message-size", s.maxMessageSize(), 1024, 16 * 1024 * 1024);
+        if (!(s.messageRate() > 0) || s.messageRate() > 1_000_000) {
+            fail("signaling.message-rate", s.messageRate(), "> 0 messages per second");
+        }
+        atLeastOne("signaling.message-burst", s.messageBurst());
+        atLeastOne("signaling.connections-per-ip", s.connectionsPerIp());
+        for (int i = 0; i < s.allowedOrigins().size(); i++) {
+            String o = s.allowedOrigins().get(i);
+            if (!o.equals("*") && !o.matches("https?://[^/\\s]+/?")) {
+                fail("signaling.allowed-origins[" + i + "]", o, "* or scheme://host[:port]");
+            }
+        }
+        lifetime("signaling.idle-timeout", s.idleTimeout());
+        boolean hbOk = lifetime("signaling.heartbeat-interval", s.heartbeatInterval());
+        if (lifetime("signaling.heartbeat-timeout", s.heartbeatTimeout()) && hbOk
+                && s.heartbeatTimeout().compareTo(s.heartbeatInterval()) <= 0) {
+            fail("signaling.heartbeat-timeout", SettingsModule.formatDuration(s.heartbeatTimeout()),
+                    "> signaling.heartbeat-interval (" + SettingsModule.formatDuration(s.heartbeatInterval()) + ")");
+        }
+        lifetime("signaling.resume-grace", s.resumeGrace());
+        Duration ttl = s.turnCredentialTtl();
+        if (ttl.compareTo(Duration.ofMinutes(1)) < 0 || ttl.compareTo(MAX_LIFETIME) > 0) {
+            fail("signaling.turn-credential-ttl", SettingsModule.formatDuration(ttl), "1m-24h");
+        }
+        for (int i = 0; i < s.turnUris().size(); i++) {
+            String uri = s.turnUris().get(i);
+            if (!uri.matches("(?i)(stun|stuns|turn|turns):\\S+")) {
+                fail("signaling.turn-uris[" + i + "]", uri, "a stun:, stuns:, turn: or turns: URI");
+            }
+        }
     }
 
     private void cidrs(String name, List<String> ranges) {

@@ -116,7 +116,7 @@ class SettingsValidatorTest {
         AuthSettings auth = new AuthSettings(List.of(new Secret("topsecret-1"), new Secret("")), false,
                 Map.of("alice", new Secret(""), "bob", new Secret("topsecret-2")));
         Settings s = new Settings(valid.realm(), valid.software(), valid.listeners(), auth, valid.relay(),
-                valid.lifetimes(), valid.quotas(), valid.peers());
+                valid.lifetimes(), valid.quotas(), valid.peers(), valid.signaling());
 
         assertThat(SettingsValidator.validate(s)).containsExactly(
                 "auth.secrets[1]: <redacted> (expected: a non-empty string)",
@@ -131,11 +131,23 @@ class SettingsValidatorTest {
                 new AuthSettings(List.of(), false, Map.of()), valid.relay(),
                 new LifetimeSettings(Duration.ofSeconds(-1), Duration.ofHours(1), Duration.ofMinutes(5),
                         Duration.ofMinutes(10), Duration.ofMinutes(10)),
-                valid.quotas(), valid.peers());
+                valid.quotas(), valid.peers(), valid.signaling());
 
         assertThat(SettingsValidator.validate(s)).containsExactly(
                 "listeners.udp[0]: [::1]:70000 (expected: port 0-65535)",
                 "auth.secrets: [] (expected: at least one secret)",
                 "lifetimes.allocation-default: -1s (expected: > 0 and <= 24h)");
+    }
+
+    @Test
+    void checksSignaling() {
+        assertThat(errors("auth.secrets=x", "signaling.room-capacity-default=20", "signaling.max-message-size=10",
+                "signaling.heartbeat-timeout=10s", "signaling.allowed-origins=example.org",
+                "signaling.turn-uris=http://x")).containsExactly(
+                "signaling.room-capacity-default: 20 (expected: 1-16)",
+                "signaling.max-message-size: 10 (expected: 1024-16777216)",
+                "signaling.allowed-origins[0]: example.org (expected: * or scheme://host[:port])",
+                "signaling.heartbeat-timeout: 10s (expected: > signaling.heartbeat-interval (25s))",
+                "signaling.turn-uris[0]: http://x (expected: a stun:, stuns:, turn: or turns: URI)");
     }
 }

@@ -6,6 +6,8 @@ import dev.turnbridge.config.SettingsException;
 import dev.turnbridge.config.SettingsLoader;
 import dev.turnbridge.config.SettingsPrinter;
 import dev.turnbridge.relay.auth.RestCredentials;
+import java.net.Inet6Address;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -59,21 +61,44 @@ public final class Main implements Callable<Integer> {
             System.out.print(SettingsPrinter.print(settings));
             return 0;
         }
-        TurnbridgeServer server = TurnbridgeServer.start(settings);
+        TurnbridgeServer server;
+        try {
+            server = TurnbridgeServer.start(settings);
+        } catch (RuntimeException e) {
+            log.error("cannot start: {}", e.getMessage());
+            return 1;
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.close();
             stopped.countDown();
         }, "turnbridge-shutdown"));
-        log.info("relay listening on UDP {} ({})", server.relayAddresses(), server.usesEpoll() ? "epoll" : "nio");
+        log.info("relay listening on UDP {} ({})", printable(server.relayAddresses()),
+                server.usesEpoll() ? "epoll" : "nio");
+        if (!server.signalingAddresses().isEmpty()) {
+            log.info("signaling and demo page on {} (open http://127.0.0.1:{}/ on this machine)",
+                    printable(server.signalingAddresses()), server.signalingAddresses().get(0).getPort());
+        }
         if (settings.auth().secretGenerated()) {
-            log.warn("no auth secret configured: generated one for this run. Credentials for clients: "
-                    + "java -jar turnbridge.jar mint-credential --id <name> (with the same settings), "
-                    + "or configure auth.secrets");
+            log.warn("no auth secret configured: generated one for this run, so only this process can issue "
+                    + "credentials (the signaling endpoints do). Set auth.secrets to share it with your app or "
+                    + "other relays.");
             printDevCredential(settings);
         }
         stopped.await();
         return 0;
+    }
+
+    /** host:port without Java's "/" prefix; wildcard binds shown as 0.0.0.0 or [::]. */
+    static String printable(List<InetSocketAddress> addresses) {
+        List<String> out = new ArrayList<>();
+        for (InetSocketAddress a : addresses) {
+            String host = a.getAddress().isAnyLocalAddress() ? "0.0.0.0"
+                    : a.getAddress() instanceof Inet6Address ? "[" + a.getAddress().getHostAddress() + "]"
+                    : a.getAddress().getHostAddress();
+            out.add(host + ":" + a.getPort());
+        }
+        return String.join(", ", out);
     }
 
     /** With a generated secret nobody else can mint credentials, so print one for local testing. */

@@ -39,9 +39,16 @@ public final class AllocationQuota {
         return ok[0];
     }
 
+    /** Gives back one allocation of {@code username}; a user holding none is ignored. */
     public void release(String username) {
-        byUser.computeIfPresent(username, (u, n) -> n.decrementAndGet() <= 0 ? null : n);
-        live.decrementAndGet();
+        boolean[] held = {false};
+        byUser.computeIfPresent(username, (u, n) -> {
+            held[0] = true;
+            return n.decrementAndGet() <= 0 ? null : n;
+        });
+        if (held[0]) {
+            live.decrementAndGet();
+        }
     }
 
     public int live() {

@@ -35,8 +35,12 @@ public final class AllocationTable {
         return a;
     }
 
+    /** Adds an allocation; one it replaces (never expected) is ended properly rather than leaked. */
     public void put(Allocation allocation) {
-        byClient.put(allocation.fiveTuple().client(), allocation);
+        Allocation replaced = byClient.put(allocation.fiveTuple().client(), allocation);
+        if (replaced != null && replaced != allocation) {
+            onRemoved.accept(replaced);
+        }
     }
 
     /** Removes and ends the allocation of {@code client}, if any. */

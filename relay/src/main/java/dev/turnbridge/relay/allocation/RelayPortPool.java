@@ -87,7 +87,14 @@ public final class RelayPortPool {
         }
     }
 
+    /** Whether {@code port} is a relay port this pool has handed out (or reserved). */
+    public synchronized boolean isInUse(int port) {
+        expireReservations();
+        return port >= min && port <= max && inUse.get(port - min);
+    }
+
     public synchronized int inUse() {
+        expireReservations();
         return used;
     }
 

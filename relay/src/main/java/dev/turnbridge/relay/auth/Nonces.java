@@ -12,47 +12,70 @@ import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * Stateless, expiring NONCEs (RFC 8489 §9.2): {@code <expiry, 8 hex digits><MAC, 22 base64url chars>} where
- * the MAC is HMAC-SHA256 under a per-process random key over the expiry and the client's IP. Nothing is
- * stored per client, a nonce cannot be used from another address, and an expired one is recognised as
- * stale (438) rather than invalid.
+ * Stateless, expiring NONCEs (RFC 8489 §9.2):
+ * {@code <nonce cookie, 13 chars><expiry, 8 hex digits><MAC, 22 base64url chars>} where the MAC is
+ * HMAC-SHA256 under a per-process random key over the cookie, the expiry and the client's IP. Nothing is
+ * stored per client, a nonce cannot be used from another address, an expired one is recognised as stale
+ * (438) rather than invalid, and the security features the cookie advertised cannot be edited on the way
+ * (the bid-down protection of §9.2.1 rests on that).
  */
 public final class Nonces {
     private static final int EXPIRY_CHARS = 8;
     private static final int MAC_CHARS = 22;
+    private static final int HEAD_CHARS = NonceCookie.LENGTH + EXPIRY_CHARS;
 
     private final byte[] key;
     private final long lifetimeSeconds;
     private final Clock clock;
+    private final String cookie;
+    private final int features;
 
+    /** Nonces advertising "Password algorithms" only (see {@link #Nonces(Duration, Clock, int)}). */
     public Nonces(Duration lifetime, Clock clock) {
-        this(randomKey(), lifetime, clock);
+        this(lifetime, clock, NonceCookie.PASSWORD_ALGORITHMS);
     }
 
-    Nonces(byte[] key, Duration lifetime, Clock clock) {
+    /** Nonces whose cookie advertises {@code features}, a combination of {@link NonceCookie}'s bits. */
+    public Nonces(Duration lifetime, Clock clock, int features) {
+        this(randomKey(), lifetime, clock, features);
+    }
+
+    Nonces(byte[] key, Duration lifetime, Clock clock, int features) {
         this.key = key.clone();
         this.lifetimeSeconds = lifetime.getSeconds();
         this.clock = clock;
+        this.cookie = NonceCookie.encode(features);
+        this.features = features;
+    }
+
+    /** The security features every issued nonce advertises. */
+    public int features() {
+        return features;
     }
 
     public String issue(InetAddress client) {
         long expiry = clock.millis() / 1000 + lifetimeSeconds;
-        String head = String.format("%08x", expiry & 0xFFFFFFFFL);
+        String head = cookie + String.format("%08x", expiry & 0xFFFFFFFFL);
         return head + mac(head, client);
     }
 
     /** Whether {@code nonce} was issued by this server to {@code client} and is still fresh. */
     public Validity check(String nonce, InetAddress client) {
-        if (nonce == null || nonce.length() != EXPIRY_CHARS + MAC_CHARS) {
+        if (nonce == null || nonce.length() != HEAD_CHARS + MAC_CHARS) {
             return Validity.INVALID;
         }
-        String head = nonce.substring(0, EXPIRY_CHARS);
+        String head = nonce.substring(0, HEAD_CHARS);
         byte[] expected = mac(head, client).getBytes(StandardCharsets.US_ASCII);
-        byte[] actual = nonce.substring(EXPIRY_CHARS).getBytes(StandardCharsets.US_ASCII);
+        byte[] actual = nonce.substring(HEAD_CHARS).getBytes(StandardCharsets.US_ASCII);
         if (!MessageDigest.isEqual(expected, actual)) {
             return Validity.INVALID;
         }
-        long expiry = Long.parseLong(head, 16);
+        long expiry;
+        try {
+            expiry = Long.parseLong(head.substring(NonceCookie.LENGTH), 16);
+        } catch (NumberFormatException e) {
+            return Validity.INVALID; // cannot happen for a nonce with our MAC; kept total all the same
+        }
         return clock.millis() / 1000 < expiry ? Validity.VALID : Validity.STALE;
     }
 

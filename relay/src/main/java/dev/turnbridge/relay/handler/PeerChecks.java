@@ -1,14 +1,14 @@
 package dev.turnbridge.relay.handler;
 
 import dev.turnbridge.relay.allocation.Allocation;
-import dev.turnbridge.relay.allocation.PeerPolicy;
 import dev.turnbridge.relay.stun.ErrorCode;
 import java.net.Inet4Address;
 import java.net.InetSocketAddress;
 
 /**
  * The checks every way of naming a peer shares (CreatePermission, ChannelBind, Send): the peer's family must
- * match the relayed address (443, RFC 8656 §9.1) and the peer policy must allow it (403).
+ * match the relayed address (443, RFC 8656 §9.1) and the peer must be permitted (403, see
+ * {@link RelayContext#peerPermitted}).
  */
 final class PeerChecks {
     private PeerChecks() {
@@ -21,8 +21,7 @@ final class PeerChecks {
         if (relayV4 != peerV4) {
             return ErrorCode.PEER_ADDRESS_FAMILY_MISMATCH;
         }
-        PeerPolicy.Verdict verdict = context.peerPolicy().check(peer.getAddress());
-        if (!verdict.isPermitted()) {
+        if (!context.peerPermitted(peer)) {
             context.stats().peersRefused.increment();
             return ErrorCode.FORBIDDEN;
         }

@@ -6,7 +6,14 @@ import dev.turnbridge.relay.allocation.PeerPolicy;
 import dev.turnbridge.relay.allocation.RelayPortPool;
 import dev.turnbridge.relay.auth.CredentialStore;
 import dev.turnbridge.relay.auth.Nonces;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.NetworkInterface;
+import java.net.SocketException;
+import java.net.UnknownHostException;
 import java.time.Clock;
+import java.util.HashSet;
+import java.util.Set;
 
 /**
  * What every request handler shares across event loops: settings, the clock, credentials, nonces, peer
@@ -20,7 +27,8 @@ public record RelayContext(
         PeerPolicy peerPolicy,
         AllocationQuota quota,
         RelayPortPool ports,
-        RelayStats stats) {
+        RelayStats stats,
+        Set<InetAddress> ownAddresses) {
 
     public static RelayContext create(Settings settings, Clock clock) {
         return new RelayContext(
@@ -31,7 +39,37 @@ public record RelayContext(
                 PeerPolicy.from(settings.peers()),
                 new AllocationQuota(settings.quotas().allocationsPerUser(), settings.quotas().allocationsTotal()),
                 new RelayPortPool(settings.relay().portMin(), settings.relay().portMax(), clock),
-                new RelayStats());
+                new RelayStats(),
+                ownAddresses(settings));
+    }
+
+    /**
+     * Whether the relay may exchange data with {@code peer}: the peer policy allows it, or it is one of this
+     * server's own relayed transport addresses (an allocation talking to another allocation here, as two
+     * relay-only browsers do). The second case matters when the server's address is itself private or
+     * loopback, as in development; it reaches only a relay socket, never an internal service.
+     */
+    public boolean peerPermitted(InetSocketAddress peer) {
+        if (peerPolicy.check(peer.getAddress()).isPermitted()) {
+            return true;
+        }
+        return ownAddresses.contains(peer.getAddress()) && ports.isInUse(peer.getPort());
+    }
+
+    private static Set<InetAddress> ownAddresses(Settings settings) {
+        Set<InetAddress> own = new HashSet<>();
+        try {
+            for (NetworkInterface nic : java.util.Collections.list(NetworkInterface.getNetworkInterfaces())) {
+                own.addAll(java.util.Collections.list(nic.getInetAddresses()));
+            }
+            String external = settings.relay().externalAddress();
+            if (external != null && !external.isEmpty()) {
+                own.add(InetAddress.getByName(external)); // validated IP literal: no lookup
+            }
+        } catch (SocketException | UnknownHostException e) {
+            throw new IllegalStateException("cannot list local addresses", e);
+        }
+        return Set.copyOf(own);
     }
 
     public long now() {

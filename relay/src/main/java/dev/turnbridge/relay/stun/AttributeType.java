@@ -21,10 +21,14 @@ public final class AttributeType {
     public static final int EVEN_PORT = 0x0018;
     public static final int REQUESTED_TRANSPORT = 0x0019;
     public static final int DONT_FRAGMENT = 0x001A;
+    public static final int MESSAGE_INTEGRITY_SHA256 = 0x001C;
+    public static final int PASSWORD_ALGORITHM = 0x001D;
+    public static final int USERHASH = 0x001E;
     public static final int XOR_MAPPED_ADDRESS = 0x0020;
     public static final int RESERVATION_TOKEN = 0x0022;
     public static final int PRIORITY = 0x0024;
     public static final int USE_CANDIDATE = 0x0025;
+    public static final int PASSWORD_ALGORITHMS = 0x8002;
     public static final int SOFTWARE = 0x8022;
     public static final int ALTERNATE_SERVER = 0x8023;
     public static final int FINGERPRINT = 0x8028;
@@ -39,8 +43,8 @@ public final class AttributeType {
         return switch (type) {
             case MAPPED_ADDRESS, USERNAME, MESSAGE_INTEGRITY, ERROR_CODE, UNKNOWN_ATTRIBUTES, CHANNEL_NUMBER,
                     LIFETIME, XOR_PEER_ADDRESS, DATA, REALM, NONCE, XOR_RELAYED_ADDRESS, REQUESTED_ADDRESS_FAMILY, EVEN_PORT,
-                    REQUESTED_TRANSPORT, DONT_FRAGMENT, XOR_MAPPED_ADDRESS, RESERVATION_TOKEN, PRIORITY,
-                    USE_CANDIDATE -> true;
+                    REQUESTED_TRANSPORT, DONT_FRAGMENT, MESSAGE_INTEGRITY_SHA256, PASSWORD_ALGORITHM, USERHASH,
+                    XOR_MAPPED_ADDRESS, RESERVATION_TOKEN, PRIORITY, USE_CANDIDATE -> true;
             default -> false;
         };
     }

@@ -18,17 +18,25 @@ public final class MessageIntegrity {
 
     /** HMAC over {@code msg[0..attributeOffset)} with the length field adjusted to end after the attribute. */
     public static byte[] compute(byte[] msg, int attributeOffset, byte[] key) {
-        int adjustedLength = attributeOffset + 4 + LENGTH - StunMessage.HEADER_LENGTH;
+        return hmac("HmacSHA1", msg, attributeOffset, LENGTH, key);
+    }
+
+    /**
+     * The HMAC both integrity attributes use: over the message up to the attribute, with the header's length
+     * field counting the attribute (of {@code valueLength} bytes) as the last one.
+     */
+    static byte[] hmac(String algorithm, byte[] msg, int attributeOffset, int valueLength, byte[] key) {
+        int adjustedLength = attributeOffset + 4 + valueLength - StunMessage.HEADER_LENGTH;
         try {
-            Mac mac = Mac.getInstance("HmacSHA1");
-            mac.init(new SecretKeySpec(key, "HmacSHA1"));
+            Mac mac = Mac.getInstance(algorithm);
+            mac.init(new SecretKeySpec(key, algorithm));
             mac.update(msg, 0, 2);
             mac.update((byte) (adjustedLength >>> 8));
             mac.update((byte) adjustedLength);
             mac.update(msg, 4, attributeOffset - 4);
             return mac.doFinal();
         } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("HmacSHA1 unavailable", e);
+            throw new IllegalStateException(algorithm + " unavailable", e);
         }
     }
 

@@ -12,18 +12,22 @@ import org.ice4j.message.Message;
  * Turns one datagram (or one framed stream message) into a {@link StunMessage}. The framing rules of
  * RFC 8489 §5-6 and §14 are checked here, in one place, before ice4j sees the bytes: the top two bits are
  * zero, the magic cookie is present, the length matches and is a multiple of four, every attribute fits,
- * attributes after MESSAGE-INTEGRITY other than FINGERPRINT are ignored, and FINGERPRINT is last and
+ * only MESSAGE-INTEGRITY-SHA256 and FINGERPRINT count after MESSAGE-INTEGRITY, only FINGERPRINT counts
+ * after MESSAGE-INTEGRITY-SHA256 (§14.5, §14.6; the rest is ignored), and FINGERPRINT is last and
  * correct. ice4j then decodes the other attribute values; it only accepts a message at offset 0 of its
  * array, so callers hand in a fresh array.
  *
  * <p>Some attributes are read here rather than by ice4j, and hidden from it: every XOR-PEER-ADDRESS (ice4j
  * keeps one per type), EVEN-PORT (ice4j 3.2 insists on a 4-byte value where RFC 8656 §14.6 has 1 byte),
- * REQUESTED-ADDRESS-FAMILY (ice4j rejects unknown families, which must earn 440 rather than 400) and
- * FINGERPRINT (already checked).
+ * REQUESTED-ADDRESS-FAMILY (ice4j rejects unknown families, which must earn 440 rather than 400),
+ * FINGERPRINT (already checked), the RFC 8489 credential attributes ice4j 3.2 does not know
+ * (MESSAGE-INTEGRITY-SHA256, PASSWORD-ALGORITHM, PASSWORD-ALGORITHMS, USERHASH), and every attribute after
+ * the first message-integrity attribute, so that ignored attributes stay ignored.
  */
 public final class StunDecoder {
     private static final int MAGIC_COOKIE = 0x2112A442;
     private static final int MAX_ATTRIBUTES = 64;
+    private static final int USERHASH_LENGTH = 32;
 
     private StunDecoder() {
     }
@@ -54,6 +58,11 @@ public final class StunDecoder {
         buf.getBytes(8, transactionId);
 
         int integrityOffset = -1;
+        int sha256Offset = -1;
+        int sha256Length = 0;
+        int passwordAlgorithm = -1;
+        byte[] passwordAlgorithms = null;
+        byte[] userhash = null;
         int[] unknown = new int[0];
         List<InetSocketAddress> peers = List.of();
         boolean peerMalformed = false;
@@ -84,43 +93,73 @@ public final class StunDecoder {
                     throw new StunParseException("bad_fingerprint");
                 }
                 hidden = append(hidden, pos);
-            } else if (integrityOffset < 0) {
-                if (attrType == AttributeType.MESSAGE_INTEGRITY) {
-                    if (attrLength != MessageIntegrity.LENGTH) {
-                        throw new StunParseException("bad_integrity_length");
-                    }
-                    integrityOffset = pos;
-                } else if (attrType == AttributeType.EVEN_PORT) {
-                    hidden = append(hidden, pos);
-                    if (attrLength != 1) {
-                        peerMalformed = true;
-                    } else if (evenPort < 0) {
-                        evenPort = (buf.getUnsignedByte(pos + 4) & 0x80) != 0 ? 1 : 0;
-                    }
-                } else if (attrType == AttributeType.REQUESTED_ADDRESS_FAMILY) {
-                    hidden = append(hidden, pos);
-                    if (attrLength != 4) {
-                        peerMalformed = true;
-                    } else if (family < 0) {
-                        family = buf.getUnsignedByte(pos + 4);
-                    }
-                } else if (attrType == AttributeType.XOR_PEER_ADDRESS) {
-                    hidden = append(hidden, pos);
-                    InetSocketAddress peer = XorAddress.decode(buf, 0, pos + 4, attrLength);
-                    if (peer == null) {
-                        peerMalformed = true;
-                    } else {
-                        if (peers.isEmpty()) {
-                            peers = new ArrayList<>(2);
-                        }
-                        peers.add(peer);
-                    }
-                } else if (AttributeType.isComprehensionRequired(attrType)
-                        && !AttributeType.isUnderstood(attrType)) {
-                    unknown = append(unknown, attrType);
+            } else if (sha256Offset >= 0) {
+                hidden = append(hidden, pos); // after MESSAGE-INTEGRITY-SHA256 only FINGERPRINT counts
+            } else if (attrType == AttributeType.MESSAGE_INTEGRITY_SHA256) {
+                if (!MessageIntegritySha256.isValidLength(attrLength)) {
+                    throw new StunParseException("bad_integrity_sha256_length");
                 }
+                hidden = append(hidden, pos);
+                sha256Offset = pos;
+                sha256Length = attrLength;
+            } else if (integrityOffset >= 0) {
+                hidden = append(hidden, pos); // after MESSAGE-INTEGRITY only the two above count
+            } else if (attrType == AttributeType.MESSAGE_INTEGRITY) {
+                if (attrLength != MessageIntegrity.LENGTH) {
+                    throw new StunParseException("bad_integrity_length");
+                }
+                integrityOffset = pos;
+            } else if (attrType == AttributeType.PASSWORD_ALGORITHM) {
+                hidden = append(hidden, pos);
+                int algorithm = PasswordAlgorithm.parseOne(buf, pos + 4, attrLength);
+                if (algorithm < 0) {
+                    peerMalformed = true;
+                } else if (passwordAlgorithm < 0) {
+                    passwordAlgorithm = algorithm;
+                }
+            } else if (attrType == AttributeType.PASSWORD_ALGORITHMS) {
+                hidden = append(hidden, pos);
+                if (!PasswordAlgorithm.isWellFormedList(buf, pos + 4, attrLength)) {
+                    peerMalformed = true;
+                } else if (passwordAlgorithms == null) {
+                    passwordAlgorithms = java.util.Arrays.copyOfRange(bytes, pos + 4, valueEnd);
+                }
+            } else if (attrType == AttributeType.USERHASH) {
+                hidden = append(hidden, pos);
+                if (attrLength != USERHASH_LENGTH) {
+                    peerMalformed = true;
+                } else if (userhash == null) {
+                    userhash = java.util.Arrays.copyOfRange(bytes, pos + 4, valueEnd);
+                }
+            } else if (attrType == AttributeType.EVEN_PORT) {
+                hidden = append(hidden, pos);
+                if (attrLength != 1) {
+                    peerMalformed = true;
+                } else if (evenPort < 0) {
+                    evenPort = (buf.getUnsignedByte(pos + 4) & 0x80) != 0 ? 1 : 0;
+                }
+            } else if (attrType == AttributeType.REQUESTED_ADDRESS_FAMILY) {
+                hidden = append(hidden, pos);
+                if (attrLength != 4) {
+                    peerMalformed = true;
+                } else if (family < 0) {
+                    family = buf.getUnsignedByte(pos + 4);
+                }
+            } else if (attrType == AttributeType.XOR_PEER_ADDRESS) {
+                hidden = append(hidden, pos);
+                InetSocketAddress peer = XorAddress.decode(buf, 0, pos + 4, attrLength);
+                if (peer == null) {
+                    peerMalformed = true;
+                } else {
+                    if (peers.isEmpty()) {
+                        peers = new ArrayList<>(2);
+                    }
+                    peers.add(peer);
+                }
+            } else if (AttributeType.isComprehensionRequired(attrType)
+                    && !AttributeType.isUnderstood(attrType)) {
+                unknown = append(unknown, attrType);
             }
-            // attributes after MESSAGE-INTEGRITY (other than FINGERPRINT) are ignored (RFC 8489 §14.5)
             assert valueEnd <= next;
             pos = next;
         }
@@ -141,8 +180,10 @@ public final class StunDecoder {
             // caller answers 400 instead of dropping.
             values = null;
         }
+        var credentials = new StunMessage.Credentials(sha256Offset, sha256Length, passwordAlgorithm,
+                passwordAlgorithms, userhash);
         return new StunMessage(type, transactionId, bytes, integrityOffset, unknown,
-                peers.isEmpty() ? List.of() : List.copyOf(peers), peerMalformed, evenPort, family, values);
+                peers.isEmpty() ? List.of() : List.copyOf(peers), peerMalformed, evenPort, family, values, credentials);
     }
 
     private static int[] append(int[] a, int v) {

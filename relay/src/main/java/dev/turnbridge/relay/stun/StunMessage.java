@@ -3,7 +3,13 @@ package dev.turnbridge.relay.stun;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import org.ice4j.TransportAddress;
 import org.ice4j.attribute.Attribute;
+import org.ice4j.attribute.DataAttribute;
+import org.ice4j.attribute.ErrorCodeAttribute;
+import org.ice4j.attribute.UnknownAttributesAttribute;
+import org.ice4j.attribute.XorMappedAddressAttribute;
+import org.ice4j.attribute.XorRelayedAddressAttribute;
 import org.ice4j.attribute.ChannelNumberAttribute;
 import org.ice4j.attribute.LifetimeAttribute;
 import org.ice4j.attribute.NonceAttribute;
@@ -15,8 +21,9 @@ import org.ice4j.message.Message;
 
 /**
  * A decoded STUN request or indication (RFC 8489 §5). Framing facts (type, transaction ID, where
- * MESSAGE-INTEGRITY sits, which comprehension-required attributes are unknown, every XOR-PEER-ADDRESS)
- * come from {@link StunDecoder}'s own scan; attribute values come from ice4j's decoder.
+ * MESSAGE-INTEGRITY and MESSAGE-INTEGRITY-SHA256 sit, which comprehension-required attributes are unknown,
+ * every XOR-PEER-ADDRESS, the RFC 8489 credential attributes ice4j does not know) come from
+ * {@link StunDecoder}'s own scan; other attribute values come from ice4j's decoder.
  */
 public final class StunMessage {
     public static final int HEADER_LENGTH = 20;
@@ -31,10 +38,24 @@ public final class StunMessage {
     private final int evenPort;
     private final int requestedFamily;
     private final Message attributes;
+    private final Credentials credentials;
+
+    /**
+     * The RFC 8489 attributes of the long-term credential mechanism that ice4j 3.2 does not decode.
+     *
+     * @param sha256Offset       offset of MESSAGE-INTEGRITY-SHA256's header, -1 when absent
+     * @param sha256Length       its value length (16..32)
+     * @param passwordAlgorithm  PASSWORD-ALGORITHM's algorithm number, -1 when absent
+     * @param passwordAlgorithms PASSWORD-ALGORITHMS's value as sent, null when absent
+     * @param userhash           USERHASH's 32-byte value, null when absent
+     */
+    record Credentials(int sha256Offset, int sha256Length, int passwordAlgorithm, byte[] passwordAlgorithms,
+            byte[] userhash) {
+    }
 
     StunMessage(int type, byte[] transactionId, byte[] raw, int integrityOffset, int[] unknownRequired,
             List<InetSocketAddress> peerAddresses, boolean selfParsedMalformed, int evenPort, int requestedFamily,
-            Message attributes) {
+            Message attributes, Credentials credentials) {
         this.type = type;
         this.transactionId = transactionId;
         this.raw = raw;
@@ -45,6 +66,7 @@ public final class StunMessage {
         this.evenPort = evenPort;
         this.requestedFamily = requestedFamily;
         this.attributes = attributes;
+        this.credentials = credentials;
     }
 
     public int method() {
@@ -70,8 +92,45 @@ public final class StunMessage {
         return integrityOffset;
     }
 
+    /** Whether MESSAGE-INTEGRITY (HMAC-SHA1) is present. */
     public boolean hasIntegrity() {
         return integrityOffset >= 0;
+    }
+
+    /** Offset of the MESSAGE-INTEGRITY-SHA256 attribute header, or -1 when the message has none. */
+    public int integritySha256Offset() {
+        return credentials.sha256Offset();
+    }
+
+    /** Length of the MESSAGE-INTEGRITY-SHA256 value (32, or 16..28 when truncated); 0 when absent. */
+    public int integritySha256Length() {
+        return credentials.sha256Offset() < 0 ? 0 : credentials.sha256Length();
+    }
+
+    public boolean hasIntegritySha256() {
+        return credentials.sha256Offset() >= 0;
+    }
+
+    /** Which message-integrity attributes the message carries. */
+    public IntegrityAttributes integrityAttributes() {
+        return new IntegrityAttributes(hasIntegrity(), integritySha256Length());
+    }
+
+    /** PASSWORD-ALGORITHM's algorithm number (RFC 8489 §14.12), or -1 when absent. */
+    public int passwordAlgorithm() {
+        return credentials.passwordAlgorithm();
+    }
+
+    /** PASSWORD-ALGORITHMS's value as received (RFC 8489 §14.11), or null when absent. */
+    public byte[] passwordAlgorithms() {
+        byte[] v = credentials.passwordAlgorithms();
+        return v == null ? null : v.clone();
+    }
+
+    /** USERHASH's 32-byte value (RFC 8489 §14.4), or null when absent. */
+    public byte[] userhash() {
+        byte[] v = credentials.userhash();
+        return v == null ? null : v.clone();
     }
 
     /** Comprehension-required attribute types this server does not understand (420 material). */
@@ -135,6 +194,50 @@ public final class StunMessage {
     public byte[] reservationToken() {
         ReservationTokenAttribute a = attr(Attribute.RESERVATION_TOKEN);
         return a == null ? null : a.getReservationToken();
+    }
+
+    /** ERROR-CODE as a number (e.g. 401), or -1 when absent. */
+    public int errorCode() {
+        ErrorCodeAttribute a = attr(Attribute.ERROR_CODE);
+        return a == null ? -1 : a.getErrorClass() * 100 + a.getErrorNumber();
+    }
+
+    public InetSocketAddress xorMappedAddress() {
+        XorMappedAddressAttribute a = attr(Attribute.XOR_MAPPED_ADDRESS);
+        return a == null ? null : socketAddress(a.getAddress(transactionId));
+    }
+
+    public InetSocketAddress xorRelayedAddress() {
+        XorRelayedAddressAttribute a = attr(Attribute.XOR_RELAYED_ADDRESS);
+        return a == null ? null : socketAddress(a.getAddress(transactionId));
+    }
+
+    /** UNKNOWN-ATTRIBUTES of a 420 response. */
+    public int[] unknownAttributes() {
+        UnknownAttributesAttribute a = attr(Attribute.UNKNOWN_ATTRIBUTES);
+        if (a == null) {
+            return new int[0];
+        }
+        int[] types = new int[a.getAttributeCount()];
+        for (int i = 0; i < types.length; i++) {
+            types[i] = a.getAttribute(i);
+        }
+        return types;
+    }
+
+    /** Whether the message carries an attribute of this type (as decoded by ice4j). */
+    public boolean has(int type) {
+        return attributes != null && attributes.containsAttribute((char) type);
+    }
+
+    /** DATA value, or null. */
+    public byte[] data() {
+        DataAttribute a = attr(Attribute.DATA);
+        return a == null ? null : a.getData();
+    }
+
+    private static InetSocketAddress socketAddress(TransportAddress t) {
+        return new InetSocketAddress(t.getAddress(), t.getPort());
     }
 
     @SuppressWarnings("unchecked")

@@ -42,7 +42,9 @@ public record NettyTransport(
                         NioServerSocketChannel.class, NioSocketChannel.class);
     }
 
+    /** Stops the event loops, waiting a bounded time so that a stuck task cannot hold up process exit. */
     public void shutdown() {
-        group.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
+        group.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS)
+                .awaitUninterruptibly(5, java.util.concurrent.TimeUnit.SECONDS);
     }
 }

@@ -9,6 +9,9 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.epoll.EpollChannelOption;
+import java.io.IOException;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -41,6 +44,9 @@ public final class RelayServer implements AutoCloseable {
     public List<InetSocketAddress> start() {
         List<InetSocketAddress> bound = new ArrayList<>();
         for (HostPort hp : context.settings().listeners().udp()) {
+            if (transport.epoll() && hp.port() != 0) {
+                ensureUnused(hp);
+            }
             InetSocketAddress first = null;
             int sockets = transport.epoll() ? transport.threads() : 1;
             for (int i = 0; i < sockets; i++) {
@@ -68,6 +74,19 @@ public final class RelayServer implements AutoCloseable {
             bound.add(first);
         }
         return bound;
+    }
+
+    /**
+     * SO_REUSEPORT lets a second process of the same user join a bound port and silently take a share of
+     * its clients; a plain bind first turns that mistake into "address already in use".
+     */
+    private static void ensureUnused(HostPort hp) {
+        try (DatagramSocket probe = new DatagramSocket(null)) {
+            probe.setReuseAddress(false);
+            probe.bind(new InetSocketAddress(InetAddress.getByName(hp.host()), hp.port()));
+        } catch (IOException e) {
+            throw new IllegalStateException("UDP " + hp + " is already in use: " + e.getMessage(), e);
+        }
     }
 
     /** Live allocations across all server sockets. */

@@ -154,7 +154,7 @@ final class UdpListenerHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         InetSocketAddress peer = send.peer();
-        if (!a.permits(peer.getAddress(), now) || !context.peerPolicy().check(peer.getAddress()).isPermitted()) {
+        if (!a.permits(peer.getAddress(), now) || !context.peerPermitted(peer)) {
             stats.dataDropped.increment();
             return;
         }

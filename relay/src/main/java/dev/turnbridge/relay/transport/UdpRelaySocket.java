@@ -26,6 +26,7 @@ final class UdpRelaySocket extends ChannelInboundHandlerAdapter implements Relay
     private final Clock clock;
     private final RelayStats stats;
     private Channel channel;
+    private InetSocketAddress localAddress;
     private Allocation allocation;
 
     UdpRelaySocket(Channel clientChannel, InetSocketAddress client, Clock clock, RelayStats stats) {
@@ -37,11 +38,13 @@ final class UdpRelaySocket extends ChannelInboundHandlerAdapter implements Relay
 
     void bound(Channel relayChannel) {
         this.channel = relayChannel;
+        // kept: a closed channel no longer reports its address, and the port must still be released
+        this.localAddress = (InetSocketAddress) relayChannel.localAddress();
     }
 
     @Override
     public InetSocketAddress localAddress() {
-        return (InetSocketAddress) channel.localAddress();
+        return localAddress;
     }
 
     @Override

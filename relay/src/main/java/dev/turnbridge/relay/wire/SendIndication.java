@@ -37,10 +37,8 @@ public final class SendIndication {
             return false;
         }
         int pos = start + 20;
+        // the length is a multiple of four and every attribute is padded to four, so a header always fits
         while (pos < end) {
-            if (pos + 4 > end) {
-                return false;
-            }
             int type = buf.getUnsignedShort(pos);
             int length = buf.getUnsignedShort(pos + 2);
             int next = pos + 4 + ((length + 3) & ~3);

@@ -49,6 +49,23 @@ class StunMessageBuilderTest {
     }
 
     @Test
+    void textAttributesArePaddedToFourBytesWhateverTheirLength() throws Exception {
+        StunMessage request = StunDecoder.decode(HexFixture.load("/rfc5769/sample-request.hex"), 108);
+        for (String realm : new String[] {"a", "ab", "abc", "abcd", "example.org"}) {
+            byte[] b = StunMessageBuilder.error(request, ErrorCode.UNAUTHENTICATED).realm(realm).nonce(realm)
+                    .encode("", null);
+            int realmAt = 20 + 4 + 16 + 4; // after ERROR-CODE "Unauthenticated" (4 + 15, padded)
+            int padded = (realm.length() + 3) & ~3;
+            assertThat(HexFormat.of().formatHex(b, realmAt, realmAt + 2)).as(realm).isEqualTo("0014");
+            // NONCE follows right after the padded REALM, FINGERPRINT right after the padded NONCE
+            assertThat(HexFormat.of().formatHex(b, realmAt + 4 + padded, realmAt + 6 + padded)).as(realm)
+                    .isEqualTo("0015");
+            assertThat(b).as(realm).hasSize(realmAt + 2 * (4 + padded) + 8);
+            assertThat(StunDecoder.decode(b, b.length).realm()).isEqualTo(realm);
+        }
+    }
+
+    @Test
     void messageTypesInterleaveMethodAndClass() {
         assertThat(StunMethod.type(StunMethod.ALLOCATE, StunClass.REQUEST)).isEqualTo(0x0003);
         assertThat(StunMethod.type(StunMethod.ALLOCATE, StunClass.SUCCESS_RESPONSE)).isEqualTo(0x0103);
@@ -57,5 +74,19 @@ class StunMessageBuilderTest {
         assertThat(StunMethod.type(StunMethod.CHANNEL_BIND, StunClass.SUCCESS_RESPONSE)).isEqualTo(0x0109);
         assertThat(StunMethod.ofType(0x0113)).isEqualTo(StunMethod.ALLOCATE);
         assertThat(StunClass.ofType(0x0016)).isEqualTo(StunClass.INDICATION);
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(ints = {1, 2, 3, 4, 5, 13, 14, 15, 16})
+    void textAttributesArePaddedToFourBytesWhateverTheirLength(int length) throws Exception {
+        String realm = "r".repeat(length);
+        byte[] b = StunMessageBuilder.of(StunMethod.ALLOCATE, StunClass.REQUEST, new byte[12])
+                .realm(realm).nonce(realm).username(realm).encode(realm, null);
+        assertThat((b.length - 20) % 4).isZero();
+        StunMessage m = StunDecoder.decode(b, b.length);
+        assertThat(m.realm()).isEqualTo(realm);
+        assertThat(m.nonce()).isEqualTo(realm);
+        assertThat(m.username()).isEqualTo(realm);
+        assertThat(m.unknownComprehensionRequired()).isEmpty();
     }
 }

@@ -1,0 +1,84 @@
+package dev.turnbridge.config;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * WebRTC signaling (HTTP API + WebSocket) served beside the relay. YAML section {@code signaling:}, keys in
+ * kebab-case ({@code room-capacity-default}, ...).
+ *
+ * @param listen              HTTP/WebSocket listen addresses
+ * @param roomCapacityDefault members a room admits when the creator does not ask for a capacity
+ * @param roomCapacityMax     largest capacity a creator may ask for
+ * @param roomTtlDefault      room lifetime when the creator does not ask for one
+ * @param roomTtlMax          longest room lifetime a creator may ask for
+ * @param maxRooms            live rooms on this server; creation beyond is refused (rate_limited)
+ * @param maxMessageSize      largest WebSocket message or HTTP body in bytes; larger ones get {@code too_large}
+ * @param messageRate         token-bucket refill per connection, messages per second
+ * @param messageBurst        token-bucket size per connection
+ * @param connectionsPerIp    concurrent TCP connections (HTTP and WebSocket) from one client IP
+ * @param allowedOrigins      browser Origins allowed for the WebSocket and the HTTP API; empty means same-origin
+ *                            only (Origin authority equals the Host header), {@code *} allows any
+ * @param idleTimeout         an HTTP connection with no traffic, or a WebSocket outside any room, is closed after this
+ * @param heartbeatInterval   how often clients are told to send a heartbeat
+ * @param heartbeatTimeout    a WebSocket with no inbound message for this long is dropped (the peer keeps its
+ *                            membership for {@code resumeGrace})
+ * @param resumeGrace         how long a dropped peer keeps its id and membership for a resume
+ * @param turnCredentialTtl   lifetime of the TURN credentials handed to room members; fresh ones are pushed
+ *                            over the socket before they expire
+ * @param turnUris            STUN/TURN URIs handed to clients; empty derives {@code stun:H:P} and
+ *                            {@code turn:H:P?transport=udp} from the relay's UDP listener
+ * @param apiKey              key for the server-to-server endpoint {@code GET /api/turn}; empty disables it
+ */
+public record SignalingSettings(
+        List<HostPort> listen,
+        int roomCapacityDefault,
+        int roomCapacityMax,
+        Duration roomTtlDefault,
+        Duration roomTtlMax,
+        int maxRooms,
+        int maxMessageSize,
+        double messageRate,
+        int messageBurst,
+        int connectionsPerIp,
+        List<String> allowedOrigins,
+        Duration idleTimeout,
+        Duration heartbeatInterval,
+        Duration heartbeatTimeout,
+        Duration resumeGrace,
+        Duration turnCredentialTtl,
+        List<String> turnUris,
+        Secret apiKey) {
+
+    /** Room codes are always this long (an unambiguous 31-letter alphabet: about 40 bits). */
+    public static final int ROOM_CODE_LENGTH = 8;
+
+    public SignalingSettings {
+        listen = List.copyOf(listen);
+        allowedOrigins = List.copyOf(allowedOrigins);
+        turnUris = List.copyOf(turnUris);
+    }
+
+    /** The documented defaults. */
+    public static SignalingSettings defaults() {
+        return new SignalingSettings(
+                List.of(new HostPort("0.0.0.0", 8080)),
+                2,
+                16,
+                Duration.ofHours(2),
+                Duration.ofHours(24),
+                10_000,
+                64 * 1024,
+                20.0,
+                40,
+                32,
+                List.of(),
+                Duration.ofSeconds(60),
+                Duration.ofSeconds(25),
+                Duration.ofSeconds(60),
+                Duration.ofSeconds(30),
+                Duration.ofHours(1),
+                List.of(),
+                new Secret(""));
+    }
+}

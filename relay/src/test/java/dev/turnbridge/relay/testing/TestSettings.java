@@ -1,0 +1,29 @@
+package dev.turnbridge.relay.testing;
+
+import dev.turnbridge.config.Settings;
+import dev.turnbridge.config.SettingsLoader;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+/** Settings for loopback tests: ephemeral UDP port on 127.0.0.1, secret "north", loopback peers allowed. */
+public final class TestSettings {
+    public static final String SECRET = "north";
+    public static final String REALM = "turnbridge.test";
+
+    private TestSettings() {
+    }
+
+    /** Loopback defaults plus {@code overrides} ({@code key=value}, later wins). */
+    public static Settings loopback(String... overrides) {
+        List<String> all = new ArrayList<>(List.of(
+                "listeners.udp=127.0.0.1:0",
+                "auth.secrets=" + SECRET,
+                "realm=" + REALM,
+                "relay.address=127.0.0.1",
+                "peers.allow=127.0.0.1/32"));
+        all.addAll(Arrays.asList(overrides));
+        return SettingsLoader.load(null, Map.of(), all);
+    }
+}

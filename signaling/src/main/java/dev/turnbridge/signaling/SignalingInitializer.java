@@ -1,0 +1,85 @@
+package dev.turnbridge.signaling;
+
+import dev.turnbridge.config.SignalingSettings;
+import dev.turnbridge.signaling.http.BodyLimitAggregator;
+import dev.turnbridge.signaling.http.ConnectionLimitHandler;
+import dev.turnbridge.signaling.http.HttpGateHandler;
+import dev.turnbridge.signaling.http.OriginPolicy;
+import dev.turnbridge.signaling.http.SignalingApi;
+import dev.turnbridge.signaling.http.StaticFiles;
+import dev.turnbridge.signaling.session.SignalingHub;
+import dev.turnbridge.signaling.ws.WebSocketSessionHandler;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
+import io.netty.handler.timeout.IdleStateHandler;
+import java.time.Clock;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The pipeline of one signaling connection:
+ * <pre>
+ * limit -> idle -> http codec -> body aggregator -> gate (limit answer, Origin, API, static files)
+ *       -> WebSocket handshake + protocol (ping/pong) -> frame aggregator -> session
+ * </pre>
+ * After the handshake the session handler swaps the idle handler for the heartbeat watchdog and removes the
+ * gate; Netty's handshaker swaps the HTTP codec for the WebSocket one.
+ */
+final class SignalingInitializer extends ChannelInitializer<SocketChannel> {
+
+    static final String WEBSOCKET_PATH = "/ws/v1";
+
+    private final SignalingSettings settings;
+    private final ConnectionLimitHandler limit;
+    private final OriginPolicy origins;
+    private final SignalingApi api;
+    private final StaticFiles files;
+    private final SignalingHub hub;
+    private final Clock clock;
+
+    SignalingInitializer(SignalingSettings settings, ConnectionLimitHandler limit, OriginPolicy origins,
+                         SignalingApi api, StaticFiles files, SignalingHub hub, Clock clock) {
+        this.settings = settings;
+        this.limit = limit;
+        this.origins = origins;
+        this.api = api;
+        this.files = files;
+        this.hub = hub;
+        this.clock = clock;
+    }
+
+    /**
+     * Frames up to this size are read and answered with {@code too_large}; beyond it Netty closes the
+     * connection (1009), so a client cannot make us buffer without bound.
+     */
+    static int hardFrameLimit(int maxMessageSize) {
+        return Math.max(maxMessageSize * 2, maxMessageSize + 4096);
+    }
+
+    @Override
+    protected void initChannel(SocketChannel ch) {
+        int max = settings.maxMessageSize();
+        ChannelPipeline p = ch.pipeline();
+        p.addLast("limit", limit);
+        p.addLast(WebSocketSessionHandler.IDLE_HANDLER,
+                new IdleStateHandler(0, 0, settings.idleTimeout().toMillis(), TimeUnit.MILLISECONDS));
+        p.addLast("http", new HttpServerCodec());
+        p.addLast("body", new BodyLimitAggregator(max));
+        p.addLast("gate", new HttpGateHandler(WEBSOCKET_PATH, origins, api, files));
+        p.addLast("ws", new WebSocketServerProtocolHandler(WebSocketServerProtocolConfig.newBuilder()
+                .websocketPath(WEBSOCKET_PATH)
+                .checkStartsWith(true)
+                .maxFramePayloadLength(hardFrameLimit(max))
+                .handleCloseFrames(false)
+                .dropPongFrames(true)
+                .handshakeTimeoutMillis(10_000)
+                .build()));
+        p.addLast("frames", new WebSocketFrameAggregator(hardFrameLimit(max)));
+        p.addLast("session", new WebSocketSessionHandler(hub, max, settings.heartbeatTimeout(), clock,
+                settings.messageRate(), settings.messageBurst()));
+    }
+}

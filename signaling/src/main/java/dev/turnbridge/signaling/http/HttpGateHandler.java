@@ -1,0 +1,158 @@
+package dev.turnbridge.signaling.http;
+
+import dev.turnbridge.signaling.message.ErrorCode;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.timeout.IdleStateEvent;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Every HTTP request passes here first: the per-IP limit, the Origin check, then the API, the static files,
+ * or (for the WebSocket path) on to Netty's handshake. One instance per connection.
+ */
+public final class HttpGateHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
+
+    private final String webSocketPath;
+    private final OriginPolicy origins;
+    private final SignalingApi api;
+    private final StaticFiles files;
+
+    public HttpGateHandler(String webSocketPath, OriginPolicy origins, SignalingApi api, StaticFiles files) {
+        super(true);
+        this.webSocketPath = webSocketPath;
+        this.origins = origins;
+        this.api = api;
+        this.files = files;
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+        boolean keepAlive = HttpUtil.isKeepAlive(request);
+        if (Boolean.TRUE.equals(ctx.channel().attr(ConnectionLimitHandler.OVER_LIMIT).get())) {
+            HttpResponses.write(ctx, HttpResponses.error(ErrorCode.RATE_LIMITED,
+                    "too many connections from this address"), false);
+            return;
+        }
+        if (!request.decoderResult().isSuccess()) {
+            HttpResponses.write(ctx, HttpResponses.error(ErrorCode.BAD_MESSAGE, "malformed request"), false);
+            return;
+        }
+        QueryStringDecoder uri = new QueryStringDecoder(request.uri(), StandardCharsets.UTF_8);
+        String path = uri.path();
+        HttpHeaders headers = request.headers();
+        String origin = headers.get(HttpHeaderNames.ORIGIN);
+        String host = headers.get(HttpHeaderNames.HOST);
+
+        if (path.equals(webSocketPath)) {
+            if (!origins.allows(origin, host)) {
+                HttpResponses.write(ctx, HttpResponses.error(ErrorCode.UNAUTHORIZED, "origin not allowed"), false);
+            } else if (!headers.containsValue(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET, true)
+                    || !HttpMethod.GET.equals(request.method())) {
+                HttpResponses.write(ctx, HttpResponses.error(ErrorCode.BAD_MESSAGE, "WebSocket upgrade required"),
+                        keepAlive);
+            } else {
+                ctx.fireChannelRead(request.retain());
+            }
+            return;
+        }
+        if (path.startsWith("/api/")) {
+            if (!origins.allows(origin, host)) {
+                HttpResponses.write(ctx, HttpResponses.error(ErrorCode.UNAUTHORIZED, "origin not allowed"), keepAlive);
+                return;
+            }
+            FullHttpResponse response = HttpMethod.OPTIONS.equals(request.method())
+                    ? preflight()
+                    : api(request, uri, path, host);
+            if (origin != null) {
+                response.headers().set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_ORIGIN, origin);
+                response.headers().set(HttpHeaderNames.VARY, HttpHeaderNames.ORIGIN);
+            }
+            HttpResponses.write(ctx, response, keepAlive);
+            return;
+        }
+        HttpMethod method = request.method();
+        StaticFiles.File file = files.get(path).orElse(null);
+        if (file == null || !(HttpMethod.GET.equals(method) || HttpMethod.HEAD.equals(method))) {
+            HttpResponses.write(ctx, HttpResponses.bytes(404, "not found\n".getBytes(StandardCharsets.US_ASCII),
+                    "text/plain; charset=utf-8"), keepAlive);
+            return;
+        }
+        FullHttpResponse response = HttpResponses.bytes(200, HttpMethod.HEAD.equals(method) ? new byte[0] : file.bytes(),
+                file.contentType());
+        response.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, file.bytes().length);
+        response.headers().set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_CACHE);
+        HttpResponses.write(ctx, response, keepAlive);
+    }
+
+    private FullHttpResponse api(FullHttpRequest request, QueryStringDecoder uri, String path, String host) {
+        HttpMethod method = request.method();
+        String authorization = request.headers().get(HttpHeaderNames.AUTHORIZATION);
+        if (path.equals("/api/rooms")) {
+            if (!HttpMethod.POST.equals(method)) {
+                return HttpResponses.empty(405);
+            }
+            return toHttp(api.createRoom(request.content().toString(StandardCharsets.UTF_8)));
+        }
+        if (path.equals("/api/turn")) {
+            if (!api.turnEnabled()) {
+                return HttpResponses.bytes(404, "not found\n".getBytes(StandardCharsets.US_ASCII),
+                        "text/plain; charset=utf-8");
+            }
+            if (!HttpMethod.GET.equals(method)) {
+                return HttpResponses.empty(405);
+            }
+            Map<String, List<String>> q = uri.parameters();
+            return toHttp(api.turn(first(q, "service"), first(q, "username"), first(q, "key"), authorization, host));
+        }
+        if (path.startsWith("/api/rooms/")) {
+            if (!HttpMethod.GET.equals(method)) {
+                return HttpResponses.empty(405);
+            }
+            String rest = path.substring("/api/rooms/".length());
+            int slash = rest.indexOf('/');
+            if (slash < 0) {
+                return toHttp(api.room(rest));
+            }
+            if (rest.substring(slash).equals("/ice-servers")) {
+                return toHttp(api.iceServers(rest.substring(0, slash), authorization, host));
+            }
+        }
+        return HttpResponses.bytes(404, "not found\n".getBytes(StandardCharsets.US_ASCII), "text/plain; charset=utf-8");
+    }
+
+    private static FullHttpResponse preflight() {
+        FullHttpResponse response = HttpResponses.empty(204);
+        response.headers().set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_METHODS, "GET, POST, OPTIONS");
+        response.headers().set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_HEADERS, "Authorization, Content-Type");
+        response.headers().set(HttpHeaderNames.ACCESS_CONTROL_MAX_AGE, "600");
+        return response;
+    }
+
+    private static FullHttpResponse toHttp(ApiResponse response) {
+        return HttpResponses.json(response.status(), response.body());
+    }
+
+    private static String first(Map<String, List<String>> q, String name) {
+        List<String> values = q.get(name);
+        return values == null || values.isEmpty() ? null : values.get(0);
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (evt instanceof IdleStateEvent) {
+            ctx.close();
+            return;
+        }
+        super.userEventTriggered(ctx, evt);
+    }
+}

@@ -1,0 +1,162 @@
+package dev.turnbridge.signaling.http;
+
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.turnbridge.config.Secret;
+import dev.turnbridge.config.SignalingSettings;
+import dev.turnbridge.relay.auth.RestCredentials;
+import dev.turnbridge.signaling.ice.IceServers;
+import dev.turnbridge.signaling.ice.IceServersIssuer;
+import dev.turnbridge.signaling.message.ErrorCode;
+import dev.turnbridge.signaling.message.Json;
+import dev.turnbridge.signaling.message.Outcome;
+import dev.turnbridge.signaling.room.Room;
+import dev.turnbridge.signaling.room.RoomCode;
+import dev.turnbridge.signaling.room.RoomRegistry;
+import dev.turnbridge.signaling.session.SignalingHub;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * The HTTP API's logic, free of Netty: {@code POST /api/rooms}, {@code GET /api/rooms/{code}},
+ * {@code GET /api/rooms/{code}/ice-servers} and the TURN REST API {@code GET /api/turn}.
+ */
+public final class SignalingApi {
+
+    /** Usernames the REST API accepts from callers: the part after {@code <expiry>:}. */
+    private static final Pattern REST_USER = Pattern.compile("[A-Za-z0-9._@:+-]{1,128}");
+
+    private final SignalingSettings settings;
+    private final RoomRegistry rooms;
+    private final SignalingHub hub;
+    private final IceServersIssuer issuer;
+    private final Secret turnSecret;
+    private final Clock clock;
+
+    public SignalingApi(SignalingSettings settings, RoomRegistry rooms, SignalingHub hub, IceServersIssuer issuer,
+                        Secret turnSecret, Clock clock) {
+        this.settings = settings;
+        this.rooms = rooms;
+        this.hub = hub;
+        this.issuer = issuer;
+        this.turnSecret = turnSecret;
+        this.clock = clock;
+    }
+
+    /** {@code POST /api/rooms} with an optional body {@code {"capacity": n, "ttl": seconds}}. */
+    public ApiResponse createRoom(String body) {
+        int capacity = settings.roomCapacityDefault();
+        Duration ttl = settings.roomTtlDefault();
+        if (body != null && !body.isBlank()) {
+            JsonNode request;
+            try {
+                request = Json.MAPPER.readTree(body);
+            } catch (JacksonException e) {
+                return ApiResponse.error(ErrorCode.BAD_MESSAGE, "body is not JSON");
+            }
+            if (request == null || !request.isObject()) {
+                return ApiResponse.error(ErrorCode.BAD_MESSAGE, "body must be a JSON object");
+            }
+            JsonNode c = request.get("capacity");
+            if (c != null && !c.isNull()) {
+                if (!c.canConvertToInt() || !c.isIntegralNumber()
+                        || c.intValue() < 1 || c.intValue() > settings.roomCapacityMax()) {
+                    return ApiResponse.error(ErrorCode.BAD_MESSAGE,
+                            "capacity: " + c + " (expected: 1.." + settings.roomCapacityMax() + ")");
+                }
+                capacity = c.intValue();
+            }
+            JsonNode t = request.get("ttl");
+            if (t != null && !t.isNull()) {
+                long max = settings.roomTtlMax().toSeconds();
+                if (!t.isIntegralNumber() || !t.canConvertToLong() || t.longValue() < 1 || t.longValue() > max) {
+                    return ApiResponse.error(ErrorCode.BAD_MESSAGE, "ttl: " + t + " (expected: 1.." + max + " seconds)");
+                }
+                ttl = Duration.ofSeconds(t.longValue());
+            }
+        }
+        Instant now = clock.instant();
+        Optional<Room> room = rooms.create(capacity, ttl, now);
+        if (room.isEmpty()) {
+            return ApiResponse.error(ErrorCode.RATE_LIMITED, "too many rooms on this server");
+        }
+        return ApiResponse.ok(201, describe(room.get(), now));
+    }
+
+    /** {@code GET /api/rooms/{code}}: existence, capacity, member count, expiry; never who is in it. */
+    public ApiResponse room(String code) {
+        Optional<Room> room = RoomCode.normalize(code).flatMap(rooms::find);
+        if (room.isEmpty()) {
+            return ApiResponse.error(ErrorCode.ROOM_NOT_FOUND, null);
+        }
+        Instant now = clock.instant();
+        if (room.get().isExpired(now)) {
+            return ApiResponse.error(ErrorCode.ROOM_EXPIRED, null);
+        }
+        return ApiResponse.ok(200, describe(room.get(), now));
+    }
+
+    /** {@code GET /api/rooms/{code}/ice-servers} with {@code Authorization: Bearer <member token>}. */
+    public ApiResponse iceServers(String code, String authorization, String hostHeader) {
+        Outcome<IceServers> ice = hub.iceServers(code, bearer(authorization), hostHeader);
+        if (!ice.isOk()) {
+            return ApiResponse.error(ice.error(), ice.message());
+        }
+        return ApiResponse.ok(200, ice.value().toEnvelope(Json.object()));
+    }
+
+    /**
+     * {@code GET /api/turn?service=turn&username=U&key=K} (draft-uberti-behave-turn-rest §2.1); the key may
+     * also come as {@code Authorization: Bearer K}. Returns {@code {username, password, ttl, uris}}.
+     */
+    public ApiResponse turn(String service, String username, String keyParam, String authorization,
+                            String hostHeader) {
+        String key = keyParam != null ? keyParam : bearer(authorization);
+        if (key == null || !MessageDigest.isEqual(key.getBytes(StandardCharsets.UTF_8), settings.apiKey().bytes())) {
+            return ApiResponse.error(ErrorCode.UNAUTHORIZED, "a valid API key is required");
+        }
+        if (!"turn".equals(service)) {
+            return ApiResponse.error(ErrorCode.BAD_MESSAGE, "service: " + service + " (expected: turn)");
+        }
+        if (username == null || !REST_USER.matcher(username).matches()) {
+            return ApiResponse.error(ErrorCode.BAD_MESSAGE, "username: expected 1-128 of [A-Za-z0-9._@:+-]");
+        }
+        Instant now = clock.instant();
+        RestCredentials.Credential credential = RestCredentials.issue(turnSecret, username, issuer.ttl(), now);
+        ObjectNode body = Json.object();
+        body.put("username", credential.username());
+        body.put("password", credential.password());
+        body.put("ttl", IceServersIssuer.wholeSecondsUntil(now, credential.expiresAt()).toSeconds());
+        issuer.allUris(hostHeader).forEach(body.putArray("uris")::add);
+        return ApiResponse.ok(200, body);
+    }
+
+    /** The REST API is off unless an API key is configured. */
+    public boolean turnEnabled() {
+        return !settings.apiKey().isEmpty();
+    }
+
+    private static ObjectNode describe(Room room, Instant now) {
+        ObjectNode body = Json.object();
+        body.put("code", room.code());
+        body.put("capacity", room.capacity());
+        body.put("members", room.members().size());
+        body.put("expiresAt", room.expiresAt().toString());
+        body.put("ttl", Math.max(0, Duration.between(now, room.expiresAt()).toSeconds()));
+        return body;
+    }
+
+    private static String bearer(String authorization) {
+        if (authorization == null) {
+            return null;
+        }
+        String a = authorization.trim();
+        return a.regionMatches(true, 0, "Bearer ", 0, 7) ? a.substring(7).trim() : null;
+    }
+}

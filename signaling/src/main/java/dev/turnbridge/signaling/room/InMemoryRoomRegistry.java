@@ -1,0 +1,94 @@
+package dev.turnbridge.signaling.room;
+
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** Rooms of one process, in a map behind one lock (a handful of operations per call setup). */
+public final class InMemoryRoomRegistry implements RoomRegistry {
+
+    private final SecureRandom random;
+    private final int maxRooms;
+    private final Map<String, Room> rooms = new HashMap<>();
+
+    public InMemoryRoomRegistry(SecureRandom random, int maxRooms) {
+        this.random = random;
+        this.maxRooms = maxRooms;
+    }
+
+    @Override
+    public synchronized Optional<Room> create(int capacity, Duration ttl, Instant now) {
+        if (rooms.size() >= maxRooms) {
+            return Optional.empty();
+        }
+        String code;
+        do {
+            code = RoomCode.generate(random);
+        } while (rooms.containsKey(code));
+        Room room = new Room(code, capacity, now, now.plus(ttl), List.of());
+        rooms.put(code, room);
+        return Optional.of(room);
+    }
+
+    @Override
+    public synchronized Optional<Room> find(String code) {
+        return Optional.ofNullable(rooms.get(code));
+    }
+
+    @Override
+    public synchronized JoinResult join(String code, Member member, Instant now) {
+        Room room = rooms.get(code);
+        if (room == null) {
+            return new JoinResult.NotFound();
+        }
+        if (room.isExpired(now)) {
+            return new JoinResult.Expired(room);
+        }
+        if (room.members().size() >= room.capacity()) {
+            return new JoinResult.Full(room);
+        }
+        List<Member> members = new ArrayList<>(room.members());
+        members.add(member);
+        Room joined = new Room(room.code(), room.capacity(), room.createdAt(), room.expiresAt(), members);
+        rooms.put(code, joined);
+        return new JoinResult.Joined(joined);
+    }
+
+    @Override
+    public synchronized boolean leave(String code, String peerId) {
+        Room room = rooms.get(code);
+        if (room == null) {
+            return false;
+        }
+        List<Member> members = new ArrayList<>(room.members());
+        if (!members.removeIf(m -> m.peerId().equals(peerId))) {
+            return false;
+        }
+        rooms.put(code, new Room(room.code(), room.capacity(), room.createdAt(), room.expiresAt(), members));
+        return true;
+    }
+
+    @Override
+    public synchronized List<Room> removeExpired(Instant now) {
+        List<Room> expired = new ArrayList<>();
+        for (Iterator<Room> it = rooms.values().iterator(); it.hasNext(); ) {
+            Room room = it.next();
+            if (room.isExpired(now)) {
+                expired.add(room);
+                it.remove();
+            }
+        }
+        return expired;
+    }
+
+    @Override
+    public synchronized int size() {
+        return rooms.size();
+    }
+}

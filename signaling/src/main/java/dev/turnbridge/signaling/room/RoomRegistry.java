@@ -1,0 +1,32 @@
+package dev.turnbridge.signaling.room;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Rooms and their membership. The in-memory implementation serves one process; a clustered one can take its
+ * place later without the WebSocket layer noticing, so nothing here refers to sockets or peers' connections.
+ * Implementations are thread-safe.
+ */
+public interface RoomRegistry {
+
+    /** Creates a room with a fresh random code, or returns empty when the registry is full. */
+    Optional<Room> create(int capacity, Duration ttl, Instant now);
+
+    /** The room with this (normalized) code, expired or not. */
+    Optional<Room> find(String code);
+
+    /** Adds a member unless the room is missing, expired or full. */
+    JoinResult join(String code, Member member, Instant now);
+
+    /** Removes a member; returns false when it was not in the room. */
+    boolean leave(String code, String peerId);
+
+    /** Removes every room whose expiry has passed and returns them with the members they had. */
+    List<Room> removeExpired(Instant now);
+
+    /** Live rooms. */
+    int size();
+}

@@ -1,0 +1,16 @@
+package dev.turnbridge.signaling.session;
+
+/** WebSocket close codes the server uses (4000-4999 are application codes, RFC 6455 §7.4.2). */
+public final class CloseCodes {
+    public static final int NORMAL = 1000;
+    public static final int GOING_AWAY = 1001;
+    /** No room joined within the idle timeout. */
+    public static final int IDLE = 4000;
+    /** No message within the heartbeat timeout. */
+    public static final int HEARTBEAT_TIMEOUT = 4001;
+    /** Another connection resumed this peer. */
+    public static final int REPLACED = 4002;
+
+    private CloseCodes() {
+    }
+}

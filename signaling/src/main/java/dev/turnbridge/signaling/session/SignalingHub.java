@@ -1,0 +1,360 @@
+package dev.turnbridge.signaling.session;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.turnbridge.config.SignalingSettings;
+import dev.turnbridge.signaling.ice.IceServers;
+import dev.turnbridge.signaling.ice.IceServersIssuer;
+import dev.turnbridge.signaling.message.ClientMessage;
+import dev.turnbridge.signaling.message.ErrorCode;
+import dev.turnbridge.signaling.message.Outcome;
+import dev.turnbridge.signaling.message.ServerMessages;
+import dev.turnbridge.signaling.room.JoinResult;
+import dev.turnbridge.signaling.room.Member;
+import dev.turnbridge.signaling.room.Room;
+import dev.turnbridge.signaling.room.RoomCode;
+import dev.turnbridge.signaling.room.RoomRegistry;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The signaling protocol's state machine: connections, peers, presence, resume and the timers (room expiry,
+ * resume grace, credential refresh, idle connections), driven by {@link #sweep()}. No Netty here: the
+ * transport talks to it through {@link PeerLink} and the {@code open/handle/closed} calls.
+ *
+ * <p>One lock for everything: a small team's server handles a few messages per second, and a single order of
+ * events makes presence and fan-out easy to reason about (a join is seen before that peer's first signal).
+ */
+public final class SignalingHub {
+
+    private static final Logger log = LoggerFactory.getLogger(SignalingHub.class);
+    private static final String PEER_ID_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789";
+
+    private final SignalingSettings settings;
+    private final RoomRegistry rooms;
+    private final IceServersIssuer issuer;
+    private final Clock clock;
+    private final SecureRandom random;
+    private final Map<String, Peer> peers = new HashMap<>();
+    private final Set<Connection> connections = new LinkedHashSet<>();
+
+    public SignalingHub(SignalingSettings settings, RoomRegistry rooms, IceServersIssuer issuer, Clock clock,
+                        SecureRandom random) {
+        this.settings = settings;
+        this.rooms = rooms;
+        this.issuer = issuer;
+        this.clock = clock;
+        this.random = random;
+    }
+
+    /** A new WebSocket connection. */
+    public synchronized Connection open(PeerLink link, String hostHeader) {
+        Connection c = new Connection(link, hostHeader, clock.instant());
+        connections.add(c);
+        return c;
+    }
+
+    /** One decoded message from {@code c}. */
+    public synchronized void handle(Connection c, ClientMessage message) {
+        if (c.closing || !connections.contains(c)) {
+            return;
+        }
+        if (message instanceof ClientMessage.Join join) {
+            join(c, join);
+        } else if (message instanceof ClientMessage.Resume resume) {
+            resume(c, resume);
+        } else if (message instanceof ClientMessage.Signal signal) {
+            signal(c, signal);
+        } else if (message instanceof ClientMessage.Leave leave) {
+            leave(c, leave);
+        } else if (message instanceof ClientMessage.Heartbeat heartbeat) {
+            c.link.send(ServerMessages.heartbeat(heartbeat.ref()));
+        }
+    }
+
+    /**
+     * The connection is gone. A clean close (the client sent a close frame, as a closing tab does) is a leave;
+     * a dropped one keeps the peer for the resume grace, with no presence change.
+     */
+    public synchronized void closed(Connection c, boolean clean) {
+        connections.remove(c);
+        Peer peer = c.peer;
+        c.peer = null;
+        if (peer == null || peer.connection != c) {
+            return;
+        }
+        if (clean) {
+            removePeer(peer);
+        } else {
+            peer.connection = null;
+            peer.disconnectedAt = clock.instant();
+        }
+    }
+
+    /** Fresh ICE servers for a member, authorized by its resume token (the HTTP ice-servers endpoint). */
+    public synchronized Outcome<IceServers> iceServers(String roomCode, String token, String hostHeader) {
+        Optional<String> code = RoomCode.normalize(roomCode);
+        if (code.isEmpty() || rooms.find(code.get()).isEmpty()) {
+            return Outcome.fail(ErrorCode.ROOM_NOT_FOUND, null);
+        }
+        Peer peer = peerFor(token);
+        if (peer == null || !peer.room.equals(code.get())) {
+            return Outcome.fail(ErrorCode.UNAUTHORIZED, "a member's token is required");
+        }
+        return Outcome.ok(issue(peer, hostHeader));
+    }
+
+    /** Runs the timers; called every few hundred milliseconds on an event loop. */
+    public synchronized void sweep() {
+        Instant now = clock.instant();
+        for (Room room : rooms.removeExpired(now)) {
+            for (Member member : room.members()) {
+                Peer peer = peers.remove(member.peerId());
+                if (peer != null && peer.connection != null) {
+                    peer.connection.link.send(ServerMessages.error(ErrorCode.ROOM_EXPIRED,
+                            "the room has expired", null));
+                    peer.connection.peer = null;
+                    peer.connection.idleSince = now;
+                }
+            }
+        }
+        for (Peer peer : List.copyOf(peers.values())) {
+            if (peer.connection == null) {
+                if (!now.isBefore(peer.disconnectedAt.plus(settings.resumeGrace()))) {
+                    log.debug("peer {} did not resume in time", peer.id());
+                    removePeer(peer);
+                }
+            } else if (!now.isBefore(peer.credentialsRefreshAt)) {
+                peer.connection.link.send(ServerMessages.credentials(issue(peer, peer.connection.hostHeader)));
+            }
+        }
+        for (Connection c : connections) {
+            if (c.peer == null && !c.closing && !now.isBefore(c.idleSince.plus(settings.idleTimeout()))) {
+                c.closing = true;
+                c.link.close(CloseCodes.IDLE, "no room joined");
+            }
+        }
+    }
+
+    /** Closes every connection (server shutdown); peers are forgotten without presence messages. */
+    public synchronized void shutdown() {
+        for (Connection c : List.copyOf(connections)) {
+            c.closing = true;
+            c.link.close(CloseCodes.GOING_AWAY, "server stopping");
+        }
+        connections.clear();
+        peers.clear();
+    }
+
+    synchronized int peerCount() {
+        return peers.size();
+    }
+
+    private void join(Connection c, ClientMessage.Join join) {
+        if (c.peer != null) {
+            error(c, ErrorCode.BAD_MESSAGE, "already in a room; leave first", join.ref());
+            return;
+        }
+        Optional<String> code = RoomCode.normalize(join.room());
+        if (code.isEmpty()) {
+            error(c, ErrorCode.ROOM_NOT_FOUND, null, join.ref());
+            return;
+        }
+        Member member = new Member(newPeerId(), join.meta());
+        Instant now = clock.instant();
+        JoinResult result = rooms.join(code.get(), member, now);
+        if (result instanceof JoinResult.NotFound) {
+            error(c, ErrorCode.ROOM_NOT_FOUND, null, join.ref());
+        } else if (result instanceof JoinResult.Full) {
+            error(c, ErrorCode.ROOM_FULL, null, join.ref());
+        } else if (result instanceof JoinResult.Expired) {
+            error(c, ErrorCode.ROOM_EXPIRED, null, join.ref());
+        } else if (result instanceof JoinResult.Joined joined) {
+            byte[] secret = new byte[32];
+            random.nextBytes(secret);
+            Peer peer = new Peer(member, code.get(), secret, join.self(), join.ack());
+            peers.put(peer.id(), peer);
+            attach(c, peer);
+            Room room = joined.room();
+            sendJoined(c, peer, room, join.ref(), false);
+            List<Member> joins = List.of(member);
+            String diff = ServerMessages.presenceDiff(joins, List.of());
+            forOthers(peer, room, other -> other.connection != null, other -> other.connection.link.send(diff));
+            log.debug("peer {} joined", peer.id());
+        }
+    }
+
+    private void resume(Connection c, ClientMessage.Resume resume) {
+        if (c.peer != null) {
+            error(c, ErrorCode.BAD_MESSAGE, "already in a room; leave first", resume.ref());
+            return;
+        }
+        Peer peer = peerFor(resume.token());
+        if (peer == null) {
+            error(c, ErrorCode.UNAUTHORIZED, "unknown or expired resume token", resume.ref());
+            return;
+        }
+        Optional<Room> room = rooms.find(peer.room);
+        if (room.isEmpty() || room.get().isExpired(clock.instant())) {
+            error(c, ErrorCode.ROOM_EXPIRED, null, resume.ref());
+            return;
+        }
+        Connection old = peer.connection;
+        if (old != null) {
+            // The old socket has not noticed yet that it is dead; the new one takes over without a leave.
+            old.peer = null;
+            old.closing = true;
+            old.link.close(CloseCodes.REPLACED, "resumed on another connection");
+        }
+        attach(c, peer);
+        sendJoined(c, peer, room.get(), resume.ref(), true);
+        while (!peer.buffered.isEmpty()) {
+            c.link.send(peer.buffered.removeFirst());
+        }
+        log.debug("peer {} resumed", peer.id());
+    }
+
+    private void signal(Connection c, ClientMessage.Signal signal) {
+        Peer peer = c.peer;
+        if (peer == null) {
+            error(c, ErrorCode.BAD_MESSAGE, "join a room first", signal.ref());
+            return;
+        }
+        Optional<Room> room = rooms.find(peer.room);
+        if (room.isEmpty()) {
+            error(c, ErrorCode.ROOM_EXPIRED, null, signal.ref());
+            return;
+        }
+        String text = ServerMessages.signal(peer.id(), signal.to(), signal.payload());
+        if (signal.to() != null) {
+            Peer target = peers.get(signal.to());
+            if (target == null || !target.room.equals(peer.room)) {
+                error(c, ErrorCode.BAD_MESSAGE, "no such peer in the room", signal.ref());
+                return;
+            }
+            if (target != peer) {
+                target.deliver(text);
+            }
+        } else {
+            forOthers(peer, room.get(), other -> true, other -> other.deliver(text));
+        }
+        if (peer.self) {
+            c.link.send(text);
+        }
+        if (peer.ack && signal.ref() != null) {
+            c.link.send(ServerMessages.ack(signal.ref()));
+        }
+    }
+
+    private void leave(Connection c, ClientMessage.Leave leave) {
+        Peer peer = c.peer;
+        if (peer == null) {
+            error(c, ErrorCode.BAD_MESSAGE, "not in a room", leave.ref());
+            return;
+        }
+        removePeer(peer);
+        c.peer = null;
+        c.idleSince = clock.instant();
+        c.link.send(ServerMessages.left(leave.ref(), peer.room));
+    }
+
+    private void attach(Connection c, Peer peer) {
+        c.peer = peer;
+        peer.connection = c;
+        peer.disconnectedAt = null;
+    }
+
+    private void sendJoined(Connection c, Peer peer, Room room, JsonNode ref, boolean resumed) {
+        IceServers ice = issue(peer, c.hostHeader);
+        c.link.send(ServerMessages.joined(ref, room.code(), room.expiresAt(), peer.id(), tokenOf(peer),
+                room.members(), ice, settings.heartbeatInterval(), resumed));
+        c.link.send(ServerMessages.presenceState(room.members()));
+    }
+
+    /** Removes a member from its room and tells the others; its token stops working. */
+    private void removePeer(Peer peer) {
+        peers.remove(peer.id());
+        if (peer.connection != null) {
+            peer.connection.peer = null;
+            peer.connection = null;
+        }
+        if (!rooms.leave(peer.room, peer.id())) {
+            return;
+        }
+        rooms.find(peer.room).ifPresent(room -> {
+            String diff = ServerMessages.presenceDiff(List.of(), List.of(peer.member));
+            forOthers(peer, room, other -> other.connection != null, other -> other.connection.link.send(diff));
+        });
+        log.debug("peer {} left", peer.id());
+    }
+
+    private void forOthers(Peer peer, Room room, java.util.function.Predicate<Peer> when,
+                           java.util.function.Consumer<Peer> action) {
+        for (Member member : room.members()) {
+            Peer other = peers.get(member.peerId());
+            if (other != null && other != peer && when.test(other)) {
+                action.accept(other);
+            }
+        }
+    }
+
+    private IceServers issue(Peer peer, String hostHeader) {
+        IceServers ice = issuer.issue(peer.room + ":" + peer.id(), hostHeader, clock.instant());
+        // Push fresh credentials when a quarter of the lifetime is left, so a page never holds expired ones.
+        peer.credentialsRefreshAt = ice.expiresAt().minus(ice.ttl().dividedBy(4));
+        return ice;
+    }
+
+    private String newPeerId() {
+        String id;
+        do {
+            char[] chars = new char[10];
+            for (int i = 0; i < chars.length; i++) {
+                chars[i] = PEER_ID_ALPHABET.charAt(random.nextInt(PEER_ID_ALPHABET.length()));
+            }
+            id = new String(chars);
+        } while (peers.containsKey(id));
+        return id;
+    }
+
+    /** {@code <peerId>.<base64url secret>}: the id finds the peer, the secret is compared in constant time. */
+    private static String tokenOf(Peer peer) {
+        return peer.id() + "." + Base64.getUrlEncoder().withoutPadding().encodeToString(peer.tokenSecret);
+    }
+
+    private Peer peerFor(String token) {
+        if (token == null) {
+            return null;
+        }
+        int dot = token.indexOf('.');
+        if (dot <= 0) {
+            return null;
+        }
+        Peer peer = peers.get(token.substring(0, dot));
+        byte[] presented = token.substring(dot + 1).getBytes(StandardCharsets.US_ASCII);
+        byte[] expected = peer == null ? new byte[0]
+                : Base64.getUrlEncoder().withoutPadding().encodeToString(peer.tokenSecret)
+                        .getBytes(StandardCharsets.US_ASCII);
+        return peer != null && MessageDigest.isEqual(presented, expected) ? peer : null;
+    }
+
+    private static void error(Connection c, ErrorCode code, String message, JsonNode ref) {
+        c.link.send(ServerMessages.error(code, message, ref));
+    }
+
+    /** For tests and the composition root's status: live peers and connections. */
+    public synchronized String describe() {
+        return peers.size() + " peers, " + connections.size() + " connections";
+    }
+}

@@ -1,0 +1,158 @@
+// Two-party video call over turnbridge signaling. ?relay=1 forces iceTransportPolicy 'relay';
+// ?room=CODE joins at once. window.demo exposes the state for tests.
+import { SignalingClient, createRoom } from '/signaling.js';
+
+const params = new URLSearchParams(location.search);
+const policy = params.get('relay') === '1' ? 'relay' : 'all';
+const $ = (id) => document.getElementById(id);
+const show = (id, text) => { $(id).textContent = text; };
+const events = [];
+function log(text) {
+  events.push(text);
+  $('log').textContent += new Date().toISOString().slice(11, 23) + ' ' + text + '\n';
+}
+
+const client = new SignalingClient({ ack: true });
+let pc = null;
+let localStream = null;
+let pendingCandidates = [];
+
+client.onStatus((s) => show('signaling', s));
+client.onError((e) => log('error ' + e.code + ': ' + e.message));
+client.onPresenceState((state) => show('peers', Object.keys(state).join(', ') || '-'));
+client.onPresenceJoin((id) => {
+  log('presence join ' + id);
+  show('peers', Object.keys(client.getPresence()).join(', '));
+  if (id !== client.peerId) call(id);  // whoever was there first makes the offer
+});
+client.onPresenceLeave((id) => {
+  log('presence leave ' + id);
+  show('peers', Object.keys(client.getPresence()).join(', ') || '-');
+  if (id !== client.peerId) hangupPeer();
+});
+client.onCredentials((iceServers) => {
+  if (pc) pc.setConfiguration({ ...pc.getConfiguration(), iceServers });
+  log('fresh TURN credentials');
+});
+client.onSignal(async (msg, from) => {
+  try {
+    if (msg.type === 'offer') {
+      await ensurePeerConnection();
+      await pc.setRemoteDescription(msg);
+      await flushCandidates();
+      await pc.setLocalDescription(await pc.createAnswer());
+      await client.sendSignal({ type: 'answer', sdp: pc.localDescription.sdp }, { to: from });
+    } else if (msg.type === 'answer') {
+      await pc.setRemoteDescription(msg);
+      await flushCandidates();
+    } else if (msg.type === 'candidate') {
+      if (pc && pc.remoteDescription) await pc.addIceCandidate(msg.candidate);
+      else pendingCandidates.push(msg.candidate);
+    }
+  } catch (e) {
+    log('signal handling failed: ' + e);
+  }
+});
+
+async function flushCandidates() {
+  for (const c of pendingCandidates.splice(0)) await pc.addIceCandidate(c);
+}
+
+async function media() {
+  if (!localStream) {
+    localStream = await navigator.mediaDevices.getUserMedia({ video: true, audio: true });
+    $('local').srcObject = localStream;
+  }
+  return localStream;
+}
+
+async function ensurePeerConnection() {
+  if (pc) return pc;
+  const iceServers = await client.getIceServers();
+  pc = new RTCPeerConnection({ iceServers, iceTransportPolicy: policy });
+  show('policy', policy);
+  for (const track of (await media()).getTracks()) pc.addTrack(track, localStream);
+  pc.onicecandidate = (e) => {
+    if (e.candidate) client.sendSignal({ type: 'candidate', candidate: e.candidate.toJSON() }).catch(() => {});
+  };
+  pc.onicecandidateerror = (e) => log('ICE candidate error ' + e.errorCode + ' ' + e.errorText + ' ' + e.url);
+  pc.onconnectionstatechange = () => {
+    show('connection', pc.connectionState);
+    log('connection ' + pc.connectionState);
+    if (pc.connectionState === 'connected') describePath().then((p) => show('path', p));
+  };
+  pc.ontrack = (e) => { $('remote').srcObject = e.streams[0]; };
+  return pc;
+}
+
+async function call(peerId) {
+  await ensurePeerConnection();
+  await pc.setLocalDescription(await pc.createOffer());
+  await client.sendSignal({ type: 'offer', sdp: pc.localDescription.sdp }, { to: peerId });
+  log('offer sent to ' + peerId);
+}
+
+function hangupPeer() {
+  if (pc) pc.close();
+  pc = null;
+  pendingCandidates = [];
+  $('remote').srcObject = null;
+  show('connection', 'closed');
+  show('path', '-');
+}
+
+/** The selected candidate pair and inbound video, from getStats(). */
+async function stats() {
+  if (!pc) return null;
+  const report = await pc.getStats();
+  let pair = null;
+  let framesDecoded = 0;
+  report.forEach((s) => {
+    if (s.type === 'transport' && s.selectedCandidatePairId) pair = report.get(s.selectedCandidatePairId);
+    if (s.type === 'inbound-rtp' && s.kind === 'video') framesDecoded += s.framesDecoded || 0;
+  });
+  if (!pair) report.forEach((s) => { if (s.type === 'candidate-pair' && s.nominated && s.state === 'succeeded') pair = s; });
+  const local = pair && report.get(pair.localCandidateId);
+  const remote = pair && report.get(pair.remoteCandidateId);
+  return {
+    connectionState: pc.connectionState,
+    localCandidateType: local ? local.candidateType : null,
+    remoteCandidateType: remote ? remote.candidateType : null,
+    relayProtocol: local ? local.relayProtocol || null : null,
+    framesDecoded,
+  };
+}
+
+async function describePath() {
+  const s = await stats();
+  if (!s || !s.localCandidateType) return 'unknown';
+  const relayed = s.localCandidateType === 'relay' || s.remoteCandidateType === 'relay';
+  return (relayed ? 'relayed' : 'direct') + ' (' + s.localCandidateType + ' -> ' + s.remoteCandidateType
+    + (s.relayProtocol ? ', ' + s.relayProtocol : '') + ')';
+}
+
+async function join(code) {
+  code = code.trim().toUpperCase();
+  await media();
+  const joined = await client.joinRoom(code, { name: 'guest-' + Math.random().toString(36).slice(2, 6) });
+  show('room', joined.room);
+  $('code').value = joined.room;
+  $('hangup').disabled = false;
+  history.replaceState(null, '', '?' + new URLSearchParams({ ...Object.fromEntries(params), room: joined.room }));
+  log('joined as ' + joined.peerId);
+  return joined;
+}
+
+async function create() {
+  const room = await createRoom();
+  log('created room ' + room.code);
+  return join(room.code);
+}
+
+$('create').onclick = () => create().catch((e) => log('create failed: ' + e.message));
+$('join').onclick = () => join($('code').value).catch((e) => log('join failed: ' + e.message));
+$('hangup').onclick = () => { hangupPeer(); client.close(); $('hangup').disabled = true; };
+show('policy', policy);
+
+window.demo = { client, create, join, stats, events, get pc() { return pc; } };
+if (params.get('room')) join(params.get('room')).catch((e) => log('join failed: ' + e.message));

@@ -1,0 +1,468 @@
+package dev.turnbridge.signaling;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.turnbridge.config.Secret;
+import dev.turnbridge.relay.auth.RestCredentials;
+import dev.turnbridge.signaling.message.Json;
+import dev.turnbridge.signaling.ws.WsClient;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.WebSocketHandshakeException;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The signaling server on loopback sockets: HTTP API, WebSocket protocol, every limit. */
+class SignalingServerIT {
+
+    private final EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+    private final EventLoopGroup workers = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final List<AutoCloseable> toClose = new ArrayList<>();
+    private SignalingServer server;
+    private int port;
+
+    private void start(String... overrides) throws Exception {
+        server = new SignalingServer(TestSettings.with(overrides), 3478, Clock.systemUTC(), boss, workers,
+                NioServerSocketChannel.class);
+        InetSocketAddress bound = server.start().get(0);
+        port = bound.getPort();
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        for (AutoCloseable c : toClose) {
+            try {
+                c.close();
+            } catch (Exception ignored) {
+                // already closed by the test
+            }
+        }
+        if (server != null) {
+            server.close();
+        }
+        boss.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+
+    private URI uri(String path) {
+        return URI.create("http://127.0.0.1:" + port + path);
+    }
+
+    private WsClient ws(String origin) throws Exception {
+        WsClient client = WsClient.connect(URI.create("ws://127.0.0.1:" + port + "/ws/v1"), origin);
+        toClose.add(client);
+        return client;
+    }
+
+    private WsClient ws() throws Exception {
+        return ws(null);
+    }
+
+    private HttpResponse<String> get(String path, String... headers) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(5)).GET();
+        if (headers.length > 0) {
+            b.headers(headers);
+        }
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private HttpResponse<String> post(String path, String body, String... headers) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(5))
+                .POST(HttpRequest.BodyPublishers.ofString(body));
+        if (headers.length > 0) {
+            b.headers(headers);
+        }
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static JsonNode json(HttpResponse<String> response) throws Exception {
+        return Json.MAPPER.readTree(response.body());
+    }
+
+    private String createRoom(String body) throws Exception {
+        HttpResponse<String> created = post("/api/rooms", body);
+        assertThat(created.statusCode()).isEqualTo(201);
+        return json(created).get("code").asText();
+    }
+
+    private static JsonNode join(WsClient c, String code, String name) throws Exception {
+        c.send("{\"type\":\"join\",\"ref\":\"j\",\"room\":\"" + code + "\",\"meta\":{\"name\":\"" + name
+                + "\"},\"config\":{\"ack\":true}}");
+        JsonNode joined = c.next("joined");
+        c.next("presence_state");
+        return joined;
+    }
+
+    @Test
+    void roomsOverHttp() throws Exception {
+        start();
+        String code = createRoom("{\"capacity\":3}");
+
+        HttpResponse<String> info = get("/api/rooms/" + code);
+        assertThat(info.statusCode()).isEqualTo(200);
+        assertThat(json(info).get("capacity").asInt()).isEqualTo(3);
+        assertThat(json(info).get("members").asInt()).isZero();
+        assertThat(info.headers().firstValue("content-type")).contains("application/json; charset=utf-8");
+
+        HttpResponse<String> missing = get("/api/rooms/ZZZZZZZZ");
+        assertThat(missing.statusCode()).isEqualTo(404);
+        assertThat(json(missing).get("code").asText()).isEqualTo("room_not_found");
+        assertThat(post("/api/rooms", "{\"capacity\":99}").statusCode()).isEqualTo(400);
+        assertThat(get("/api/rooms").statusCode()).isEqualTo(405);
+        assertThat(get("/api/nothing").statusCode()).isEqualTo(404);
+    }
+
+    @Test
+    void servesTheDemoAndTheClient() throws Exception {
+        start();
+
+        HttpResponse<String> page = get("/");
+        HttpResponse<String> js = get("/signaling.js");
+
+        assertThat(page.statusCode()).isEqualTo(200);
+        assertThat(page.headers().firstValue("content-type")).contains("text/html; charset=utf-8");
+        assertThat(page.body()).contains("<script type=\"module\" src=\"/demo.js\">");
+        assertThat(js.headers().firstValue("content-type")).contains("text/javascript; charset=utf-8");
+        assertThat(js.body()).contains("export class SignalingClient");
+        assertThat(get("/demo.js").statusCode()).isEqualTo(200);
+        assertThat(get("/../pom.xml").statusCode()).isEqualTo(404);
+        assertThat(get("/web/index.html").statusCode()).isEqualTo(404);
+    }
+
+    @Test
+    void bodyLargerThanTheLimitIsTooLarge() throws Exception {
+        start("signaling.max-message-size=1024");
+
+        HttpResponse<String> response = post("/api/rooms", "{\"x\":\"" + "a".repeat(2000) + "\"}");
+
+        assertThat(response.statusCode()).isEqualTo(413);
+        assertThat(json(response).get("code").asText()).isEqualTo("too_large");
+    }
+
+    @Test
+    void corsSameOriginByDefault() throws Exception {
+        start();
+        String self = "http://127.0.0.1:" + port;
+
+        HttpResponse<String> same = post("/api/rooms", "", "Origin", self);
+        HttpResponse<String> cross = post("/api/rooms", "", "Origin", "http://evil.example");
+
+        assertThat(same.statusCode()).isEqualTo(201);
+        assertThat(same.headers().firstValue("access-control-allow-origin")).contains(self);
+        assertThat(cross.statusCode()).isEqualTo(401);
+        assertThat(json(cross).get("code").asText()).isEqualTo("unauthorized");
+        assertThat(cross.headers().firstValue("access-control-allow-origin")).isEmpty();
+    }
+
+    @Test
+    void corsAllowList() throws Exception {
+        start("signaling.allowed-origins=https://app.example");
+
+        HttpResponse<String> preflight = http.send(HttpRequest.newBuilder(uri("/api/rooms"))
+                .method("OPTIONS", HttpRequest.BodyPublishers.noBody())
+                .header("Origin", "https://app.example").header("Access-Control-Request-Method", "POST").build(),
+                HttpResponse.BodyHandlers.ofString());
+
+        assertThat(preflight.statusCode()).isEqualTo(204);
+        assertThat(preflight.headers().firstValue("access-control-allow-origin")).contains("https://app.example");
+        assertThat(preflight.headers().firstValue("access-control-allow-methods")).contains("GET, POST, OPTIONS");
+        assertThat(preflight.headers().firstValue("access-control-allow-headers"))
+                .contains("Authorization, Content-Type");
+        assertThat(post("/api/rooms", "", "Origin", "http://127.0.0.1:" + port).statusCode()).isEqualTo(401);
+        ws("https://app.example").close();
+    }
+
+    @Test
+    void webSocketFromAForeignOriginIsRefused() throws Exception {
+        start();
+
+        Throwable refused = catchThrowable(() -> ws("http://evil.example"));
+
+        assertThat(refused).isInstanceOf(ExecutionException.class).hasCauseInstanceOf(WebSocketHandshakeException.class);
+        HttpResponse<?> response = ((WebSocketHandshakeException) refused.getCause()).getResponse();
+        assertThat(response.statusCode()).isEqualTo(401);
+        ws("http://127.0.0.1:" + port).close();
+    }
+
+    @Test
+    void joinSignalAckPresenceAndCleanLeave() throws Exception {
+        start();
+        String code = createRoom("");
+        WsClient a = ws();
+        WsClient b = ws();
+        String aId = join(a, code, "Ann").get("peerId").asText();
+        JsonNode bJoined = join(b, code, "Bob");
+        String bId = bJoined.get("peerId").asText();
+        assertThat(a.next("presence_diff").get("joins").get(bId).get("name").asText()).isEqualTo("Bob");
+        assertThat(bJoined.get("presence").has(aId)).isTrue();
+
+        b.send("{\"type\":\"signal\",\"ref\":\"o1\",\"to\":\"" + aId + "\",\"payload\":{\"type\":\"offer\"}}");
+        assertThat(b.next("ack").get("ref").asText()).isEqualTo("o1");
+        JsonNode signal = a.next("signal");
+        assertThat(signal.get("from").asText()).isEqualTo(bId);
+        assertThat(signal.get("payload").get("type").asText()).isEqualTo("offer");
+
+        a.send("{\"type\":\"heartbeat\",\"ref\":9}");
+        assertThat(a.next("heartbeat").get("ref").asInt()).isEqualTo(9);
+        assertThat(json(get("/api/rooms/" + code)).get("members").asInt()).isEqualTo(2);
+
+        b.close();
+        assertThat(a.next("presence_diff").get("leaves").has(bId)).isTrue();
+        assertThat(json(get("/api/rooms/" + code)).get("members").asInt()).isEqualTo(1);
+
+        a.send("{\"type\":\"leave\",\"ref\":\"l\"}");
+        assertThat(a.next("left").get("room").asText()).isEqualTo(code);
+        assertThat(json(get("/api/rooms/" + code)).get("members").asInt()).isZero();
+    }
+
+    @Test
+    void selfEchoesOwnSignals() throws Exception {
+        start();
+        String code = createRoom("");
+        WsClient a = ws();
+        a.send("{\"type\":\"join\",\"room\":\"" + code + "\",\"config\":{\"self\":true}}");
+        String aId = a.next("joined").get("peerId").asText();
+        a.next("presence_state");
+
+        a.send("{\"type\":\"signal\",\"ref\":\"s\",\"payload\":{\"type\":\"candidate\"}}");
+
+        JsonNode echo = a.next("signal");
+        assertThat(echo.get("from").asText()).isEqualTo(aId);
+        a.expectNothingFor(Duration.ofMillis(200));
+    }
+
+    @Test
+    void everyErrorCodeOverTheSocket() throws Exception {
+        start("signaling.room-ttl-default=1s");
+        String code = createRoom("");
+        WsClient a = ws();
+
+        a.send("not json");
+        assertThat(a.error("bad_message").get("ref").isNull()).isTrue();
+        a.sendBinary(new byte[] {1, 2, 3});
+        a.error("bad_message");
+        a.send("{\"type\":\"join\",\"ref\":1,\"room\":\"ZZZZZZZZ\"}");
+        assertThat(a.error("room_not_found").get("ref").asInt()).isEqualTo(1);
+        a.send("{\"type\":\"resume\",\"ref\":2,\"token\":\"abc.def\"}");
+        a.error("unauthorized");
+
+        join(a, code, "Ann");
+        join(ws(), code, "Bob");
+        a.next("presence_diff");
+        WsClient c = ws();
+        c.send("{\"type\":\"join\",\"ref\":3,\"room\":\"" + code + "\"}");
+        c.error("room_full");
+
+        // The room lives 1 s; the sweep tells its members.
+        assertThat(a.error("room_expired").get("ref").isNull()).isTrue();
+        c.send("{\"type\":\"join\",\"ref\":4,\"room\":\"" + code + "\"}");
+        c.error("room_not_found");
+    }
+
+    @Test
+    void messageSizeLimit() throws Exception {
+        start("signaling.max-message-size=1024");
+        WsClient a = ws();
+        String filler = "a".repeat(1024);
+
+        a.send("{\"type\":\"heartbeat\",\"ref\":\"" + filler + "\"}");
+        a.error("too_large");
+        a.send("{\"type\":\"heartbeat\",\"ref\":1}");
+        a.next("heartbeat");
+
+        // Far beyond the limit the server stops reading: 1009 Message Too Big.
+        a.send("x".repeat(8192));
+        assertThat(a.closeCode()).isEqualTo(1009);
+    }
+
+    @Test
+    void messageRateLimit() throws Exception {
+        start("signaling.message-rate=1", "signaling.message-burst=3");
+        WsClient a = ws();
+
+        for (int i = 0; i < 5; i++) {
+            a.send("{\"type\":\"heartbeat\",\"ref\":" + i + "}");
+        }
+
+        for (int i = 0; i < 3; i++) {
+            assertThat(a.next("heartbeat").get("ref").asInt()).isEqualTo(i);
+        }
+        a.error("rate_limited");
+        a.error("rate_limited");
+        Thread.sleep(1100);
+        a.send("{\"type\":\"heartbeat\",\"ref\":5}");
+        a.next("heartbeat");
+    }
+
+    @Test
+    void connectionsPerIpLimit() throws Exception {
+        start("signaling.connections-per-ip=2");
+        try (Socket one = new Socket("127.0.0.1", port); Socket two = new Socket("127.0.0.1", port);
+             Socket three = new Socket("127.0.0.1", port)) {
+            // The three are accepted on different event loops: which one is over the limit is not fixed.
+            List<String> statuses = new ArrayList<>();
+            for (Socket socket : List.of(one, two, three)) {
+                socket.setSoTimeout(5000);
+                String response = exchange(socket,
+                        "GET /api/rooms/ABCDEFGH HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+                statuses.add(response.substring(0, Math.min(12, response.length())));
+                if (response.startsWith("HTTP/1.1 429")) {
+                    assertThat(response).contains("\"code\":\"rate_limited\"");
+                }
+            }
+            assertThat(statuses).containsExactlyInAnyOrder("HTTP/1.1 404", "HTTP/1.1 404", "HTTP/1.1 429");
+        }
+        // Closed connections are forgotten: the WebSocket below is the only one.
+        Thread.sleep(200);
+        ws().send("{\"type\":\"heartbeat\"}");
+    }
+
+    private static String exchange(Socket socket, String request) throws Exception {
+        OutputStream out = socket.getOutputStream();
+        out.write(request.getBytes(StandardCharsets.US_ASCII));
+        out.flush();
+        InputStream in = socket.getInputStream();
+        byte[] buffer = new byte[8192];
+        StringBuilder text = new StringBuilder();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (System.nanoTime() < deadline && !text.toString().contains("}")) {
+            int n = in.read(buffer);
+            if (n < 0) {
+                break;
+            }
+            text.append(new String(buffer, 0, n, StandardCharsets.UTF_8));
+        }
+        return text.toString();
+    }
+
+    @Test
+    void idleTimeoutClosesSocketsOutsideRoomsAndIdleHttpConnections() throws Exception {
+        start("signaling.idle-timeout=300ms");
+        WsClient idle = ws();
+
+        assertThat(idle.closeCode()).isEqualTo(4000);
+        try (Socket socket = new Socket("127.0.0.1", port)) {
+            socket.setSoTimeout(5000);
+            assertThat(socket.getInputStream().read()).as("closed by the server").isEqualTo(-1);
+        }
+    }
+
+    @Test
+    void heartbeatTimeoutDropsTheSocketButThePeerResumes() throws Exception {
+        start("signaling.heartbeat-interval=100ms", "signaling.heartbeat-timeout=500ms");
+        String code = createRoom("");
+        WsClient a = ws();
+        WsClient b = ws();
+        JsonNode aJoined = join(a, code, "Ann");
+        join(b, code, "Bob");
+        a.next("presence_diff");
+
+        // a stays silent; b keeps its heartbeats up.
+        for (int i = 0; i < 8; i++) {
+            b.send("{\"type\":\"heartbeat\"}");
+            b.next("heartbeat");
+            Thread.sleep(100);
+        }
+        assertThat(a.closeCode()).isEqualTo(4001);
+
+        b.send("{\"type\":\"signal\",\"payload\":{\"while\":\"away\"}}");
+        WsClient a2 = ws();
+        a2.send("{\"type\":\"resume\",\"ref\":\"r\",\"token\":\"" + aJoined.get("token").asText() + "\"}");
+        JsonNode resumed = a2.next("joined");
+        assertThat(resumed.get("resumed").asBoolean()).isTrue();
+        assertThat(resumed.get("peerId").asText()).isEqualTo(aJoined.get("peerId").asText());
+        a2.next("presence_state");
+        assertThat(a2.next("signal").get("payload").get("while").asText()).isEqualTo("away");
+        b.send("{\"type\":\"heartbeat\",\"ref\":\"b\"}");
+        assertThat(b.next().get("type").asText()).as("no presence change").isEqualTo("heartbeat");
+    }
+
+    @Test
+    void droppedConnectionLeavesAfterTheGrace() throws Exception {
+        start("signaling.resume-grace=500ms");
+        String code = createRoom("");
+        WsClient a = ws();
+        WsClient b = ws();
+        String aId = join(a, code, "Ann").get("peerId").asText();
+        join(b, code, "Bob");
+
+        a.abort();
+
+        b.expectNothingFor(Duration.ofMillis(300));
+        assertThat(b.next("presence_diff").get("leaves").has(aId)).isTrue();
+    }
+
+    @Test
+    void iceServersForMembers() throws Exception {
+        start();
+        String code = createRoom("");
+        JsonNode joined = join(ws(), code, "Ann");
+        String token = joined.get("token").asText();
+
+        HttpResponse<String> ok = get("/api/rooms/" + code + "/ice-servers", "Authorization", "Bearer " + token);
+        HttpResponse<String> none = get("/api/rooms/" + code + "/ice-servers");
+        HttpResponse<String> forged = get("/api/rooms/" + code + "/ice-servers", "Authorization", "Bearer x.y");
+
+        assertThat(ok.statusCode()).isEqualTo(200);
+        JsonNode turn = json(ok).get("iceServers").get(1);
+        assertThat(turn.get("urls").get(0).asText()).isEqualTo("turn:127.0.0.1:3478?transport=udp");
+        assertThat(turn.get("credential").asText()).isEqualTo(
+                RestCredentials.password(new Secret(TestSettings.SECRET), turn.get("username").asText()));
+        assertThat(json(ok).get("ttl").asLong()).isEqualTo(3600);
+        assertThat(json(ok).has("expiresAt")).isTrue();
+        assertThat(ok.headers().firstValue("cache-control")).contains("no-store");
+        assertThat(none.statusCode()).isEqualTo(401);
+        assertThat(json(forged).get("code").asText()).isEqualTo("unauthorized");
+    }
+
+    @Test
+    void turnRestApiIsOffWithoutAKey() throws Exception {
+        start();
+
+        assertThat(get("/api/turn?service=turn&username=alice&key=").statusCode()).isEqualTo(404);
+    }
+
+    @Test
+    void turnRestApiWithAKey() throws Exception {
+        start("signaling.api-key=k3y", "signaling.turn-uris=turn:192.0.2.1:3478?transport=udp");
+
+        HttpResponse<String> ok = get("/api/turn?service=turn&username=alice&key=k3y");
+        HttpResponse<String> wrong = get("/api/turn?service=turn&username=alice&key=nope");
+
+        assertThat(ok.statusCode()).isEqualTo(200);
+        assertThat(json(ok).get("username").asText()).endsWith(":alice");
+        assertThat(json(ok).get("uris").toString()).isEqualTo("[\"turn:192.0.2.1:3478?transport=udp\"]");
+        assertThat(wrong.statusCode()).isEqualTo(401);
+    }
+
+    @Test
+    void closeTellsClientsTheServerIsGoingAway() throws Exception {
+        start();
+        WsClient a = ws();
+
+        server.close();
+
+        assertThat(a.closeCode()).isEqualTo(1001);
+        server = null;
+    }
+}
