@@ -14,6 +14,10 @@ package dev.turnbridge.config;
  * @param quotas    per-user and global limits
  * @param peers     which peer addresses the relay may talk to
  * @param signaling HTTP/WebSocket signaling beside the relay
+ * @param metrics   the operations listener: metrics, health, status page
+ * @param admin     the admin API on the operations listener
+ * @param drain     graceful drain on SIGTERM or admin call
+ * @param logging   log format and level
  */
 public record Settings(
         String realm,
@@ -24,5 +28,9 @@ public record Settings(
         LifetimeSettings lifetimes,
         QuotaSettings quotas,
         PeerPolicySettings peers,
-        SignalingSettings signaling) {
+        SignalingSettings signaling,
+        MetricsSettings metrics,
+        AdminSettings admin,
+        DrainSettings drain,
+        LoggingSettings logging) {
 }

@@ -15,6 +15,9 @@ public final class SettingsValidator {
     private static final Duration MAX_LIFETIME = Duration.ofDays(1);
     private static final Duration MIN_NONCE = Duration.ofSeconds(10);
     private static final String IP = "an IPv4 or IPv6 literal";
+    private static final int MIN_TOKEN = 16;
+    private static final List<String> LOG_FORMATS = List.of("plain", "json");
+    private static final List<String> LOG_LEVELS = List.of("trace", "debug", "info", "warn", "error");
 
     private final List<String> errors = new ArrayList<>();
 
@@ -32,6 +35,9 @@ public final class SettingsValidator {
         v.quotas(settings.quotas());
         v.peers(settings.peers());
         v.signaling(settings.signaling());
+        v.metrics(settings.metrics(), settings.admin());
+        v.drain(settings.drain());
+        v.logging(settings.logging());
         return List.copyOf(v.errors);
     }
 
@@ -195,6 +201,49 @@ public final class SettingsValidator {
             if (!uri.matches("(?i)(stun|stuns|turn|turns):\\S+")) {
                 fail("signaling.turn-uris[" + i + "]", uri, "a stun:, stuns:, turn: or turns: URI");
             }
+        }
+    }
+
+    private void metrics(MetricsSettings m, AdminSettings a) {
+        HostPort hp = m.listen();
+        if (!"localhost".equals(hp.host()) && !IpLiteral.isValid(hp.host())) {
+            fail("metrics.listen", hp, "an IP literal or localhost as host");
+        }
+        token("metrics.token", m.token());
+        token("admin.token", a.token());
+        if (!m.enabled() && !a.token().isEmpty()) {
+            fail("admin.token", a.token(), "empty while metrics.enabled is false (the admin API is served on the "
+                    + "metrics listener)");
+        }
+    }
+
+    // A bearer token is the only thing guarding the admin API: short ones are guessable.
+    private void token(String name, Secret token) {
+        if (!token.isEmpty() && (token.reveal().length() < MIN_TOKEN || !token.reveal().chars().allMatch(
+                c -> c > 0x20 && c < 0x7f))) {
+            fail(name, token, "empty, or at least " + MIN_TOKEN + " printable ASCII characters without spaces");
+        }
+    }
+
+    private void drain(DrainSettings d) {
+        if (d.deadline().isNegative() || d.deadline().compareTo(MAX_LIFETIME) > 0) {
+            fail("drain.deadline", SettingsModule.formatDuration(d.deadline()), "0s-24h");
+        }
+        for (int i = 0; i < d.alternateServers().size(); i++) {
+            HostPort hp = d.alternateServers().get(i);
+            if (!IpLiteral.isValid(hp.host()) || IpLiteral.parse(hp.host()).isAnyLocalAddress() || hp.port() < 1) {
+                fail("drain.alternate-servers[" + i + "]", hp,
+                        "an IP literal other than a wildcard with a port 1-65535 (ALTERNATE-SERVER carries no name)");
+            }
+        }
+    }
+
+    private void logging(LoggingSettings l) {
+        if (!LOG_FORMATS.contains(l.format())) {
+            fail("logging.format", l.format(), "one of " + String.join(", ", LOG_FORMATS));
+        }
+        if (!LOG_LEVELS.contains(l.level())) {
+            fail("logging.level", l.level(), "one of " + String.join(", ", LOG_LEVELS));
         }
     }
 

@@ -38,7 +38,8 @@ class SettingsLoaderTest {
     private static Settings withoutSecrets(Settings s) {
         return new Settings(s.realm(), s.software(), s.listeners(),
                 new AuthSettings(List.of(), false, s.auth().staticUsers()),
-                s.relay(), s.lifetimes(), s.quotas(), s.peers(), s.signaling());
+                s.relay(), s.lifetimes(), s.quotas(), s.peers(), s.signaling(),
+                s.metrics(), s.admin(), s.drain(), s.logging());
     }
 
     @Test
@@ -55,7 +56,11 @@ class SettingsLoaderTest {
                         Duration.ofSeconds(600), Duration.ofSeconds(600)),
                 new QuotaSettings(100, 10000, 64, 64),
                 new PeerPolicySettings(List.of(), List.of()),
-                SignalingSettings.defaults()));
+                SignalingSettings.defaults(),
+                new MetricsSettings(true, new HostPort("127.0.0.1", 9641), new Secret("")),
+                new AdminSettings(new Secret("")),
+                new DrainSettings(Duration.ofSeconds(300), List.of()),
+                new LoggingSettings("plain", "info")));
     }
 
     @Test

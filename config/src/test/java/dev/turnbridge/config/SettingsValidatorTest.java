@@ -59,6 +59,15 @@ class SettingsValidatorTest {
         "peers.allow=10.0.0.0/x              | peers.allow[0]: 10.0.0.0/x (expected: an IP literal with an optional /prefix of 0-32 (IPv4) or 0-128 (IPv6))",
         "peers.deny=example.com/8            | peers.deny[0]: example.com/8 (expected: an IP literal with an optional /prefix of 0-32 (IPv4) or 0-128 (IPv6))",
         "peers.deny=::ffff:10.0.0.0/64       | peers.deny[0]: ::ffff:10.0.0.0/64 (expected: an IP literal with an optional /prefix of 0-32 (IPv4) or 0-128 (IPv6))",
+        "metrics.listen=example.com:9641     | metrics.listen: example.com:9641 (expected: an IP literal or localhost as host)",
+        "metrics.token=short                 | metrics.token: <redacted> (expected: empty, or at least 16 printable ASCII characters without spaces)",
+        "admin.token=has a space in it here  | admin.token: <redacted> (expected: empty, or at least 16 printable ASCII characters without spaces)",
+        "drain.deadline=25h                  | drain.deadline: 90000s (expected: 0s-24h)",
+        "drain.alternate-servers=0.0.0.0:3478 | drain.alternate-servers[0]: 0.0.0.0:3478 (expected: an IP literal other than a wildcard with a port 1-65535 (ALTERNATE-SERVER carries no name))",
+        "drain.alternate-servers=relay2.example.com:3478 | drain.alternate-servers[0]: relay2.example.com:3478 (expected: an IP literal other than a wildcard with a port 1-65535 (ALTERNATE-SERVER carries no name))",
+        "drain.alternate-servers=203.0.113.8:0 | drain.alternate-servers[0]: 203.0.113.8:0 (expected: an IP literal other than a wildcard with a port 1-65535 (ALTERNATE-SERVER carries no name))",
+        "logging.format=xml                  | logging.format: xml (expected: one of plain, json)",
+        "logging.level=verbose               | logging.level: verbose (expected: one of trace, debug, info, warn, error)",
     })
     void reportsNameValueAndExpectation(String override, String expected) {
         // ';' stands for the ',' between list items, which the CSV table cannot hold unquoted
@@ -78,6 +87,10 @@ class SettingsValidatorTest {
         "relay.external-address=2001:db8::7",
         "peers.deny=203.0.113.0/24;2001:db8::/32;198.51.100.1;::1;0.0.0.0/0;::ffff:10.0.0.0/104",
         "lifetimes.nonce=10s",
+        "metrics.listen=[::1]:0&metrics.token=0123456789abcdef",
+        "admin.token=0123456789abcdef-rotated",
+        "drain.deadline=0s&drain.alternate-servers=203.0.113.8:3478;[2001:db8::8]:3478",
+        "logging.format=json&logging.level=debug",
         "lifetimes.allocation-default=24h&lifetimes.allocation-max=24h",
         "lifetimes.permission=500ms",
         "software=",
@@ -103,6 +116,20 @@ class SettingsValidatorTest {
     }
 
     @Test
+    void adminTokenNeedsTheMetricsListener() {
+        assertThat(errors("metrics.enabled=false", "admin.token=0123456789abcdef")).containsExactly(
+                "admin.token: <redacted> (expected: empty while metrics.enabled is false (the admin API is served "
+                        + "on the metrics listener))");
+        assertThat(errors("metrics.enabled=false")).isEmpty();
+    }
+
+    @Test
+    void tokensNeverShowInErrors() {
+        assertThatThrownBy(() -> load("metrics.token=tiny-secret", "admin.token=other secret"))
+                .hasMessageNotContaining("tiny-secret").hasMessageNotContaining("other secret");
+    }
+
+    @Test
     void softwareLongerThan763BytesIsReportedByLengthOnly() {
         String software = "\u00e9".repeat(382); // 764 bytes
         assertThat(errors("software=" + software))
@@ -116,7 +143,8 @@ class SettingsValidatorTest {
         AuthSettings auth = new AuthSettings(List.of(new Secret("topsecret-1"), new Secret("")), false,
                 Map.of("alice", new Secret(""), "bob", new Secret("topsecret-2")));
         Settings s = new Settings(valid.realm(), valid.software(), valid.listeners(), auth, valid.relay(),
-                valid.lifetimes(), valid.quotas(), valid.peers(), valid.signaling());
+                valid.lifetimes(), valid.quotas(), valid.peers(), valid.signaling(),
+                valid.metrics(), valid.admin(), valid.drain(), valid.logging());
 
         assertThat(SettingsValidator.validate(s)).containsExactly(
                 "auth.secrets[1]: <redacted> (expected: a non-empty string)",
@@ -131,12 +159,14 @@ class SettingsValidatorTest {
                 new AuthSettings(List.of(), false, Map.of()), valid.relay(),
                 new LifetimeSettings(Duration.ofSeconds(-1), Duration.ofHours(1), Duration.ofMinutes(5),
                         Duration.ofMinutes(10), Duration.ofMinutes(10)),
-                valid.quotas(), valid.peers(), valid.signaling());
+                valid.quotas(), valid.peers(), valid.signaling(), valid.metrics(),
+                valid.admin(), new DrainSettings(Duration.ofSeconds(-1), List.of()), valid.logging());
 
         assertThat(SettingsValidator.validate(s)).containsExactly(
                 "listeners.udp[0]: [::1]:70000 (expected: port 0-65535)",
                 "auth.secrets: [] (expected: at least one secret)",
-                "lifetimes.allocation-default: -1s (expected: > 0 and <= 24h)");
+                "lifetimes.allocation-default: -1s (expected: > 0 and <= 24h)",
+                "drain.deadline: -1s (expected: 0s-24h)");
     }
 
     @Test

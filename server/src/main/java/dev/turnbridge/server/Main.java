@@ -1,5 +1,6 @@
 package dev.turnbridge.server;
 
+import dev.turnbridge.config.HostPort;
 import dev.turnbridge.config.Secret;
 import dev.turnbridge.config.Settings;
 import dev.turnbridge.config.SettingsException;
@@ -14,7 +15,9 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.bridge.SLF4JBridgeHandler;
@@ -25,7 +28,7 @@ import picocli.CommandLine.Option;
 /** Command line entry point: {@code turnbridge [--config FILE] [--set key=value]... [run|mint-credential]}. */
 @Command(name = "turnbridge", mixinStandardHelpOptions = true, version = "turnbridge 0.1.0",
         description = "STUN/TURN relay with WebRTC signaling built in.",
-        subcommands = {Main.MintCredential.class})
+        subcommands = {Main.MintCredential.class, AdminCommand.class})
 public final class Main implements Callable<Integer> {
     private static final Logger log = LoggerFactory.getLogger(Main.class);
 
@@ -61,6 +64,7 @@ public final class Main implements Callable<Integer> {
             System.out.print(SettingsPrinter.print(settings));
             return 0;
         }
+        LogSetup.apply(settings.logging());
         TurnbridgeServer server;
         try {
             server = TurnbridgeServer.start(settings);
@@ -68,16 +72,31 @@ public final class Main implements Callable<Integer> {
             log.error("cannot start: {}", e.getMessage());
             return 1;
         }
-        CountDownLatch stopped = new CountDownLatch(1);
+        // SIGTERM (systemctl stop, docker stop) drains: new allocations are refused, existing ones may finish
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            server.close();
-            stopped.countDown();
+            try {
+                server.drain("SIGTERM").get(settings.drain().deadline().toSeconds() + 10, TimeUnit.SECONDS);
+            } catch (ExecutionException | TimeoutException e) {
+                server.close();
+            } catch (InterruptedException e) {
+                server.close();
+                Thread.currentThread().interrupt();
+            }
         }, "turnbridge-shutdown"));
-        log.info("relay listening on UDP {} ({})", printable(server.relayAddresses()),
-                server.usesEpoll() ? "epoll" : "nio");
+        log.info("turnbridge {}: relay listening on UDP {} ({})", TurnbridgeServer.version(),
+                printable(server.relayAddresses()), server.usesEpoll() ? "epoll" : "nio");
         if (!server.signalingAddresses().isEmpty()) {
             log.info("signaling and demo page on {} (open http://127.0.0.1:{}/ on this machine)",
                     printable(server.signalingAddresses()), server.signalingAddresses().get(0).getPort());
+        }
+        if (server.opsAddress() != null) {
+            log.info("metrics, health and status on http://{}/ (admin API {})",
+                    new HostPort(server.opsAddress().getAddress().getHostAddress(), server.opsAddress().getPort()),
+                    settings.admin().token().isEmpty() ? "off" : "on");
+            if (!server.opsAddress().getAddress().isLoopbackAddress() && settings.metrics().token().isEmpty()) {
+                log.warn("metrics listener {} is not loopback and metrics.token is empty: anyone who reaches it "
+                        + "can read the metrics and the status page", settings.metrics().listen());
+            }
         }
         if (settings.auth().secretGenerated()) {
             log.warn("no auth secret configured: generated one for this run, so only this process can issue "
@@ -85,7 +104,11 @@ public final class Main implements Callable<Integer> {
                     + "other relays.");
             printDevCredential(settings);
         }
-        stopped.await();
+        try {
+            server.terminated().get();
+        } catch (ExecutionException e) {
+            return 1;
+        }
         return 0;
     }
 

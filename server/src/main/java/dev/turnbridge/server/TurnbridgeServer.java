@@ -4,29 +4,92 @@ import dev.turnbridge.config.Settings;
 import dev.turnbridge.relay.stun.StunWarmup;
 import dev.turnbridge.relay.transport.NettyTransport;
 import dev.turnbridge.relay.transport.RelayServer;
+import dev.turnbridge.server.ops.OpsServer;
+import dev.turnbridge.server.ops.OpsServices;
+import dev.turnbridge.server.ops.RelayMetrics;
+import dev.turnbridge.server.ops.Throughput;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.netty4.NettyAllocatorMetrics;
+import io.micrometer.core.instrument.binder.netty4.NettyEventExecutorMetrics;
+import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufAllocatorMetricProvider;
 import dev.turnbridge.signaling.SignalingServer;
 import java.net.InetSocketAddress;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * The composition root: builds event loops, the relay and signaling from one {@link Settings}, starts
- * them in order (relay, then signaling, which needs the relay's bound port) and stops them in reverse. The only place that constructs servers and executors.
+ * The composition root: builds event loops, the meter registry, the relay, signaling and the operations
+ * listener from one {@link Settings}, starts them in order and stops them in reverse. The only place that
+ * constructs servers, executors and meter registries.
+ *
+ * <p>Start: the ops listener first (so {@code /healthz} answers and {@code /readyz} says why it is not ready),
+ * the STUN codec warm-up, the relay listeners, then signaling (which needs the relay's bound port); ready once
+ * all are bound. Stop ({@link #close}): signaling, relay (remaining allocations end as {@code shutdown}), ops
+ * listener, event loops. A {@link #drain} first refuses new allocations, tells signaling clients to reconnect,
+ * and waits for existing allocations to end or for {@code drain.deadline}.
  */
 public final class TurnbridgeServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(TurnbridgeServer.class);
+    private static final long DRAIN_POLL_MILLIS = 250;
+    private static final long THROUGHPUT_SECONDS = 5;
+
     private final Settings settings;
     private final NettyTransport transport;
+    private final NettyTransport opsTransport;
     private final RelayServer relay;
     private final Clock clock;
+    private final SignalingAdapter signalingOps = new SignalingAdapter();
+    private final PrometheusMeterRegistry registry;
+    private final Throughput throughput;
+    private final OpsServer ops;
+    private final ScheduledExecutorService timer;
+    private final CompletableFuture<Void> terminated = new CompletableFuture<>();
     private List<InetSocketAddress> relayAddresses = List.of();
     private SignalingServer signaling;
     private List<InetSocketAddress> signalingAddresses = List.of();
+    private InetSocketAddress opsAddress;
+    private volatile boolean started;
+    private CompletableFuture<Void> drain;
+    private boolean closed;
 
     private TurnbridgeServer(Settings settings, Clock clock) {
         this.settings = settings;
         int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
         this.transport = NettyTransport.create(threads, "turnbridge-io", true);
         this.relay = new RelayServer(settings, clock, transport);
+        this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        this.throughput = new Throughput(relay.context().stats());
+        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "turnbridge-timer");
+            t.setDaemon(true);
+            return t;
+        });
+        if (settings.metrics().enabled()) {
+            this.opsTransport = NettyTransport.create(1, "turnbridge-ops", true);
+            OpsServices services = new OpsServices(registry, relay, signalingOps, throughput, this::notReady,
+                    () -> drain("admin request"));
+            this.ops = new OpsServer(settings, services, opsTransport.group(), opsTransport.serverChannel());
+        } else {
+            this.opsTransport = null;
+            this.ops = null;
+        }
         this.clock = clock;
     }
 
@@ -36,16 +99,65 @@ public final class TurnbridgeServer implements AutoCloseable {
     }
 
     public static TurnbridgeServer start(Settings settings, Clock clock) {
-        StunWarmup.run();
         TurnbridgeServer server = new TurnbridgeServer(settings, clock);
         try {
+            server.bindMeters();
+            if (server.ops != null) {
+                server.opsAddress = server.ops.start();
+            }
+            StunWarmup.run();
             server.relayAddresses = server.relay.start();
             server.startSignaling();
+            server.signalingOps.metrics().bindTo(server.registry);
+            server.timer.scheduleAtFixedRate(server.throughput::sample, THROUGHPUT_SECONDS, THROUGHPUT_SECONDS,
+                    TimeUnit.SECONDS);
+            server.started = true;
             return server;
         } catch (RuntimeException e) {
             server.close();
             throw e;
         }
+    }
+
+    private void bindMeters() {
+        new RelayMetrics(relay).bindTo(registry);
+        new JvmMemoryMetrics().bindTo(registry);
+        new JvmGcMetrics().bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ClassLoaderMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        new UptimeMetrics().bindTo(registry);
+        new FileDescriptorMetrics().bindTo(registry);
+        if (ByteBufAllocator.DEFAULT instanceof ByteBufAllocatorMetricProvider allocator) {
+            new NettyAllocatorMetrics(allocator).bindTo(registry);
+        }
+        new NettyEventExecutorMetrics(transport.group()).bindTo(registry);
+        Gauge.builder("turnbridge.build.info", () -> 1)
+                .description("version of the running build; the value is always 1")
+                .tag("version", version())
+                .tag("java", System.getProperty("java.version", "unknown"))
+                .tag("transport", transport.epoll() ? "epoll" : "nio")
+                .register(registry);
+        Gauge.builder("turnbridge.ready", this, s -> s.notReady() == null ? 1 : 0)
+                .description("1 when every listener is bound and the server is not draining")
+                .register(registry);
+    }
+
+    /** The build's version from the jar manifest, or {@code dev} when run from classes. */
+    public static String version() {
+        String v = TurnbridgeServer.class.getPackage().getImplementationVersion();
+        return v == null ? "dev" : v;
+    }
+
+    /** Why the server is not ready, or null when it is. */
+    String notReady() {
+        if (!started) {
+            return "starting";
+        }
+        if (relay.draining()) {
+            return "draining";
+        }
+        return null;
     }
 
     private void startSignaling() {
@@ -55,6 +167,7 @@ public final class TurnbridgeServer implements AutoCloseable {
                 transport.serverChannel());
         try {
             signalingAddresses = signaling.start();
+            signalingOps.attach(signaling);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while binding signaling listeners", e);
@@ -70,6 +183,11 @@ public final class TurnbridgeServer implements AutoCloseable {
         return relayAddresses;
     }
 
+    /** The bound operations listener, or null when {@code metrics.enabled} is false. */
+    public InetSocketAddress opsAddress() {
+        return opsAddress;
+    }
+
     /** Bound HTTP/WebSocket signaling addresses, one per {@code signaling.listen} entry. */
     public List<InetSocketAddress> signalingAddresses() {
         return signalingAddresses;
@@ -79,16 +197,83 @@ public final class TurnbridgeServer implements AutoCloseable {
         return relay;
     }
 
+    public PrometheusMeterRegistry registry() {
+        return registry;
+    }
+
     public boolean usesEpoll() {
         return transport.epoll();
     }
 
+    /** Completes once the server has stopped, after {@link #close} or at the end of a drain. */
+    public CompletableFuture<Void> terminated() {
+        return terminated;
+    }
+
+    /**
+     * Starts a graceful drain (idempotent): new allocations are refused (300 with an alternate, else 508),
+     * signaling clients are told to reconnect, {@code /readyz} answers 503; existing allocations keep relaying
+     * until none is left or {@code drain.deadline} passes; then everything stops in order.
+     *
+     * @return completes when the server has stopped
+     */
+    public synchronized CompletableFuture<Void> drain(String why) {
+        if (drain != null) {
+            return drain;
+        }
+        drain = terminated;
+        if (closed) {
+            return drain;
+        }
+        Duration deadline = settings.drain().deadline();
+        relay.drain();
+        signalingOps.drain();
+        log.info("draining ({}): {} allocation(s) left, stopping when they end or in {} s at the latest", why,
+                relay.allocationCount(), deadline.toSeconds());
+        long until = System.nanoTime() + deadline.toNanos();
+        boolean[] stopping = {false}; // only the timer thread touches it
+        timer.scheduleWithFixedDelay(() -> {
+            int left = relay.allocationCount();
+            if (!stopping[0] && (left == 0 || System.nanoTime() - until >= 0)) {
+                stopping[0] = true;
+                if (left > 0) {
+                    log.info("drain deadline passed: ending {} allocation(s)", left);
+                } else {
+                    log.info("drained: no allocations left");
+                }
+                // stop from another thread: this one belongs to the timer that close() shuts down
+                Thread stop = new Thread(this::close, "turnbridge-stop");
+                stop.start();
+            }
+        }, 0, DRAIN_POLL_MILLIS, TimeUnit.MILLISECONDS);
+        return drain;
+    }
+
     @Override
     public void close() {
-        if (signaling != null) {
-            signaling.close();
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
         }
-        relay.close();
-        transport.shutdown();
+        try {
+            if (signaling != null) {
+                signaling.close();
+            }
+            relay.close();
+            if (ops != null) {
+                ops.close();
+            }
+            timer.shutdownNow();
+            transport.shutdown();
+            if (opsTransport != null) {
+                opsTransport.shutdown();
+            }
+            registry.close();
+            log.info("stopped");
+        } finally {
+            terminated.complete(null);
+        }
     }
 }

@@ -41,7 +41,8 @@ class BrowserCallIT {
                 "auth.secrets=browser-call-secret",
                 "listeners.udp=127.0.0.1:0",
                 "relay.address=127.0.0.1",
-                "signaling.listen=127.0.0.1:0"));
+                "signaling.listen=127.0.0.1:0",
+                "metrics.listen=127.0.0.1:0"));
         try (TurnbridgeServer server = TurnbridgeServer.start(settings)) {
             int port = server.signalingAddresses().get(0).getPort();
             Path output = Files.createTempFile("browser-call", ".log");

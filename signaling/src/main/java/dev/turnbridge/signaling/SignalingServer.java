@@ -13,6 +13,7 @@ import dev.turnbridge.signaling.limit.ConnectionLimiter;
 import dev.turnbridge.signaling.room.InMemoryRoomRegistry;
 import dev.turnbridge.signaling.room.RoomRegistry;
 import dev.turnbridge.signaling.session.SignalingHub;
+import dev.turnbridge.signaling.session.SignalingStats;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
@@ -147,6 +148,26 @@ public final class SignalingServer implements AutoCloseable {
     /** The room registry (for metrics and tests). */
     public RoomRegistry rooms() {
         return rooms;
+    }
+
+    /** Counters for the composition root to bind to meters. */
+    public SignalingStats stats() {
+        return hub.stats();
+    }
+
+    /** Open WebSocket connections. */
+    public int connectionCount() {
+        return hub.connectionCount();
+    }
+
+    /** Closes a room now, telling its members; false when there is no such room. */
+    public boolean closeRoom(String code) {
+        return hub.closeRoom(code);
+    }
+
+    /** Tells every client to reconnect later and turns new connections away the same way (graceful drain). */
+    public void drain() {
+        hub.drain();
     }
 
     /** The protocol hub (for tests). */

@@ -22,10 +22,26 @@ public final class Allocation {
     private final Map<InetAddress, Permission> permissions = new HashMap<>();
     private final IntObjectHashMap<ChannelBinding> channelsByNumber = new IntObjectHashMap<>(4);
     private final Map<InetSocketAddress, ChannelBinding> channelsByPeer = new HashMap<>();
+    private final AllocationListener listener;
+    private final long createdAtMillis;
     private long expiresAtMillis;
+    private long bytesToPeer;
+    private long bytesToClient;
 
     public Allocation(FiveTuple fiveTuple, String username, byte[] integrityKey, byte[] transactionId,
             RelaySocket relaySocket, InetSocketAddress relayedAddress, long expiresAtMillis) {
+        this(fiveTuple, username, integrityKey, transactionId, relaySocket, relayedAddress, 0, expiresAtMillis,
+                AllocationListener.NONE);
+    }
+
+    /**
+     * @param listener told of permission and channel changes (the table tells it of creation and end)
+     */
+    public Allocation(FiveTuple fiveTuple, String username, byte[] integrityKey, byte[] transactionId,
+            RelaySocket relaySocket, InetSocketAddress relayedAddress, long createdAtMillis, long expiresAtMillis,
+            AllocationListener listener) {
+        this.listener = listener;
+        this.createdAtMillis = createdAtMillis;
         this.fiveTuple = fiveTuple;
         this.username = username;
         this.integrityKey = integrityKey;
@@ -88,6 +104,7 @@ public final class Allocation {
             return false;
         }
         permissions.put(peer, new Permission(peer, expiresAtMillis));
+        listener.permissionsChanged(1);
         return true;
     }
 
@@ -129,16 +146,22 @@ public final class Allocation {
             existing.refresh(expiresAtMillis);
             return;
         }
+        int delta = 1;
         if (existing != null) {
             channelsByPeer.remove(existing.peer());
+            delta--;
         }
         ChannelBinding stale = channelsByPeer.get(peer);
         if (stale != null) {
             channelsByNumber.remove(stale.number());
+            delta--;
         }
         ChannelBinding binding = new ChannelBinding(number, peer, expiresAtMillis);
         channelsByNumber.put(number, binding);
         channelsByPeer.put(peer, binding);
+        if (delta != 0) {
+            listener.channelsChanged(delta);
+        }
     }
 
     /** The live binding for a channel number, or null. */
@@ -164,16 +187,51 @@ public final class Allocation {
         return n;
     }
 
+    /** Channel binding entries, quarantined ones included (what {@link AllocationListener} counts). */
+    public int channelEntries() {
+        return channelsByNumber.size();
+    }
+
+    public long createdAtMillis() {
+        return createdAtMillis;
+    }
+
+    /** Counts payload relayed from the client towards a peer (event loop only). */
+    public void countToPeer(int bytes) {
+        bytesToPeer += bytes;
+    }
+
+    /** Counts payload relayed from a peer towards the client (event loop only). */
+    public void countToClient(int bytes) {
+        bytesToClient += bytes;
+    }
+
+    /** An operator's view of this allocation; call on its event loop. */
+    public AllocationInfo info() {
+        return new AllocationInfo(username, fiveTuple.transport(), fiveTuple.client(), fiveTuple.server(),
+                relayedAddress, createdAtMillis, expiresAtMillis, permissions.size(), channelsByNumber.size(),
+                bytesToPeer, bytesToClient);
+    }
+
     /** Drops expired permissions and channel bindings whose quarantine is over. */
     public void expire(long nowMillis) {
+        int before = permissions.size();
         permissions.values().removeIf(p -> !p.isLive(nowMillis));
+        if (permissions.size() != before) {
+            listener.permissionsChanged(permissions.size() - before);
+        }
+        int dropped = 0;
         Iterator<ChannelBinding> it = channelsByNumber.values().iterator();
         while (it.hasNext()) {
             ChannelBinding b = it.next();
             if (b.isQuarantineOver(nowMillis)) {
                 it.remove();
                 channelsByPeer.remove(b.peer());
+                dropped++;
             }
+        }
+        if (dropped != 0) {
+            listener.channelsChanged(-dropped);
         }
     }
 

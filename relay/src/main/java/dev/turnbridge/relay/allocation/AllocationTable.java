@@ -8,7 +8,9 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 
 /**
  * The allocations of one server socket, keyed by client address (the rest of the 5-tuple is fixed for that
@@ -18,18 +20,32 @@ import java.util.function.Consumer;
 public final class AllocationTable {
     private final Map<InetSocketAddress, Allocation> byClient = new HashMap<>();
     private final Set<InetSocketAddress> pending = new HashSet<>();
-    private final Consumer<Allocation> onRemoved;
+    private final BiConsumer<Allocation, AllocationListener.EndReason> onRemoved;
 
     /** @param onRemoved called once for every allocation that leaves the table (expiry, deletion, close) */
     public AllocationTable(Consumer<Allocation> onRemoved) {
+        this.onRemoved = (a, reason) -> onRemoved.accept(a);
+    }
+
+    private AllocationTable(BiConsumer<Allocation, AllocationListener.EndReason> onRemoved, Void unused) {
         this.onRemoved = onRemoved;
+    }
+
+    /**
+     * A table that says why each allocation left (for the lifecycle listener); a factory rather than a
+     * constructor so that {@code new AllocationTable(list::add)} stays unambiguous.
+     *
+     * @param onRemoved called once for every allocation that leaves the table, with the reason
+     */
+    public static AllocationTable withEndReasons(BiConsumer<Allocation, AllocationListener.EndReason> onRemoved) {
+        return new AllocationTable(onRemoved, null);
     }
 
     /** The live allocation for a client, or null; an expired one is removed on the spot. */
     public Allocation get(InetSocketAddress client, long nowMillis) {
         Allocation a = byClient.get(client);
         if (a != null && !a.isLive(nowMillis)) {
-            remove(client);
+            remove(client, AllocationListener.EndReason.EXPIRED);
             return null;
         }
         return a;
@@ -39,16 +55,33 @@ public final class AllocationTable {
     public void put(Allocation allocation) {
         Allocation replaced = byClient.put(allocation.fiveTuple().client(), allocation);
         if (replaced != null && replaced != allocation) {
-            onRemoved.accept(replaced);
+            onRemoved.accept(replaced, AllocationListener.EndReason.SHUTDOWN);
         }
     }
 
-    /** Removes and ends the allocation of {@code client}, if any. */
+    /** Removes and ends the allocation of {@code client}, if any, as the client asked (Refresh with 0). */
     public void remove(InetSocketAddress client) {
+        remove(client, AllocationListener.EndReason.DELETED);
+    }
+
+    public void remove(InetSocketAddress client, AllocationListener.EndReason reason) {
         Allocation a = byClient.remove(client);
         if (a != null) {
-            onRemoved.accept(a);
+            onRemoved.accept(a, reason);
         }
+    }
+
+    /** Ends every allocation that matches; returns how many ended. */
+    public int removeIf(Predicate<Allocation> which, AllocationListener.EndReason reason) {
+        List<Allocation> ended = new ArrayList<>();
+        byClient.values().removeIf(a -> which.test(a) && ended.add(a));
+        ended.forEach(a -> onRemoved.accept(a, reason));
+        return ended.size();
+    }
+
+    /** The allocations in the table now, expired ones not yet swept included. */
+    public List<Allocation> snapshot() {
+        return List.copyOf(byClient.values());
     }
 
     /** Marks a client whose Allocate is waiting for its relay socket, so retransmissions are not re-run. */
@@ -81,7 +114,7 @@ public final class AllocationTable {
             }
         }
         if (ended != null) {
-            ended.forEach(onRemoved);
+            ended.forEach(a -> onRemoved.accept(a, AllocationListener.EndReason.EXPIRED));
         }
     }
 
@@ -89,7 +122,7 @@ public final class AllocationTable {
     public void clear() {
         List<Allocation> all = new ArrayList<>(byClient.values());
         byClient.clear();
-        all.forEach(onRemoved);
+        all.forEach(a -> onRemoved.accept(a, AllocationListener.EndReason.SHUTDOWN));
     }
 
     public int size() {

@@ -44,7 +44,12 @@ final class AllocateHandler implements RequestHandler {
             }
             return;
         }
+        if (context.gate().draining()) {
+            refuseWhileDraining(request, exchange, identity);
+            return;
+        }
         if (identity.credentialExpired()) {
+            context.stats().authFailed(RelayStats.AuthFailure.EXPIRED);
             exchange.respond(new Authenticator(context).challenge(request, ErrorCode.UNAUTHENTICATED,
                     client.getAddress()), null);
             return;
@@ -123,12 +128,24 @@ final class AllocateHandler implements RequestHandler {
             InetSocketAddress relayed = new InetSocketAddress(
                     addresses.advertised(exchange.fiveTuple()), socket.localAddress().getPort());
             Allocation allocation = new Allocation(exchange.fiveTuple(), identity.username(), identity.key(),
-                    request.transactionId(), socket, relayed, now + lifetime * 1000);
+                    request.transactionId(), socket, relayed, now, now + lifetime * 1000, context.stats());
             exchange.allocations().put(allocation);
             socket.start(allocation);
-            context.stats().allocationsCreated.increment();
+            context.stats().created(allocation);
             respondSuccess(request, exchange, allocation, newToken, identity.key(), now);
         });
+    }
+
+    // After authentication, so that the 300 is signed and a client may trust its ALTERNATE-SERVER (RFC 8489 §10).
+    private void refuseWhileDraining(StunMessage request, Exchange exchange, Authenticator.Outcome identity) {
+        context.stats().allocationsRefusedDraining.increment();
+        InetSocketAddress alternate = context.gate().nextAlternate();
+        if (alternate == null) {
+            reply(request, exchange, ErrorCode.INSUFFICIENT_CAPACITY, identity);
+        } else {
+            exchange.respond(StunMessageBuilder.error(request, ErrorCode.TRY_ALTERNATE).alternateServer(alternate),
+                    identity.key());
+        }
     }
 
     private void respondSuccess(StunMessage request, Exchange exchange, Allocation allocation, byte[] token,

@@ -63,17 +63,21 @@ final class Authenticator {
         String realm = request.realm();
         String nonce = request.nonce();
         if ((username == null && userhash == null) || realm == null || nonce == null) {
+            context.stats().authFailed(RelayStats.AuthFailure.BAD_REQUEST);
             return reject(StunMessageBuilder.error(request, ErrorCode.BAD_REQUEST));
         }
         int algorithm = passwordAlgorithm(request, nonce);
         if (algorithm < 0) {
+            context.stats().authFailed(RelayStats.AuthFailure.BAD_REQUEST);
             return reject(StunMessageBuilder.error(request, ErrorCode.BAD_REQUEST));
         }
         if (request.hasIntegritySha256() && request.integritySha256Length() != MessageIntegritySha256.LENGTH) {
             // §14.6: truncation only where the usage allows it, and TURN (RFC 8656) does not
+            context.stats().authFailed(RelayStats.AuthFailure.BAD_REQUEST);
             return reject(StunMessageBuilder.error(request, ErrorCode.BAD_REQUEST));
         }
         if (context.nonces().check(nonce, client) != Nonces.Validity.VALID) {
+            context.stats().authFailed(RelayStats.AuthFailure.STALE_NONCE);
             return reject(challenge(request, ErrorCode.STALE_NONCE, client));
         }
         if (username == null) {
@@ -89,6 +93,9 @@ final class Authenticator {
             }
         }
         if (match == null || username == null || !candidates.known() || !realm.equals(credentials.realm())) {
+            context.stats().authFailed(username == null || !candidates.known() ? RelayStats.AuthFailure.UNKNOWN_USER
+                    : !realm.equals(credentials.realm()) ? RelayStats.AuthFailure.WRONG_REALM
+                    : RelayStats.AuthFailure.BAD_INTEGRITY);
             return reject(challenge(request, ErrorCode.UNAUTHENTICATED, client));
         }
         return new Outcome(username, match, algorithm, candidates.expired(), null);

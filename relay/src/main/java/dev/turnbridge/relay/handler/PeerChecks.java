@@ -1,6 +1,7 @@
 package dev.turnbridge.relay.handler;
 
 import dev.turnbridge.relay.allocation.Allocation;
+import dev.turnbridge.relay.allocation.PeerPolicy;
 import dev.turnbridge.relay.stun.ErrorCode;
 import java.net.Inet4Address;
 import java.net.InetSocketAddress;
@@ -21,8 +22,9 @@ final class PeerChecks {
         if (relayV4 != peerV4) {
             return ErrorCode.PEER_ADDRESS_FAMILY_MISMATCH;
         }
-        if (!context.peerPermitted(peer)) {
-            context.stats().peersRefused.increment();
+        PeerPolicy.Verdict verdict = context.peerVerdict(peer);
+        if (!verdict.isPermitted()) {
+            context.stats().peerRefused(verdict.reason());
             return ErrorCode.FORBIDDEN;
         }
         return null;

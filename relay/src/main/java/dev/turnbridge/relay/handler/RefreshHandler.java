@@ -27,6 +27,7 @@ final class RefreshHandler implements RequestHandler {
         }
         long granted = Lifetimes.grantSeconds(requested, context.settings().lifetimes());
         allocation.refresh(now + granted * 1000);
+        context.stats().refreshed(allocation);
         exchange.respond(StunMessageBuilder.success(request).lifetime(granted), identity.key());
     }
 }

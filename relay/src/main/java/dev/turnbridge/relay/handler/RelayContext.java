@@ -17,7 +17,7 @@ import java.util.Set;
 
 /**
  * What every request handler shares across event loops: settings, the clock, credentials, nonces, peer
- * policy, quotas, the relay port pool and counters. Immutable itself; the pool and quota are thread-safe.
+ * policy, quotas, the relay port pool, counters and the drain gate. Immutable itself; the pool and quota are thread-safe.
  */
 public record RelayContext(
         Settings settings,
@@ -28,7 +28,16 @@ public record RelayContext(
         AllocationQuota quota,
         RelayPortPool ports,
         RelayStats stats,
-        Set<InetAddress> ownAddresses) {
+        Set<InetAddress> ownAddresses,
+        AllocationGate gate) {
+
+    /** Without a drain gate of its own: one is made from {@code settings.drain()}. */
+    public RelayContext(Settings settings, Clock clock, CredentialStore credentials, Nonces nonces,
+            PeerPolicy peerPolicy, AllocationQuota quota, RelayPortPool ports, RelayStats stats,
+            Set<InetAddress> ownAddresses) {
+        this(settings, clock, credentials, nonces, peerPolicy, quota, ports, stats, ownAddresses,
+                new AllocationGate(settings.drain()));
+    }
 
     public static RelayContext create(Settings settings, Clock clock) {
         return new RelayContext(
@@ -40,7 +49,8 @@ public record RelayContext(
                 new AllocationQuota(settings.quotas().allocationsPerUser(), settings.quotas().allocationsTotal()),
                 new RelayPortPool(settings.relay().portMin(), settings.relay().portMax(), clock),
                 new RelayStats(),
-                ownAddresses(settings));
+                ownAddresses(settings),
+                new AllocationGate(settings.drain()));
     }
 
     /**
@@ -50,10 +60,16 @@ public record RelayContext(
      * loopback, as in development; it reaches only a relay socket, never an internal service.
      */
     public boolean peerPermitted(InetSocketAddress peer) {
-        if (peerPolicy.check(peer.getAddress()).isPermitted()) {
-            return true;
+        return peerVerdict(peer).isPermitted();
+    }
+
+    /** As {@link #peerPermitted}, with the policy's reason when refused (for the refusal counters). */
+    public PeerPolicy.Verdict peerVerdict(InetSocketAddress peer) {
+        PeerPolicy.Verdict verdict = peerPolicy.check(peer.getAddress());
+        if (verdict.isPermitted() || (ownAddresses.contains(peer.getAddress()) && ports.isInUse(peer.getPort()))) {
+            return PeerPolicy.Verdict.PERMITTED;
         }
-        return ownAddresses.contains(peer.getAddress()) && ports.isInUse(peer.getPort());
+        return verdict;
     }
 
     private static Set<InetAddress> ownAddresses(Settings settings) {

@@ -1,21 +1,210 @@
 package dev.turnbridge.relay.handler;
 
+import dev.turnbridge.relay.allocation.Allocation;
+import dev.turnbridge.relay.allocation.AllocationListener;
+import dev.turnbridge.relay.allocation.FiveTuple;
+import dev.turnbridge.relay.allocation.PeerPolicy;
+import dev.turnbridge.relay.stun.ErrorCode;
+import dev.turnbridge.relay.stun.StunMethod;
+import java.net.Inet4Address;
+import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * Counters of what the relay did, cheap enough for the data path (striped adders, no locks). The metrics
- * module binds them to meters; tests read them directly.
+ * Counters of what the relay did, cheap enough for the data path: striped adders, pre-resolved per dimension
+ * (no map lookup, no tag building per packet). The composition root binds them to meters; tests read them
+ * directly. Every dimension is a small fixed set: method, result, error code, reason, transport, family,
+ * direction. Never a username or an address.
  */
-public final class RelayStats {
+public final class RelayStats implements AllocationListener {
+    /** Methods with their own request counters, in {@link #methodIndex} order; anything else is "other". */
+    public static final List<String> METHODS =
+            List.of("binding", "allocate", "refresh", "create_permission", "channel_bind", "other");
+    public static final List<String> FAMILIES = List.of("ipv4", "ipv6");
+
     public final LongAdder malformedDropped = new LongAdder();
     public final LongAdder bindingRequests = new LongAdder();
     public final LongAdder allocationsCreated = new LongAdder();
-    public final LongAdder allocationsEnded = new LongAdder();
-    public final LongAdder peersRefused = new LongAdder();
-    public final LongAdder packetsToPeer = new LongAdder();
-    public final LongAdder bytesToPeer = new LongAdder();
-    public final LongAdder packetsToClient = new LongAdder();
-    public final LongAdder bytesToClient = new LongAdder();
+    public final LongAdder allocationsRefreshed = new LongAdder();
     public final LongAdder dataDropped = new LongAdder();
-    public final LongAdder errorResponses = new LongAdder();
+    public final LongAdder permissionsActive = new LongAdder();
+    public final LongAdder channelsActive = new LongAdder();
+    /** Allocate requests turned away because the server is draining. */
+    public final LongAdder allocationsRefusedDraining = new LongAdder();
+
+    private final LongAdder[][] responses = adders(METHODS.size(), 2);
+    private final LongAdder[] errors = adders(ErrorCode.values().length);
+    private final LongAdder[] authFailures = adders(AuthFailure.values().length);
+    private final LongAdder[] ended = adders(EndReason.values().length);
+    private final LongAdder[] peersRefused = adders(PeerPolicy.RefusalReason.values().length);
+    private final LongAdder[][] active = adders(FiveTuple.Transport.values().length, FAMILIES.size());
+    private final Traffic[] traffic = new Traffic[FiveTuple.Transport.values().length];
+
+    public RelayStats() {
+        for (int i = 0; i < traffic.length; i++) {
+            traffic[i] = new Traffic();
+        }
+    }
+
+    /** Why a request failed authentication (RFC 8489 §9.2.4); the first 401 challenge is not a failure. */
+    public enum AuthFailure {
+        /**
+         * USERNAME (or USERHASH), REALM or NONCE missing beside MESSAGE-INTEGRITY, a bad PASSWORD-ALGORITHM, or
+         * a truncated MESSAGE-INTEGRITY-SHA256 (400).
+         */
+        BAD_REQUEST,
+        /** NONCE expired or issued to another address (438). */
+        STALE_NONCE,
+        /** No credential for the username, or a USERHASH that matches none (401). */
+        UNKNOWN_USER,
+        /** REALM differs from ours (401). */
+        WRONG_REALM,
+        /** MESSAGE-INTEGRITY does not verify: a wrong password (401). */
+        BAD_INTEGRITY,
+        /** A REST credential past its expiry tried to allocate (401). */
+        EXPIRED;
+
+        private final String tag = name().toLowerCase(Locale.ROOT);
+
+        public String tag() {
+            return tag;
+        }
+    }
+
+    /** Packets and payload bytes relayed for clients of one transport, in both directions. */
+    public static final class Traffic {
+        public final LongAdder packetsToPeer = new LongAdder();
+        public final LongAdder bytesToPeer = new LongAdder();
+        public final LongAdder packetsToClient = new LongAdder();
+        public final LongAdder bytesToClient = new LongAdder();
+
+        public void toPeer(int bytes) {
+            packetsToPeer.increment();
+            bytesToPeer.add(bytes);
+        }
+
+        public void toClient(int bytes) {
+            packetsToClient.increment();
+            bytesToClient.add(bytes);
+        }
+    }
+
+    /** The traffic counters of clients on {@code transport}: resolve once per socket, not per packet. */
+    public Traffic traffic(FiveTuple.Transport transport) {
+        return traffic[transport.ordinal()];
+    }
+
+    public static int methodIndex(int method) {
+        return switch (method) {
+            case StunMethod.BINDING -> 0;
+            case StunMethod.ALLOCATE -> 1;
+            case StunMethod.REFRESH -> 2;
+            case StunMethod.CREATE_PERMISSION -> 3;
+            case StunMethod.CHANNEL_BIND -> 4;
+            default -> 5;
+        };
+    }
+
+    /** Counts one response sent: by method, success or error, and the error code. */
+    public void responded(int method, ErrorCode error) {
+        responses[methodIndex(method)][error == null ? 0 : 1].increment();
+        if (error != null) {
+            errors[error.ordinal()].increment();
+        }
+    }
+
+    public void authFailed(AuthFailure reason) {
+        authFailures[reason.ordinal()].increment();
+    }
+
+    public void peerRefused(PeerPolicy.RefusalReason reason) {
+        peersRefused[reason.ordinal()].increment();
+    }
+
+    @Override
+    public void created(Allocation allocation) {
+        allocationsCreated.increment();
+        active[allocation.fiveTuple().transport().ordinal()][familyIndex(allocation)].increment();
+    }
+
+    @Override
+    public void refreshed(Allocation allocation) {
+        allocationsRefreshed.increment();
+    }
+
+    @Override
+    public void ended(Allocation allocation, EndReason reason) {
+        ended[reason.ordinal()].increment();
+        active[allocation.fiveTuple().transport().ordinal()][familyIndex(allocation)].decrement();
+        permissionsActive.add(-allocation.permissionCount());
+        channelsActive.add(-allocation.channelEntries());
+    }
+
+    @Override
+    public void permissionsChanged(int delta) {
+        permissionsActive.add(delta);
+    }
+
+    @Override
+    public void channelsChanged(int delta) {
+        channelsActive.add(delta);
+    }
+
+    // Readers for the metrics binding and tests.
+
+    /** Responses sent for {@code method} (index into {@link #METHODS}), successes or errors. */
+    public long responses(int methodIndex, boolean success) {
+        return responses[methodIndex][success ? 0 : 1].sum();
+    }
+
+    public long errors(ErrorCode code) {
+        return errors[code.ordinal()].sum();
+    }
+
+    public long authFailures(AuthFailure reason) {
+        return authFailures[reason.ordinal()].sum();
+    }
+
+    public long ended(EndReason reason) {
+        return ended[reason.ordinal()].sum();
+    }
+
+    public long peersRefused(PeerPolicy.RefusalReason reason) {
+        return peersRefused[reason.ordinal()].sum();
+    }
+
+    /** Peers refused for any reason. */
+    public long peersRefused() {
+        long n = 0;
+        for (LongAdder a : peersRefused) {
+            n += a.sum();
+        }
+        return n;
+    }
+
+    /** Live allocations of clients on {@code transport} with relayed addresses of family index {@code family}. */
+    public long active(FiveTuple.Transport transport, int family) {
+        return active[transport.ordinal()][family].sum();
+    }
+
+    private static int familyIndex(Allocation allocation) {
+        return allocation.relayedAddress().getAddress() instanceof Inet4Address ? 0 : 1;
+    }
+
+    private static LongAdder[] adders(int n) {
+        LongAdder[] a = new LongAdder[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = new LongAdder();
+        }
+        return a;
+    }
+
+    private static LongAdder[][] adders(int n, int m) {
+        LongAdder[][] a = new LongAdder[n][];
+        for (int i = 0; i < n; i++) {
+            a[i] = adders(m);
+        }
+        return a;
+    }
 }

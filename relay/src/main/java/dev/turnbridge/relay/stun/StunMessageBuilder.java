@@ -124,6 +124,23 @@ public final class StunMessageBuilder {
         return add(AttributeFactory.createXorPeerAddressAttribute(transport(address), transactionId));
     }
 
+    /** ALTERNATE-SERVER (RFC 8489 §14.15): a plain, not XOR-ed, address, for 300 Try Alternate. */
+    public StunMessageBuilder alternateServer(InetSocketAddress address) {
+        // ice4j has no factory for it; the layout is MAPPED-ADDRESS's (RFC 8489 §14.1)
+        byte[] ip = address.getAddress().getAddress();
+        int length = 4 + ip.length;
+        body.write(AttributeType.ALTERNATE_SERVER >>> 8);
+        body.write(AttributeType.ALTERNATE_SERVER & 0xFF);
+        body.write(length >>> 8);
+        body.write(length & 0xFF);
+        body.write(0);
+        body.write(ip.length == 4 ? 0x01 : 0x02);
+        body.write(address.getPort() >>> 8);
+        body.write(address.getPort() & 0xFF);
+        body.write(ip, 0, ip.length);
+        return this;
+    }
+
     public StunMessageBuilder lifetime(long seconds) {
         return add(AttributeFactory.createLifetimeAttribute((int) seconds));
     }

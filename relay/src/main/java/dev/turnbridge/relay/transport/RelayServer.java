@@ -2,11 +2,16 @@ package dev.turnbridge.relay.transport;
 
 import dev.turnbridge.config.HostPort;
 import dev.turnbridge.config.Settings;
+import dev.turnbridge.relay.allocation.Allocation;
+import dev.turnbridge.relay.allocation.AllocationInfo;
+import dev.turnbridge.relay.allocation.AllocationListener;
+import dev.turnbridge.relay.allocation.AllocationTable;
 import dev.turnbridge.relay.handler.RelayContext;
 import dev.turnbridge.relay.handler.TurnDispatcher;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
 import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.epoll.EpollChannelOption;
 import java.io.IOException;
@@ -16,6 +21,11 @@ import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.function.Function;
+import java.util.function.Predicate;
 
 /**
  * The STUN/TURN relay: one or more UDP server sockets per configured listener (one per event loop with
@@ -27,8 +37,8 @@ public final class RelayServer implements AutoCloseable {
     private final RelayContext context;
     private final NettyTransport transport;
     private final TurnDispatcher dispatcher;
-    private final List<Channel> channels = new ArrayList<>();
-    private final List<UdpListenerHandler> listeners = new ArrayList<>();
+    private final List<Channel> channels = new CopyOnWriteArrayList<>();
+    private final List<UdpListenerHandler> listeners = new CopyOnWriteArrayList<>();
 
     public RelayServer(Settings settings, Clock clock, NettyTransport transport) {
         this.context = RelayContext.create(settings, clock);
@@ -92,6 +102,64 @@ public final class RelayServer implements AutoCloseable {
     /** Live allocations across all server sockets. */
     public int allocationCount() {
         return context.quota().live();
+    }
+
+    /** Relay ports taken by allocations and reservations. */
+    public int relayPortsInUse() {
+        return context.ports().inUse();
+    }
+
+    public int relayPortCapacity() {
+        return context.ports().capacity();
+    }
+
+    /**
+     * Snapshots every allocation. Allocations are confined to their event loops, so each socket's table is read
+     * by a task on its own loop and the parts are joined; the future completes off the loops' critical path.
+     */
+    public CompletableFuture<List<AllocationInfo>> allocations() {
+        return onEveryLoop(table -> table.snapshot().stream().map(Allocation::info).toList())
+                .thenApply(parts -> parts.stream().flatMap(List::stream).toList());
+    }
+
+    /** Ends (as {@code admin}) every allocation {@code which} selects; completes with how many ended. */
+    public CompletableFuture<Integer> endAllocations(Predicate<AllocationInfo> which) {
+        return onEveryLoop(table -> table.removeIf(a -> which.test(a.info()), AllocationListener.EndReason.ADMIN))
+                .thenApply(parts -> parts.stream().mapToInt(Integer::intValue).sum());
+    }
+
+    /** Stops admitting new allocations (300 or 508 to Allocate); existing ones keep relaying. */
+    public void drain() {
+        context.gate().drain();
+    }
+
+    public boolean draining() {
+        return context.gate().draining();
+    }
+
+    private <T> CompletableFuture<List<T>> onEveryLoop(Function<AllocationTable, T> task) {
+        List<CompletableFuture<T>> parts = new ArrayList<>();
+        for (UdpListenerHandler listener : listeners) {
+            EventLoop loop = listener.eventLoop();
+            if (loop == null) {
+                continue;
+            }
+            CompletableFuture<T> part = new CompletableFuture<>();
+            try {
+                loop.execute(() -> {
+                    try {
+                        part.complete(task.apply(listener.allocations()));
+                    } catch (RuntimeException e) {
+                        part.completeExceptionally(e);
+                    }
+                });
+            } catch (RejectedExecutionException e) {
+                part.completeExceptionally(e); // the loop is shutting down
+            }
+            parts.add(part);
+        }
+        return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new))
+                .thenApply(v -> parts.stream().map(CompletableFuture::join).toList());
     }
 
     @Override

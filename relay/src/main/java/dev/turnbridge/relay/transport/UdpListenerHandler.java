@@ -1,6 +1,8 @@
 package dev.turnbridge.relay.transport;
 
 import dev.turnbridge.relay.allocation.Allocation;
+import dev.turnbridge.relay.allocation.AllocationListener;
+import dev.turnbridge.relay.allocation.PeerPolicy;
 import dev.turnbridge.relay.allocation.AllocationTable;
 import dev.turnbridge.relay.allocation.ChannelBinding;
 import dev.turnbridge.relay.allocation.FiveTuple;
@@ -24,6 +26,7 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
 import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.socket.DatagramPacket;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -66,11 +69,16 @@ final class UdpListenerHandler extends ChannelInboundHandlerAdapter {
         this.transport = transport;
         this.software = context.settings().software();
         this.maxDatagramSize = context.settings().listeners().maxDatagramSize();
-        this.allocations = new AllocationTable(this::ended);
+        this.allocations = AllocationTable.withEndReasons(this::ended);
     }
 
     AllocationTable allocations() {
         return allocations;
+    }
+
+    /** The event loop that owns this socket's allocations; null before the channel is registered. */
+    EventLoop eventLoop() {
+        return channel == null ? null : channel.eventLoop();
     }
 
     @Override
@@ -96,12 +104,12 @@ final class UdpListenerHandler extends ChannelInboundHandlerAdapter {
         transactions.expire(now);
     }
 
-    private void ended(Allocation allocation) {
+    private void ended(Allocation allocation, AllocationListener.EndReason reason) {
         RelaySocket socket = allocation.relaySocket();
         socket.close();
         context.ports().release(socket.localAddress().getPort());
         context.quota().release(allocation.username());
-        stats.allocationsEnded.increment();
+        stats.ended(allocation, reason);
     }
 
     @Override
@@ -154,7 +162,13 @@ final class UdpListenerHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         InetSocketAddress peer = send.peer();
-        if (!a.permits(peer.getAddress(), now) || !context.peerPermitted(peer)) {
+        if (!a.permits(peer.getAddress(), now)) {
+            stats.dataDropped.increment();
+            return;
+        }
+        PeerPolicy.Verdict verdict = context.peerVerdict(peer);
+        if (!verdict.isPermitted()) {
+            stats.peerRefused(verdict.reason());
             stats.dataDropped.increment();
             return;
         }
@@ -215,9 +229,7 @@ final class UdpListenerHandler extends ChannelInboundHandlerAdapter {
         @Override
         public void respond(StunMessageBuilder response, byte[] integrityKey) {
             byte[] encoded = response.encode(software, integrityKey);
-            if (response.errorCode() != null) {
-                stats.errorResponses.increment();
-            }
+            stats.responded(response.method(), response.errorCode());
             if (integrityKey != null) {
                 transactions.put(fiveTuple.client(), responseTransactionId(encoded), encoded, context.now());
             }
@@ -232,7 +244,8 @@ final class UdpListenerHandler extends ChannelInboundHandlerAdapter {
 
         @Override
         public void openRelaySocket(InetAddress ip, int port, BiConsumer<RelaySocket, Throwable> done) {
-            UdpRelaySocket socket = new UdpRelaySocket(channel, fiveTuple.client(), context.clock(), stats);
+            UdpRelaySocket socket = new UdpRelaySocket(channel, fiveTuple.client(), context.clock(), stats,
+                    stats.traffic(FiveTuple.Transport.UDP));
             ChannelFuture bind = new Bootstrap()
                     .group(channel.eventLoop())
                     .channel(transport.datagramChannel())

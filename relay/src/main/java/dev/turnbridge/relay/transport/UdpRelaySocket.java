@@ -25,11 +25,14 @@ final class UdpRelaySocket extends ChannelInboundHandlerAdapter implements Relay
     private final InetSocketAddress client;
     private final Clock clock;
     private final RelayStats stats;
+    private final RelayStats.Traffic traffic;
     private Channel channel;
     private InetSocketAddress localAddress;
     private Allocation allocation;
 
-    UdpRelaySocket(Channel clientChannel, InetSocketAddress client, Clock clock, RelayStats stats) {
+    UdpRelaySocket(Channel clientChannel, InetSocketAddress client, Clock clock, RelayStats stats,
+            RelayStats.Traffic traffic) {
+        this.traffic = traffic;
         this.clientChannel = clientChannel;
         this.client = client;
         this.clock = clock;
@@ -54,8 +57,11 @@ final class UdpRelaySocket extends ChannelInboundHandlerAdapter implements Relay
 
     @Override
     public void send(ByteBuf payload, InetSocketAddress peer) {
-        stats.packetsToPeer.increment();
-        stats.bytesToPeer.add(payload.readableBytes());
+        int bytes = payload.readableBytes();
+        traffic.toPeer(bytes);
+        if (allocation != null) {
+            allocation.countToPeer(bytes);
+        }
         channel.writeAndFlush(new DatagramPacket(payload, peer), channel.voidPromise());
     }
 
@@ -80,11 +86,15 @@ final class UdpRelaySocket extends ChannelInboundHandlerAdapter implements Relay
             ByteBuf data = packet.content();
             int length = data.readableBytes();
             ChannelBinding binding = a.channelFor(peer, now);
+            if (binding == null && !DataIndication.fits(peer, length)) {
+                stats.dataDropped.increment(); // too long for a Data indication's 16-bit length
+                return;
+            }
             ByteBuf out = binding != null
                     ? ChannelData.encode(ctx.alloc(), binding.number(), data, data.readerIndex(), length, false)
                     : DataIndication.encode(ctx.alloc(), peer, data);
-            stats.packetsToClient.increment();
-            stats.bytesToClient.add(length);
+            traffic.toClient(length);
+            a.countToClient(length);
             clientChannel.writeAndFlush(new DatagramPacket(out, client), clientChannel.voidPromise());
         } finally {
             packet.release();

@@ -17,11 +17,25 @@ public final class DataIndication {
     private DataIndication() {
     }
 
+    /**
+     * Whether {@code length} bytes from {@code peer} fit in one Data indication: the STUN length field has 16
+     * bits and counts the padded attributes (RFC 8489 §5), so an IPv6 peer's payload is limited to 65504
+     * bytes and an IPv4 peer's to 65516. A larger datagram (possible when listeners.max-datagram-size is
+     * raised towards 65535) cannot be relayed as a Data indication and is dropped.
+     */
+    public static boolean fits(InetSocketAddress peer, int length) {
+        return bodyLength(XorAddress.valueLength(peer), length) <= 0xFFFF;
+    }
+
+    /** Encodes the indication; {@code data} must {@linkplain #fits fit}. */
     public static ByteBuf encode(ByteBufAllocator alloc, InetSocketAddress peer, ByteBuf data) {
         int length = data.readableBytes();
         int addressLength = XorAddress.valueLength(peer);
+        int bodyLength = bodyLength(addressLength, length);
+        if (bodyLength > 0xFFFF) {
+            throw new IllegalArgumentException("data length: " + length + " (expected: a Data indication fits)");
+        }
         int pad = (4 - (length & 3)) & 3;
-        int bodyLength = 4 + addressLength + 4 + length + pad;
         ByteBuf out = alloc.directBuffer(20 + bodyLength);
         int start = out.writerIndex();
         out.writeShort(TYPE);
@@ -38,5 +52,9 @@ public final class DataIndication {
         out.writeBytes(data, data.readerIndex(), length);
         out.writeZero(pad);
         return out;
+    }
+
+    private static int bodyLength(int addressLength, int dataLength) {
+        return 4 + addressLength + 4 + ((dataLength + 3) & ~3);
     }
 }

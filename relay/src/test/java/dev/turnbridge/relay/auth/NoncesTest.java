@@ -25,7 +25,7 @@ class NoncesTest {
 
     // an instant with a millisecond part, so that rounding of the expiry matters
     private final MutableClock clock = new MutableClock(Instant.parse("2024-01-01T00:00:00.250Z"));
-    private final Nonces nonces = new Nonces(KEY, LIFETIME, clock);
+    private final Nonces nonces = new Nonces(KEY, LIFETIME, clock, NonceCookie.PASSWORD_ALGORITHMS);
 
     static InetAddress ip(String literal) {
         try {
@@ -36,10 +36,11 @@ class NoncesTest {
     }
 
     @Test
-    void shapeIsEightHexDigitsThenUrlSafeMac() {
+    void shapeIsCookieThenEightHexDigitsThenUrlSafeMac() {
         String nonce = nonces.issue(CLIENT);
-        assertThat(nonce).matches("[0-9a-f]{8}[A-Za-z0-9_-]{22}");
-        long expiry = Long.parseLong(nonce.substring(0, 8), 16);
+        assertThat(nonce).matches("obMatJos2AAAB[0-9a-f]{8}[A-Za-z0-9_-]{22}");
+        int head = NonceCookie.LENGTH;
+        long expiry = Long.parseLong(nonce.substring(head, head + 8), 16);
         assertThat(expiry).isEqualTo(Instant.parse("2024-01-01T00:10:00Z").getEpochSecond());
     }
 
@@ -86,7 +87,7 @@ class NoncesTest {
     void invalidFromAnotherServerKey() {
         byte[] otherKey = KEY.clone();
         otherKey[0] ^= 1;
-        String nonce = new Nonces(otherKey, LIFETIME, clock).issue(CLIENT);
+        String nonce = new Nonces(otherKey, LIFETIME, clock, NonceCookie.PASSWORD_ALGORITHMS).issue(CLIENT);
         assertThat(nonces.check(nonce, CLIENT)).isEqualTo(Validity.INVALID);
         assertThat(new Nonces(LIFETIME, clock).check(nonces.issue(CLIENT), CLIENT))
                 .as("random per-process key").isEqualTo(Validity.INVALID);
@@ -106,8 +107,10 @@ class NoncesTest {
     void extendingTheExpiryIsInvalidNotValid() {
         String nonce = nonces.issue(CLIENT);
         clock.advance(LIFETIME);
-        long expiry = Long.parseLong(nonce.substring(0, 8), 16);
-        String extended = String.format("%08x", expiry + 3600) + nonce.substring(8);
+        int head = NonceCookie.LENGTH;
+        long expiry = Long.parseLong(nonce.substring(head, head + 8), 16);
+        String extended = nonce.substring(0, head) + String.format("%08x", expiry + 3600)
+                + nonce.substring(head + 8);
         assertThat(nonces.check(extended, CLIENT)).isEqualTo(Validity.INVALID);
     }
 

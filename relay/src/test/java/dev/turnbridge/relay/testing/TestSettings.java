@@ -7,7 +7,10 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
-/** Settings for loopback tests: ephemeral UDP port on 127.0.0.1, secret "north", loopback peers allowed. */
+/**
+ * Settings for loopback tests: ephemeral ports on 127.0.0.1 (relay, signaling, metrics), secret "north",
+ * loopback peers allowed.
+ */
 public final class TestSettings {
     public static final String SECRET = "north";
     public static final String REALM = "turnbridge.test";
@@ -22,7 +25,10 @@ public final class TestSettings {
                 "auth.secrets=" + SECRET,
                 "realm=" + REALM,
                 "relay.address=127.0.0.1",
-                "peers.allow=127.0.0.1/32"));
+                "peers.allow=127.0.0.1/32",
+                // a composition root started with these must not take the default ports of its other listeners
+                "signaling.listen=127.0.0.1:0",
+                "metrics.listen=127.0.0.1:0"));
         all.addAll(Arrays.asList(overrides));
         return SettingsLoader.load(null, Map.of(), all);
     }

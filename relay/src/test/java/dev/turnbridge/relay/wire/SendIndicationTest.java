@@ -144,8 +144,8 @@ class SendIndicationTest {
 
     @Test
     void optionalUnknownAndUnderstoodAttributesAreAccepted() {
-        byte[] b = send().raw(0xC001, OPTIONAL_UNKNOWN) // comprehension-optional, unknown: ignored
-                .raw(0x001A, new byte[0]) // DONT-FRAGMENT: comprehension-required, understood
+        byte[] b = send().add(0xC001, OPTIONAL_UNKNOWN) // comprehension-optional, unknown: ignored
+                .add(0x001A, new byte[0]) // DONT-FRAGMENT: comprehension-required, understood
                 .xorPeerAddress(PEER_V4).data(HELLO).encode("software", null);
         SendIndication send = new SendIndication();
         assertThat(parse(send, b)).isTrue();
@@ -185,11 +185,11 @@ class SendIndicationTest {
                 broken("family 0", validWithoutFingerprint(), b -> set(b, 25, 0)),
                 broken("family 3", validWithoutFingerprint(), b -> set(b, 25, 3)),
                 broken("IPv4 family with a 20-byte value",
-                        send().raw(0x0012, value(1, 20)).data(HELLO).encode("", null), b -> b),
+                        send().add(0x0012, value(1, 20)).data(HELLO).encode("", null), b -> b),
                 broken("IPv6 family with an 8-byte value",
-                        send().raw(0x0012, value(2, 8)).data(HELLO).encode("", null), b -> b),
-                broken("4-byte value", send().raw(0x0012, value(1, 4)).data(HELLO).encode("", null), b -> b),
-                broken("empty value", send().raw(0x0012, new byte[0]).data(HELLO).encode("", null), b -> b),
+                        send().add(0x0012, value(2, 8)).data(HELLO).encode("", null), b -> b),
+                broken("4-byte value", send().add(0x0012, value(1, 4)).data(HELLO).encode("", null), b -> b),
+                broken("empty value", send().add(0x0012, new byte[0]).data(HELLO).encode("", null), b -> b),
                 // FINGERPRINT
                 broken("wrong FINGERPRINT", valid(), b -> flip(b, b.length - 1)),
                 broken("body changed under FINGERPRINT", valid(), b -> flip(b, 37)),
@@ -197,9 +197,9 @@ class SendIndicationTest {
                 broken("FINGERPRINT of 8 bytes", send().xorPeerAddress(PEER_V4).data(HELLO)
                         .encode("", null), b -> b).withFingerprintLength8(),
                 // comprehension-required attribute this server does not understand
-                broken("unknown 0x7777", send().xorPeerAddress(PEER_V4).raw(0x7777, OPTIONAL_UNKNOWN)
+                broken("unknown 0x7777", send().xorPeerAddress(PEER_V4).add(0x7777, OPTIONAL_UNKNOWN)
                         .data(HELLO).encode("", null), b -> b),
-                broken("unknown 0x0003 (CHANGE-REQUEST)", send().raw(0x0003, new byte[4])
+                broken("unknown 0x0003 (CHANGE-REQUEST)", send().add(0x0003, new byte[4])
                         .xorPeerAddress(PEER_V4).data(HELLO).encode("", null), b -> b))
                 .map(Case::arguments);
     }

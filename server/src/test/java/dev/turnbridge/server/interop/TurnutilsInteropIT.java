@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import dev.turnbridge.relay.testing.TestSettings;
+import dev.turnbridge.relay.allocation.FiveTuple;
 import dev.turnbridge.server.TurnbridgeServer;
 import java.util.ArrayList;
 import java.util.List;
@@ -63,7 +64,7 @@ class TurnutilsInteropIT {
             default -> { } // no -c: an RTP and an RTCP allocation per session, EVEN-PORT with reservation
         }
         cmd.add("127.0.0.1");
-        long before = server.relay().context().stats().packetsToPeer.sum();
+        long before = server.relay().context().stats().traffic(FiveTuple.Transport.UDP).packetsToPeer.sum();
         String out = ExternalTool.run(60, cmd.toArray(String[]::new));
         // the last summary line counts every session: 5 (6 in RTP/RTCP mode, which adds one) x 50 messages
         Matcher totals = Pattern.compile("start_mclient: tot_send_msgs=(\\d+), tot_recv_msgs=(\\d+)").matcher(out);
@@ -72,7 +73,7 @@ class TurnutilsInteropIT {
         assertThat(sent).as(out).isGreaterThanOrEqualTo(250);
         assertThat(Integer.parseInt(totals.group(2))).as(out).isEqualTo(sent);
         assertThat(out).as(out).contains("Total lost packets 0 (0.000000%)");
-        assertThat(server.relay().context().stats().packetsToPeer.sum() - before).isGreaterThanOrEqualTo(sent);
+        assertThat(server.relay().context().stats().traffic(FiveTuple.Transport.UDP).packetsToPeer.sum() - before).isGreaterThanOrEqualTo(sent);
     }
 
     @Test

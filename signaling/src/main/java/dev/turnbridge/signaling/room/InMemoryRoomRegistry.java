@@ -88,6 +88,16 @@ public final class InMemoryRoomRegistry implements RoomRegistry {
     }
 
     @Override
+    public synchronized Optional<Room> remove(String code) {
+        return Optional.ofNullable(rooms.remove(code));
+    }
+
+    @Override
+    public synchronized List<Room> list() {
+        return List.copyOf(rooms.values());
+    }
+
+    @Override
     public synchronized int size() {
         return rooms.size();
     }

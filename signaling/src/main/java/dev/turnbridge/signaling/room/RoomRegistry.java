@@ -27,6 +27,12 @@ public interface RoomRegistry {
     /** Removes every room whose expiry has passed and returns them with the members they had. */
     List<Room> removeExpired(Instant now);
 
+    /** Removes a room at once (an operator closed it) and returns it with the members it had. */
+    Optional<Room> remove(String code);
+
+    /** A snapshot of every room, expired ones not yet removed included. */
+    List<Room> list();
+
     /** Live rooms. */
     int size();
 }

@@ -10,6 +10,8 @@ public final class CloseCodes {
     public static final int HEARTBEAT_TIMEOUT = 4001;
     /** Another connection resumed this peer. */
     public static final int REPLACED = 4002;
+    /** The server is draining before a restart: reconnect (and resume) later, possibly elsewhere. */
+    public static final int DRAINING = 4003;
 
     private CloseCodes() {
     }

@@ -48,6 +48,8 @@ public final class SignalingHub {
     private final SecureRandom random;
     private final Map<String, Peer> peers = new HashMap<>();
     private final Set<Connection> connections = new LinkedHashSet<>();
+    private final SignalingStats stats = new SignalingStats();
+    private boolean draining;
 
     public SignalingHub(SignalingSettings settings, RoomRegistry rooms, IceServersIssuer issuer, Clock clock,
                         SecureRandom random) {
@@ -62,6 +64,11 @@ public final class SignalingHub {
     public synchronized Connection open(PeerLink link, String hostHeader) {
         Connection c = new Connection(link, hostHeader, clock.instant());
         connections.add(c);
+        stats.connectionsOpened.increment();
+        if (draining) {
+            c.closing = true;
+            c.link.close(CloseCodes.DRAINING, "server draining; reconnect later");
+        }
         return c;
     }
 
@@ -70,6 +77,7 @@ public final class SignalingHub {
         if (c.closing || !connections.contains(c)) {
             return;
         }
+        stats.message(message);
         if (message instanceof ClientMessage.Join join) {
             join(c, join);
         } else if (message instanceof ClientMessage.Resume resume) {
@@ -119,15 +127,7 @@ public final class SignalingHub {
     public synchronized void sweep() {
         Instant now = clock.instant();
         for (Room room : rooms.removeExpired(now)) {
-            for (Member member : room.members()) {
-                Peer peer = peers.remove(member.peerId());
-                if (peer != null && peer.connection != null) {
-                    peer.connection.link.send(ServerMessages.error(ErrorCode.ROOM_EXPIRED,
-                            "the room has expired", null));
-                    peer.connection.peer = null;
-                    peer.connection.idleSince = now;
-                }
-            }
+            endRoom(room, "the room has expired", now);
         }
         for (Peer peer : List.copyOf(peers.values())) {
             if (peer.connection == null) {
@@ -161,13 +161,62 @@ public final class SignalingHub {
         return peers.size();
     }
 
+    /** Open WebSocket connections. */
+    public synchronized int connectionCount() {
+        return connections.size();
+    }
+
+    /** The counters the composition root binds to meters. */
+    public SignalingStats stats() {
+        return stats;
+    }
+
+    /**
+     * Closes a room now (an operator's decision): its members get {@code room_expired}, as when it times out,
+     * and their credentials stop being refreshed. Returns false when there is no such room.
+     */
+    public synchronized boolean closeRoom(String roomCode) {
+        Optional<Room> room = RoomCode.normalize(roomCode).flatMap(rooms::remove);
+        room.ifPresent(r -> endRoom(r, "the room was closed by the operator", clock.instant()));
+        return room.isPresent();
+    }
+
+    /**
+     * Starts a drain before a restart: every connection is closed with {@link CloseCodes#DRAINING} so clients
+     * reconnect later (the JavaScript client does, with back-off, and resumes), and new connections are closed
+     * the same way. Peers stay for the resume grace.
+     */
+    public synchronized void drain() {
+        draining = true;
+        for (Connection c : List.copyOf(connections)) {
+            if (!c.closing) {
+                c.closing = true;
+                c.link.close(CloseCodes.DRAINING, "server draining; reconnect later");
+            }
+        }
+    }
+
+    private void endRoom(Room room, String why, Instant now) {
+        for (Member member : room.members()) {
+            Peer peer = peers.remove(member.peerId());
+            if (peer != null && peer.connection != null) {
+                stats.error(ErrorCode.ROOM_EXPIRED);
+                peer.connection.link.send(ServerMessages.error(ErrorCode.ROOM_EXPIRED, why, null));
+                peer.connection.peer = null;
+                peer.connection.idleSince = now;
+            }
+        }
+    }
+
     private void join(Connection c, ClientMessage.Join join) {
         if (c.peer != null) {
+            stats.join(SignalingStats.JoinOutcome.REFUSED);
             error(c, ErrorCode.BAD_MESSAGE, "already in a room; leave first", join.ref());
             return;
         }
         Optional<String> code = RoomCode.normalize(join.room());
         if (code.isEmpty()) {
+            stats.join(SignalingStats.JoinOutcome.ROOM_NOT_FOUND);
             error(c, ErrorCode.ROOM_NOT_FOUND, null, join.ref());
             return;
         }
@@ -175,12 +224,16 @@ public final class SignalingHub {
         Instant now = clock.instant();
         JoinResult result = rooms.join(code.get(), member, now);
         if (result instanceof JoinResult.NotFound) {
+            stats.join(SignalingStats.JoinOutcome.ROOM_NOT_FOUND);
             error(c, ErrorCode.ROOM_NOT_FOUND, null, join.ref());
         } else if (result instanceof JoinResult.Full) {
+            stats.join(SignalingStats.JoinOutcome.ROOM_FULL);
             error(c, ErrorCode.ROOM_FULL, null, join.ref());
         } else if (result instanceof JoinResult.Expired) {
+            stats.join(SignalingStats.JoinOutcome.ROOM_EXPIRED);
             error(c, ErrorCode.ROOM_EXPIRED, null, join.ref());
         } else if (result instanceof JoinResult.Joined joined) {
+            stats.join(SignalingStats.JoinOutcome.JOINED);
             byte[] secret = new byte[32];
             random.nextBytes(secret);
             Peer peer = new Peer(member, code.get(), secret, join.self(), join.ack());
@@ -236,6 +289,7 @@ public final class SignalingHub {
             error(c, ErrorCode.ROOM_EXPIRED, null, signal.ref());
             return;
         }
+        long start = System.nanoTime();
         String text = ServerMessages.signal(peer.id(), signal.to(), signal.payload());
         if (signal.to() != null) {
             Peer target = peers.get(signal.to());
@@ -249,6 +303,7 @@ public final class SignalingHub {
         } else {
             forOthers(peer, room.get(), other -> true, other -> other.deliver(text));
         }
+        stats.fanout(System.nanoTime() - start);
         if (peer.self) {
             c.link.send(text);
         }
@@ -349,7 +404,8 @@ public final class SignalingHub {
         return peer != null && MessageDigest.isEqual(presented, expected) ? peer : null;
     }
 
-    private static void error(Connection c, ErrorCode code, String message, JsonNode ref) {
+    private void error(Connection c, ErrorCode code, String message, JsonNode ref) {
+        stats.error(code);
         c.link.send(ServerMessages.error(code, message, ref));
     }
 

@@ -82,14 +82,17 @@ public final class WebSocketSessionHandler extends SimpleChannelInboundHandler<W
             return;
         }
         if (!bucket.tryTake()) {
+            hub.stats().error(ErrorCode.RATE_LIMITED);
             send(ctx, ServerMessages.error(ErrorCode.RATE_LIMITED, null, null));
             return;
         }
         if (!(frame instanceof TextWebSocketFrame text)) {
+            hub.stats().error(ErrorCode.BAD_MESSAGE);
             send(ctx, ServerMessages.error(ErrorCode.BAD_MESSAGE, "only text frames are supported", null));
             return;
         }
         if (text.content().readableBytes() > maxMessageSize) {
+            hub.stats().error(ErrorCode.TOO_LARGE);
             send(ctx, ServerMessages.error(ErrorCode.TOO_LARGE,
                     "message larger than " + maxMessageSize + " bytes", null));
             return;
@@ -98,6 +101,7 @@ public final class WebSocketSessionHandler extends SimpleChannelInboundHandler<W
         if (decoded instanceof Decoded.Ok ok) {
             hub.handle(connection, ok.message());
         } else if (decoded instanceof Decoded.Bad bad) {
+            hub.stats().error(bad.code());
             send(ctx, ServerMessages.error(bad.code(), bad.message(), bad.ref()));
         }
     }

@@ -374,6 +374,65 @@ class SignalingHubTest {
         assertThat(a.closeCode).isEqualTo(CloseCodes.GOING_AWAY);
     }
 
+    @Test
+    void operatorClosesARoomLikeAnExpiry() {
+        RecordingLink a = new RecordingLink();
+        Connection ca = connect(a);
+        join(ca, a, "Ann");
+
+        assertThat(hub.closeRoom(code.toLowerCase())).isTrue();
+
+        assertError(a, ErrorCode.ROOM_EXPIRED, "the room was closed by the operator");
+        assertThat(rooms.find(code)).isEmpty();
+        assertThat(hub.peerCount()).isZero();
+        assertThat(hub.closeRoom(code)).isFalse();
+        assertThat(hub.closeRoom("not a code")).isFalse();
+    }
+
+    @Test
+    void drainTellsEveryClientToReconnectAndTurnsNewOnesAway() {
+        RecordingLink a = new RecordingLink();
+        join(connect(a), a, "Ann");
+        RecordingLink idle = new RecordingLink();
+        connect(idle);
+
+        hub.drain();
+
+        assertThat(a.closeCode).isEqualTo(CloseCodes.DRAINING);
+        assertThat(idle.closeCode).isEqualTo(CloseCodes.DRAINING);
+        RecordingLink late = new RecordingLink();
+        Connection cl = connect(late);
+        assertThat(late.closeCode).isEqualTo(CloseCodes.DRAINING);
+        send(cl, "{\"type\":\"join\",\"room\":\"" + code + "\"}");
+        assertThat(late.sent).isEmpty();
+    }
+
+    @Test
+    void statsCountMessagesJoinsErrorsAndFanout() {
+        List<Long> fanouts = new java.util.ArrayList<>();
+        hub.stats().observeFanout(fanouts::add);
+        RecordingLink a = new RecordingLink();
+        Connection ca = connect(a);
+        RecordingLink b = new RecordingLink();
+        Connection cb = connect(b);
+        join(ca, a, "Ann");
+        join(cb, b, "Bob");
+        send(ca, "{\"type\":\"signal\",\"payload\":{\"sdp\":\"x\"}}");
+        send(cb, "{\"type\":\"join\",\"room\":\"" + code + "\"}");
+        send(ca, "{\"type\":\"heartbeat\"}");
+
+        SignalingStats stats = hub.stats();
+        assertThat(stats.connectionsOpened.sum()).isEqualTo(2);
+        assertThat(hub.connectionCount()).isEqualTo(2);
+        assertThat(stats.messages(SignalingStats.MESSAGE_TYPES.indexOf("join"))).isEqualTo(3);
+        assertThat(stats.messages(SignalingStats.MESSAGE_TYPES.indexOf("signal"))).isEqualTo(1);
+        assertThat(stats.messages(SignalingStats.MESSAGE_TYPES.indexOf("heartbeat"))).isEqualTo(1);
+        assertThat(stats.joins(SignalingStats.JOIN_RESULTS.indexOf("joined"))).isEqualTo(2);
+        assertThat(stats.joins(SignalingStats.JOIN_RESULTS.indexOf("refused"))).isEqualTo(1);
+        assertThat(stats.errors(ErrorCode.BAD_MESSAGE)).isEqualTo(1);
+        assertThat(fanouts).singleElement().satisfies(n -> assertThat(n).isNotNegative());
+    }
+
     private static void assertError(RecordingLink link, ErrorCode code, String message) {
         assertThat(link.drain()).singleElement().satisfies(m -> {
             assertThat(m.get("type").asText()).isEqualTo("error");

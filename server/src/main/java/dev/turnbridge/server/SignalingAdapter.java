@@ -1,0 +1,108 @@
+package dev.turnbridge.server;
+
+import dev.turnbridge.server.ops.SignalingOps;
+import dev.turnbridge.signaling.SignalingServer;
+import dev.turnbridge.signaling.message.ErrorCode;
+import dev.turnbridge.signaling.room.Room;
+import dev.turnbridge.signaling.session.SignalingStats;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Adapts the signaling module to what operations need, and binds its counters to meters (signaling builds no
+ * registry of its own). Attached once signaling has started; until then it has no rooms.
+ */
+final class SignalingAdapter implements SignalingOps {
+    private volatile SignalingServer server;
+
+    void attach(SignalingServer server) {
+        this.server = server;
+    }
+
+    @Override
+    public boolean available() {
+        return server != null;
+    }
+
+    @Override
+    public int connections() {
+        SignalingServer s = server;
+        return s == null ? 0 : s.connectionCount();
+    }
+
+    @Override
+    public List<RoomSummary> rooms() {
+        SignalingServer s = server;
+        if (s == null) {
+            return List.of();
+        }
+        return s.rooms().list().stream()
+                .sorted(Comparator.comparing(Room::createdAt))
+                .map(r -> new RoomSummary(r.code(), r.members().size(), r.capacity(), r.createdAt(), r.expiresAt()))
+                .toList();
+    }
+
+    @Override
+    public boolean closeRoom(String code) {
+        SignalingServer s = server;
+        return s != null && s.closeRoom(code);
+    }
+
+    @Override
+    public void drain() {
+        SignalingServer s = server;
+        if (s != null) {
+            s.drain();
+        }
+    }
+
+    @Override
+    public MeterBinder metrics() {
+        return registry -> {
+            SignalingServer s = server;
+            if (s == null) {
+                return;
+            }
+            SignalingStats stats = s.stats();
+            Gauge.builder("turnbridge.signaling.connections", s, SignalingServer::connectionCount)
+                    .description("open WebSocket connections").register(registry);
+            FunctionCounter.builder("turnbridge.signaling.connections.opened", stats.connectionsOpened,
+                    LongAdder::sum).description("WebSocket connections accepted").register(registry);
+            Gauge.builder("turnbridge.signaling.rooms.active", s, x -> x.rooms().size())
+                    .description("live rooms").register(registry);
+            for (int i = 0; i < SignalingStats.JOIN_RESULTS.size(); i++) {
+                int result = i;
+                FunctionCounter.builder("turnbridge.signaling.joins", stats, x -> x.joins(result))
+                        .description("join requests, by result")
+                        .tag("result", SignalingStats.JOIN_RESULTS.get(i)).register(registry);
+            }
+            for (int i = 0; i < SignalingStats.MESSAGE_TYPES.size(); i++) {
+                int type = i;
+                FunctionCounter.builder("turnbridge.signaling.messages", stats, x -> x.messages(type))
+                        .description("client messages handled, by type")
+                        .tag("type", SignalingStats.MESSAGE_TYPES.get(i)).register(registry);
+            }
+            for (ErrorCode code : ErrorCode.values()) {
+                FunctionCounter.builder("turnbridge.signaling.errors", stats, x -> x.errors(code))
+                        .description("protocol errors sent to WebSocket clients, by code")
+                        .tag("code", code.wire()).register(registry);
+            }
+            FunctionCounter.builder("turnbridge.signaling.rate.limited", stats.rateLimited, LongAdder::sum)
+                    .description("client messages refused by the per-connection rate limit").register(registry);
+            Timer fanout = Timer.builder("turnbridge.signaling.fanout.latency")
+                    .description("time to hand one signal to every recipient's connection")
+                    .publishPercentileHistogram()
+                    .minimumExpectedValue(Duration.ofNanos(1_000))
+                    .maximumExpectedValue(Duration.ofMillis(100))
+                    .register(registry);
+            stats.observeFanout(nanos -> fanout.record(nanos, TimeUnit.NANOSECONDS));
+        };
+    }
+}

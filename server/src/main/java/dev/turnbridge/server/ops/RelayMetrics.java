@@ -1,0 +1,138 @@
+package dev.turnbridge.server.ops;
+
+import dev.turnbridge.relay.allocation.AllocationListener.EndReason;
+import dev.turnbridge.relay.allocation.FiveTuple;
+import dev.turnbridge.relay.allocation.PeerPolicy.RefusalReason;
+import dev.turnbridge.relay.handler.RelayStats;
+import dev.turnbridge.relay.handler.RelayStats.AuthFailure;
+import dev.turnbridge.relay.stun.ErrorCode;
+import dev.turnbridge.relay.transport.RelayServer;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import java.util.Locale;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * Binds the relay's counters ({@link RelayStats}) and live state ({@link RelayServer}) to meters. Counters are
+ * function counters over the relay's own adders and gauges read live state, so the data path never touches
+ * Micrometer. Every tag comes from a fixed set; no username or address ever becomes a tag.
+ */
+public final class RelayMetrics implements MeterBinder {
+    private final RelayServer relay;
+
+    public RelayMetrics(RelayServer relay) {
+        this.relay = relay;
+    }
+
+    @Override
+    public void bindTo(MeterRegistry registry) {
+        RelayStats stats = relay.context().stats();
+
+        // "started", not "created": Prometheus reserves the _created suffix and would drop it from the name
+        counter(registry, "turnbridge.relay.allocations.started", "allocations created by Allocate",
+                stats.allocationsCreated);
+        counter(registry, "turnbridge.relay.allocations.refreshed", "allocation lifetimes extended by Refresh",
+                stats.allocationsRefreshed);
+        for (EndReason reason : EndReason.values()) {
+            FunctionCounter.builder("turnbridge.relay.allocations.ended", stats, s -> s.ended(reason))
+                    .description("allocations that ended: expired, deleted by the client, ended by an admin, "
+                            + "or closed at shutdown")
+                    .tag("reason", reason.tag())
+                    .register(registry);
+        }
+        counter(registry, "turnbridge.relay.allocations.refused.draining",
+                "Allocate requests refused while draining (300 or 508)", stats.allocationsRefusedDraining);
+        for (FiveTuple.Transport transport : FiveTuple.Transport.values()) {
+            for (int f = 0; f < RelayStats.FAMILIES.size(); f++) {
+                int family = f;
+                Gauge.builder("turnbridge.relay.allocations.active", stats, s -> s.active(transport, family))
+                        .description("live allocations by client transport and relayed address family")
+                        .tag("transport", tag(transport))
+                        .tag("family", RelayStats.FAMILIES.get(f))
+                        .register(registry);
+            }
+        }
+
+        for (int m = 0; m < RelayStats.METHODS.size(); m++) {
+            int method = m;
+            for (boolean success : new boolean[] {true, false}) {
+                FunctionCounter.builder("turnbridge.relay.requests", stats, s -> s.responses(method, success))
+                        .description("STUN/TURN requests answered, by method and result")
+                        .tag("method", RelayStats.METHODS.get(m))
+                        .tag("result", success ? "success" : "error")
+                        .register(registry);
+            }
+        }
+        for (ErrorCode code : ErrorCode.values()) {
+            FunctionCounter.builder("turnbridge.relay.error.responses", stats, s -> s.errors(code))
+                    .description("error responses sent, by ERROR-CODE")
+                    .tag("code", Integer.toString(code.code()))
+                    .register(registry);
+        }
+        for (AuthFailure reason : AuthFailure.values()) {
+            FunctionCounter.builder("turnbridge.relay.auth.failures", stats, s -> s.authFailures(reason))
+                    .description("requests that failed long-term credential checks, by reason")
+                    .tag("reason", reason.tag())
+                    .register(registry);
+        }
+        for (RefusalReason reason : RefusalReason.values()) {
+            FunctionCounter.builder("turnbridge.relay.peers.refused", stats, s -> s.peersRefused(reason))
+                    .description("peer addresses refused by the peer policy, by reason")
+                    .tag("reason", reason.tag())
+                    .register(registry);
+        }
+        counter(registry, "turnbridge.relay.binding.requests", "STUN Binding requests", stats.bindingRequests);
+        counter(registry, "turnbridge.relay.malformed.dropped", "datagrams dropped as malformed",
+                stats.malformedDropped);
+        counter(registry, "turnbridge.relay.data.dropped",
+                "relayed data dropped: no allocation, permission or channel", stats.dataDropped);
+
+        for (FiveTuple.Transport transport : FiveTuple.Transport.values()) {
+            RelayStats.Traffic t = stats.traffic(transport);
+            traffic(registry, "to_peer", transport, t.packetsToPeer, t.bytesToPeer);
+            traffic(registry, "to_client", transport, t.packetsToClient, t.bytesToClient);
+        }
+
+        gauge(registry, "turnbridge.relay.permissions.active", "permissions installed on live allocations",
+                stats.permissionsActive, LongAdder::sum);
+        gauge(registry, "turnbridge.relay.channels.active", "channel bindings on live allocations",
+                stats.channelsActive, LongAdder::sum);
+        gauge(registry, "turnbridge.relay.ports.used", "relay ports taken by allocations and reservations",
+                relay, RelayServer::relayPortsInUse);
+        gauge(registry, "turnbridge.relay.ports.free", "relay ports still free",
+                relay, r -> r.relayPortCapacity() - r.relayPortsInUse());
+        gauge(registry, "turnbridge.relay.draining", "1 while the relay refuses new allocations",
+                relay, r -> r.draining() ? 1 : 0);
+    }
+
+    private static void traffic(MeterRegistry registry, String direction, FiveTuple.Transport transport,
+            LongAdder packets, LongAdder bytes) {
+        FunctionCounter.builder("turnbridge.relay.packets", packets, LongAdder::sum)
+                .description("packets relayed, counted as they pass")
+                .tag("direction", direction)
+                .tag("transport", tag(transport))
+                .register(registry);
+        FunctionCounter.builder("turnbridge.relay.payload", bytes, LongAdder::sum)
+                .description("payload bytes relayed, counted as they pass")
+                .baseUnit("bytes")
+                .tag("direction", direction)
+                .tag("transport", tag(transport))
+                .register(registry);
+    }
+
+    private static void counter(MeterRegistry registry, String name, String description, LongAdder adder) {
+        FunctionCounter.builder(name, adder, LongAdder::sum).description(description).register(registry);
+    }
+
+    private static <T> void gauge(MeterRegistry registry, String name, String description, T state,
+            ToDoubleFunction<T> value) {
+        Gauge.builder(name, state, value).description(description).register(registry);
+    }
+
+    private static String tag(FiveTuple.Transport transport) {
+        return transport.name().toLowerCase(Locale.ROOT);
+    }
+}

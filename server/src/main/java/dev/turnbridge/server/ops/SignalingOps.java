@@ -1,0 +1,49 @@
+package dev.turnbridge.server.ops;
+
+import io.micrometer.core.instrument.binder.MeterBinder;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * What operations need from signaling: its rooms and connections, closing a room, telling clients to reconnect
+ * during a drain, and its meters. The composition root adapts the signaling module to it, so this package
+ * depends on no signaling type.
+ *
+ * <p>Meters the adapter is expected to bind (names fixed here because the Grafana dashboard uses them):
+ * {@code turnbridge.signaling.connections} (gauge), {@code turnbridge.signaling.rooms.active} (gauge),
+ * {@code turnbridge.signaling.joins} (counter, tag {@code result}), {@code turnbridge.signaling.messages}
+ * (counter, tag {@code type}), {@code turnbridge.signaling.fanout.latency} (timer with histogram),
+ * {@code turnbridge.signaling.errors} (counter, tag {@code code}), {@code turnbridge.signaling.rate.limited}
+ * (counter). Never a room code, peer id or address as a tag.
+ */
+public interface SignalingOps {
+    /** False when this process serves no signaling. */
+    boolean available();
+
+    /** Open WebSocket connections. */
+    int connections();
+
+    /** Live rooms, for the admin API and the status page. */
+    List<RoomSummary> rooms();
+
+    /** Closes a room, telling its members; false when there is no such room. */
+    boolean closeRoom(String code);
+
+    /** Refuses new rooms and joins and tells connected clients to reconnect (to another server). */
+    void drain();
+
+    /** Binds the signaling meters listed above. */
+    MeterBinder metrics();
+
+    /**
+     * One room as operators see it.
+     *
+     * @param code      the room code (shown in full only to the admin API; the status page masks it)
+     * @param members   members now in the room
+     * @param capacity  most members it admits
+     * @param createdAt when it was created
+     * @param expiresAt when it closes by itself
+     */
+    record RoomSummary(String code, int members, int capacity, Instant createdAt, Instant expiresAt) {
+    }
+}
