@@ -4,15 +4,17 @@ package dev.turnbridge.config;
  * Where relayed transport addresses come from.
  *
  * @param address         local IP the relay sockets bind to ({@code 0.0.0.0} binds all)
+ * @param addressV6       local IPv6 address the relay sockets of IPv6 allocations bind to ({@code ::} binds all);
+ *                        empty serves no IPv6 allocations (440 Address Family not Supported, RFC 8656 §7.2)
  * @param externalAddress IP advertised in XOR-RELAYED-ADDRESS when the host sits behind 1:1 NAT (cloud hosts);
  *                        empty to advertise the bound address (or, for a wildcard bind, the address the
- *                        client reached)
+ *                        client reached); it applies to allocations of its own family
  * @param portMin         lowest relay port, inclusive
  * @param portMax         highest relay port, inclusive
  * @param rfc5766Channels accept ChannelBind numbers up to 0x7FFF as RFC 5766 did; RFC 8656 §12 allows only
  *                        0x4000-0x4FFF (the rest collides with other protocols in RFC 7983 demultiplexing), but
  *                        older clients such as coturn 4.6's turnutils_uclient still pick from the old range
  */
-public record RelaySettings(String address, String externalAddress, int portMin, int portMax,
+public record RelaySettings(String address, String addressV6, String externalAddress, int portMin, int portMax,
         boolean rfc5766Channels) {
 }

@@ -8,6 +8,7 @@ package dev.turnbridge.config;
  * @param realm     the long-term credential realm (RFC 8489 §9.2) announced in 401 responses
  * @param software  value of the SOFTWARE attribute; empty means the attribute is not sent
  * @param listeners where clients reach the relay
+ * @param tls       certificate of the TLS listeners
  * @param auth      secrets and optional static users
  * @param relay     relayed-transport-address allocation
  * @param lifetimes allocation, permission, channel and nonce lifetimes
@@ -23,6 +24,7 @@ public record Settings(
         String realm,
         String software,
         ListenerSettings listeners,
+        TlsSettings tls,
         AuthSettings auth,
         RelaySettings relay,
         LifetimeSettings lifetimes,

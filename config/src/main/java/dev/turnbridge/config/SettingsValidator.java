@@ -1,6 +1,9 @@
 package dev.turnbridge.config;
 
+import java.net.Inet6Address;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,6 +32,7 @@ public final class SettingsValidator {
         SettingsValidator v = new SettingsValidator();
         v.top(settings);
         v.listeners(settings.listeners());
+        v.tls(settings.tls());
         v.auth(settings.auth());
         v.relay(settings.relay());
         v.lifetimes(settings.lifetimes());
@@ -64,21 +68,50 @@ public final class SettingsValidator {
     }
 
     private void listeners(ListenerSettings l) {
-        if (l.udp().isEmpty()) {
-            fail("listeners.udp", "[]", "at least one host:port");
+        if (l.udp().isEmpty() && l.tcp().isEmpty() && l.tls().isEmpty()) {
+            fail("listeners", "udp: [], tcp: [], tls: []", "at least one host:port in udp, tcp or tls");
         }
-        for (int i = 0; i < l.udp().size(); i++) {
-            HostPort hp = l.udp().get(i);
-            String name = "listeners.udp[" + i + "]";
-            if (!"localhost".equals(hp.host()) && !IpLiteral.isValid(hp.host())) {
-                fail(name, hp, "an IP literal or localhost as host");
-            }
-            if (hp.port() < 0 || hp.port() > 65535) {
-                fail(name, hp, "port 0-65535");
-            }
-        }
+        hostPorts("listeners.udp", l.udp());
+        hostPorts("listeners.tcp", l.tcp());
+        hostPorts("listeners.tls", l.tls());
         // 576: the smallest datagram every IPv4 host must accept (RFC 791); 65535: UDP's own limit.
         range("listeners.max-datagram-size", l.maxDatagramSize(), 576, 65535);
+        // at least one largest message must fit, or a client could never be sent anything
+        range("listeners.stream-write-buffer", l.streamWriteBuffer(), 65536, 64 * 1024 * 1024);
+    }
+
+    private void hostPorts(String name, List<HostPort> list) {
+        for (int i = 0; i < list.size(); i++) {
+            HostPort hp = list.get(i);
+            String item = name + "[" + i + "]";
+            if (!"localhost".equals(hp.host()) && !IpLiteral.isValid(hp.host())) {
+                fail(item, hp, "an IP literal or localhost as host");
+            }
+            if (hp.port() < 0 || hp.port() > 65535) {
+                fail(item, hp, "port 0-65535");
+            }
+        }
+    }
+
+    private void tls(TlsSettings t) {
+        if (t.certFile().isEmpty() != t.keyFile().isEmpty()) {
+            String missing = t.certFile().isEmpty() ? "tls.cert-file" : "tls.key-file";
+            fail(missing, "", "set together with " + (t.certFile().isEmpty() ? "tls.key-file" : "tls.cert-file")
+                    + ", or both empty for a self-signed certificate");
+        } else if (!t.selfSigned()) {
+            readable("tls.cert-file", t.certFile());
+            readable("tls.key-file", t.keyFile());
+        }
+        Duration d = t.reloadInterval();
+        if (d.isNegative() || (!d.isZero() && d.compareTo(Duration.ofSeconds(1)) < 0) || d.compareTo(MAX_LIFETIME) > 0) {
+            fail("tls.reload-interval", SettingsModule.formatDuration(d), "0 (off) or 1s-24h");
+        }
+    }
+
+    private void readable(String name, String file) {
+        if (!Files.isRegularFile(Path.of(file)) || !Files.isReadable(Path.of(file))) {
+            fail(name, file, "a readable PEM file");
+        }
     }
 
     private void auth(AuthSettings a) {
@@ -103,6 +136,10 @@ public final class SettingsValidator {
     private void relay(RelaySettings r) {
         if (!IpLiteral.isValid(r.address())) {
             fail("relay.address", r.address(), IP);
+        }
+        String v6 = r.addressV6();
+        if (!v6.isEmpty() && (!IpLiteral.isValid(v6) || !(IpLiteral.parse(v6) instanceof Inet6Address))) {
+            fail("relay.address-v6", v6, "empty or an IPv6 literal");
         }
         // The advertised address must be one a client can send to: a wildcard says nothing.
         String ext = r.externalAddress();

@@ -36,7 +36,7 @@ class SettingsLoaderTest {
 
     /** The settings with the secrets set aside, for comparing loads that each generate their own. */
     private static Settings withoutSecrets(Settings s) {
-        return new Settings(s.realm(), s.software(), s.listeners(),
+        return new Settings(s.realm(), s.software(), s.listeners(), s.tls(),
                 new AuthSettings(List.of(), false, s.auth().staticUsers()),
                 s.relay(), s.lifetimes(), s.quotas(), s.peers(), s.signaling(),
                 s.metrics(), s.admin(), s.drain(), s.logging());
@@ -49,9 +49,11 @@ class SettingsLoaderTest {
         assertThat(withoutSecrets(s)).isEqualTo(new Settings(
                 "turnbridge",
                 "turnbridge",
-                new ListenerSettings(List.of(new HostPort("0.0.0.0", 3478)), 9216),
+                new ListenerSettings(List.of(new HostPort("0.0.0.0", 3478)), List.of(new HostPort("0.0.0.0", 3478)),
+                        List.of(new HostPort("0.0.0.0", 5349)), 9216, 262144),
+                new TlsSettings("", "", Duration.ofSeconds(60)),
                 new AuthSettings(List.of(), false, Map.of()),
-                new RelaySettings("0.0.0.0", "", 49152, 65535, false),
+                new RelaySettings("0.0.0.0", "::", "", 49152, 65535, false),
                 new LifetimeSettings(Duration.ofSeconds(600), Duration.ofSeconds(3600), Duration.ofSeconds(300),
                         Duration.ofSeconds(600), Duration.ofSeconds(600)),
                 new QuotaSettings(100, 10000, 64, 64),
@@ -106,7 +108,7 @@ class SettingsLoaderTest {
         assertThat(s.listeners().maxDatagramSize()).isEqualTo(9216);
         assertThat(s.auth().secrets()).containsExactly(new Secret("s1"));
         assertThat(s.auth().staticUsers()).isEqualTo(Map.of("alice", new Secret("wonderland")));
-        assertThat(s.relay()).isEqualTo(new RelaySettings("0.0.0.0", "", 50000, 65535, false));
+        assertThat(s.relay()).isEqualTo(new RelaySettings("0.0.0.0", "::", "", 50000, 65535, false));
         assertThat(s.lifetimes().nonce()).isEqualTo(Duration.ofMinutes(2));
         assertThat(s.peers().allow()).containsExactly("127.0.0.1/32");
     }

@@ -30,7 +30,13 @@ class SettingsValidatorTest {
         "realm=                              | realm: \"\" (expected: 1-127 printable ASCII characters without \" or \\)",
         "realm=a\"b                          | realm: a\"b (expected: 1-127 printable ASCII characters without \" or \\)",
         "realm=caf\u00e9                     | realm: \"caf\\u00e9\" (expected: 1-127 printable ASCII characters without \" or \\)",
-        "listeners.udp=                      | listeners.udp: [] (expected: at least one host:port)",
+        "listeners.tcp=example.com:3478      | listeners.tcp[0]: example.com:3478 (expected: an IP literal or localhost as host)",
+        "listeners.tls=[fe::x]:443           | listeners.tls[0]: [fe::x]:443 (expected: an IP literal or localhost as host)",
+        "listeners.stream-write-buffer=1000  | listeners.stream-write-buffer: 1000 (expected: 65536-67108864)",
+        "relay.address-v6=0.0.0.0            | relay.address-v6: 0.0.0.0 (expected: empty or an IPv6 literal)",
+        "relay.address-v6=host               | relay.address-v6: host (expected: empty or an IPv6 literal)",
+        "tls.cert-file=/nonexistent/cert.pem | tls.key-file: \"\" (expected: set together with tls.cert-file, or both empty for a self-signed certificate)",
+        "tls.reload-interval=500ms           | tls.reload-interval: 500ms (expected: 0 (off) or 1s-24h)",
         "listeners.udp=example.com:3478      | listeners.udp[0]: example.com:3478 (expected: an IP literal or localhost as host)",
         "listeners.udp=127.0.0.1:1;[fe::x]:1 | listeners.udp[1]: [fe::x]:1 (expected: an IP literal or localhost as host)",
         "listeners.max-datagram-size=575     | listeners.max-datagram-size: 575 (expected: 576-65535)",
@@ -82,6 +88,12 @@ class SettingsValidatorTest {
         "listeners.udp=localhost:3478",
         "listeners.udp=[::]:3478;[fe80::1]:3478;0.0.0.0:3478",
         "listeners.max-datagram-size=576",
+        "listeners.udp=&listeners.tls=",
+        "listeners.udp=&listeners.tcp=",
+        "listeners.tcp=[::1]:0;127.0.0.1:3478&listeners.tls=[::]:443",
+        "relay.address-v6=",
+        "relay.address-v6=::1",
+        "tls.reload-interval=0",
         "relay.address=::",
         "relay.external-address=203.0.113.7",
         "relay.external-address=2001:db8::7",
@@ -99,6 +111,19 @@ class SettingsValidatorTest {
     void acceptsBoundaryValues(String overrides) {
         // '&' separates flags, ';' list items within one flag.
         assertThat(errors(overrides.replace(';', ',').split("&"))).isEmpty();
+    }
+
+    @Test
+    void atLeastOneListenerRemains() {
+        assertThat(errors("listeners.udp=", "listeners.tcp=", "listeners.tls="))
+                .containsExactly("listeners: udp: [], tcp: [], tls: [] (expected: at least one host:port in udp, tcp or tls)");
+    }
+
+    @Test
+    void certificateFilesMustBeReadable() {
+        assertThat(errors("tls.cert-file=/nonexistent/cert.pem", "tls.key-file=/nonexistent/key.pem")).containsExactly(
+                "tls.cert-file: /nonexistent/cert.pem (expected: a readable PEM file)",
+                "tls.key-file: /nonexistent/key.pem (expected: a readable PEM file)");
     }
 
     @Test
@@ -142,7 +167,7 @@ class SettingsValidatorTest {
         Settings valid = load("auth.secrets=topsecret-1");
         AuthSettings auth = new AuthSettings(List.of(new Secret("topsecret-1"), new Secret("")), false,
                 Map.of("alice", new Secret(""), "bob", new Secret("topsecret-2")));
-        Settings s = new Settings(valid.realm(), valid.software(), valid.listeners(), auth, valid.relay(),
+        Settings s = new Settings(valid.realm(), valid.software(), valid.listeners(), valid.tls(), auth, valid.relay(),
                 valid.lifetimes(), valid.quotas(), valid.peers(), valid.signaling(),
                 valid.metrics(), valid.admin(), valid.drain(), valid.logging());
 
@@ -155,7 +180,8 @@ class SettingsValidatorTest {
     @Test
     void checksRecordsBuiltInCode() {
         Settings valid = load("auth.secrets=x");
-        Settings s = new Settings("turnbridge", "", new ListenerSettings(List.of(new HostPort("::1", 70000)), 9216),
+        Settings s = new Settings("turnbridge", "", new ListenerSettings(List.of(new HostPort("::1", 70000)),
+                List.of(), List.of(), 9216, 262144), valid.tls(),
                 new AuthSettings(List.of(), false, Map.of()), valid.relay(),
                 new LifetimeSettings(Duration.ofSeconds(-1), Duration.ofHours(1), Duration.ofMinutes(5),
                         Duration.ofMinutes(10), Duration.ofMinutes(10)),

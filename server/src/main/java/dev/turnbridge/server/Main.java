@@ -83,8 +83,9 @@ public final class Main implements Callable<Integer> {
                 Thread.currentThread().interrupt();
             }
         }, "turnbridge-shutdown"));
-        log.info("turnbridge {}: relay listening on UDP {} ({})", TurnbridgeServer.version(),
-                printable(server.relayAddresses()), server.usesEpoll() ? "epoll" : "nio");
+        log.info("turnbridge {}: relay listening on UDP {}, TCP {}, TLS {} ({})", TurnbridgeServer.version(),
+                printable(server.relayAddresses()), printable(server.relay().tcpAddresses()),
+                printable(server.relay().tlsAddresses()), server.usesEpoll() ? "epoll" : "nio");
         if (!server.signalingAddresses().isEmpty()) {
             log.info("signaling and demo page on {} (open http://127.0.0.1:{}/ on this machine)",
                     printable(server.signalingAddresses()), server.signalingAddresses().get(0).getPort());

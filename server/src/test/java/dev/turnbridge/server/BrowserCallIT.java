@@ -40,6 +40,8 @@ class BrowserCallIT {
         Settings settings = SettingsLoader.load(null, Map.of(), List.of(
                 "auth.secrets=browser-call-secret",
                 "listeners.udp=127.0.0.1:0",
+                "listeners.tcp=127.0.0.1:0",
+                "listeners.tls=127.0.0.1:0",
                 "relay.address=127.0.0.1",
                 "signaling.listen=127.0.0.1:0",
                 "metrics.listen=127.0.0.1:0"));

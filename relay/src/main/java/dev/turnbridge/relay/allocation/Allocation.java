@@ -1,10 +1,12 @@
 package dev.turnbridge.relay.allocation;
 
 import io.netty.util.collection.IntObjectHashMap;
+import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.HashMap;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -17,8 +19,9 @@ public final class Allocation {
     private final String username;
     private final byte[] integrityKey;
     private final byte[] transactionId;
+    private final List<RelayedAddress> relayed;
     private final RelaySocket relaySocket;
-    private final InetSocketAddress relayedAddress;
+    private final RelaySocket relaySocketV6;
     private final Map<InetAddress, Permission> permissions = new HashMap<>();
     private final IntObjectHashMap<ChannelBinding> channelsByNumber = new IntObjectHashMap<>(4);
     private final Map<InetSocketAddress, ChannelBinding> channelsByPeer = new HashMap<>();
@@ -40,14 +43,39 @@ public final class Allocation {
     public Allocation(FiveTuple fiveTuple, String username, byte[] integrityKey, byte[] transactionId,
             RelaySocket relaySocket, InetSocketAddress relayedAddress, long createdAtMillis, long expiresAtMillis,
             AllocationListener listener) {
+        this(fiveTuple, username, integrityKey, transactionId, List.of(new RelayedAddress(relaySocket, relayedAddress)),
+                createdAtMillis, expiresAtMillis, listener);
+    }
+
+    /**
+     * @param relayed  one relayed address, or two of different families for a dual allocation
+     *                 (ADDITIONAL-ADDRESS-FAMILY, RFC 8656 §7.2); the first is the requested family
+     * @param listener told of permission and channel changes (the table tells it of creation and end)
+     */
+    public Allocation(FiveTuple fiveTuple, String username, byte[] integrityKey, byte[] transactionId,
+            List<RelayedAddress> relayed, long createdAtMillis, long expiresAtMillis, AllocationListener listener) {
+        if (relayed.isEmpty() || relayed.size() > 2
+                || (relayed.size() == 2 && relayed.get(0).isIpv4() == relayed.get(1).isIpv4())) {
+            throw new IllegalArgumentException("one relayed address, or two of different families");
+        }
         this.listener = listener;
         this.createdAtMillis = createdAtMillis;
         this.fiveTuple = fiveTuple;
         this.username = username;
         this.integrityKey = integrityKey;
         this.transactionId = transactionId;
-        this.relaySocket = relaySocket;
-        this.relayedAddress = relayedAddress;
+        this.relayed = List.copyOf(relayed);
+        RelaySocket v4 = null;
+        RelaySocket v6 = null;
+        for (RelayedAddress r : relayed) {
+            if (r.isIpv4()) {
+                v4 = r.socket();
+            } else {
+                v6 = r.socket();
+            }
+        }
+        this.relaySocket = v4;
+        this.relaySocketV6 = v6;
         this.expiresAtMillis = expiresAtMillis;
     }
 
@@ -69,13 +97,27 @@ public final class Allocation {
         return transactionId;
     }
 
+    /** The relay socket of the first (requested) family. */
     public RelaySocket relaySocket() {
-        return relaySocket;
+        return relayed.get(0).socket();
     }
 
-    /** The relayed transport address advertised in XOR-RELAYED-ADDRESS. */
+    /** The relayed transport address of the first (requested) family, advertised in XOR-RELAYED-ADDRESS. */
     public InetSocketAddress relayedAddress() {
-        return relayedAddress;
+        return relayed.get(0).advertised();
+    }
+
+    /** Every relayed address: one, or two of different families for a dual allocation. */
+    public List<RelayedAddress> relayedAddresses() {
+        return relayed;
+    }
+
+    /**
+     * The relay socket that talks to peers of {@code peer}'s family, or null when this allocation has no
+     * relayed address of that family (RFC 8656 §9.1: 443 Peer Address Family Mismatch).
+     */
+    public RelaySocket relaySocketFor(InetAddress peer) {
+        return peer instanceof Inet4Address ? relaySocket : relaySocketV6;
     }
 
     public long expiresAtMillis() {
@@ -209,7 +251,7 @@ public final class Allocation {
     /** An operator's view of this allocation; call on its event loop. */
     public AllocationInfo info() {
         return new AllocationInfo(username, fiveTuple.transport(), fiveTuple.client(), fiveTuple.server(),
-                relayedAddress, createdAtMillis, expiresAtMillis, permissions.size(), channelsByNumber.size(),
+                relayedAddress(), createdAtMillis, expiresAtMillis, permissions.size(), channelsByNumber.size(),
                 bytesToPeer, bytesToClient);
     }
 

@@ -38,7 +38,9 @@ public interface AllocationListener {
         /** An operator ended it through the admin API. */
         ADMIN,
         /** Its server socket closed (shutdown, or the drain deadline passed). */
-        SHUTDOWN;
+        SHUTDOWN,
+        /** The client's TCP or TLS connection, its 5-tuple, closed (RFC 8656 §3.1). */
+        CONNECTION_CLOSED;
 
         private final String tag = name().toLowerCase(java.util.Locale.ROOT);
 

@@ -21,6 +21,7 @@ public final class AllocationTable {
     private final Map<InetSocketAddress, Allocation> byClient = new HashMap<>();
     private final Set<InetSocketAddress> pending = new HashSet<>();
     private final BiConsumer<Allocation, AllocationListener.EndReason> onRemoved;
+    private boolean closed;
 
     /** @param onRemoved called once for every allocation that leaves the table (expiry, deletion, close) */
     public AllocationTable(Consumer<Allocation> onRemoved) {
@@ -51,8 +52,16 @@ public final class AllocationTable {
         return a;
     }
 
-    /** Adds an allocation; one it replaces (never expected) is ended properly rather than leaked. */
+    /**
+     * Adds an allocation; one it replaces (never expected) is ended properly rather than leaked. After
+     * {@link #clear} the table is closed and ends a new allocation at once instead.
+     */
     public void put(Allocation allocation) {
+        if (closed) {
+            // its relay socket finished binding after the server socket or connection went away
+            onRemoved.accept(allocation, AllocationListener.EndReason.SHUTDOWN);
+            return;
+        }
         Allocation replaced = byClient.put(allocation.fiveTuple().client(), allocation);
         if (replaced != null && replaced != allocation) {
             onRemoved.accept(replaced, AllocationListener.EndReason.SHUTDOWN);
@@ -118,11 +127,17 @@ public final class AllocationTable {
         }
     }
 
-    /** Ends every allocation (server shutdown). */
+    /** Ends every allocation and closes the table (server shutdown, connection closed). */
     public void clear() {
+        clear(AllocationListener.EndReason.SHUTDOWN);
+    }
+
+    /** Ends every allocation for {@code reason} and closes the table. */
+    public void clear(AllocationListener.EndReason reason) {
+        closed = true;
         List<Allocation> all = new ArrayList<>(byClient.values());
         byClient.clear();
-        all.forEach(a -> onRemoved.accept(a, AllocationListener.EndReason.SHUTDOWN));
+        all.forEach(a -> onRemoved.accept(a, reason));
     }
 
     public int size() {

@@ -15,8 +15,16 @@ public interface RelaySocket {
     /** Starts delivering packets from peers to {@code allocation}'s client. */
     void start(Allocation allocation);
 
-    /** Sends {@code payload} to {@code peer}, taking ownership of the buffer. */
+    /**
+     * Queues {@code payload} for {@code peer}, taking ownership of the buffer; nothing leaves before
+     * {@link #flush()}, so a batch of packets read together goes out in one system call where the
+     * transport can (sendmmsg).
+     */
     void send(ByteBuf payload, InetSocketAddress peer);
+
+    /** Sends what {@link #send} queued (nothing to do for sockets that send at once). */
+    default void flush() {
+    }
 
     void close();
 }

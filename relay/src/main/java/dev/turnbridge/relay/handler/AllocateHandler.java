@@ -3,21 +3,28 @@ package dev.turnbridge.relay.handler;
 import dev.turnbridge.relay.allocation.Allocation;
 import dev.turnbridge.relay.allocation.RelayPortPool;
 import dev.turnbridge.relay.allocation.RelaySocket;
+import dev.turnbridge.relay.allocation.RelayedAddress;
 import dev.turnbridge.relay.stun.ErrorCode;
 import dev.turnbridge.relay.stun.StunMessage;
 import dev.turnbridge.relay.stun.StunMessageBuilder;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.channels.ClosedChannelException;
 import java.util.Arrays;
+import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * Allocate (RFC 8656 §7.2): checks the request, claims quota and a relay port (random, even, reserved pair
- * or redeemed reservation), binds the relay socket, and answers with XOR-RELAYED-ADDRESS, LIFETIME,
- * RESERVATION-TOKEN when one was made, and XOR-MAPPED-ADDRESS.
+ * or redeemed reservation), binds the relay socket of the requested family (REQUESTED-ADDRESS-FAMILY, IPv4
+ * by default) and, for ADDITIONAL-ADDRESS-FAMILY, a second IPv6 one (a dual allocation; when that part
+ * fails the allocation still succeeds with ADDRESS-ERROR-CODE). Answers with XOR-RELAYED-ADDRESS per family,
+ * LIFETIME, RESERVATION-TOKEN when one was made, and XOR-MAPPED-ADDRESS.
  */
 final class AllocateHandler implements RequestHandler {
     private static final int UDP = 17;
     private static final int FAMILY_IPV4 = 1;
+    private static final int FAMILY_IPV6 = 2;
     private static final int BIND_ATTEMPTS = 8;
 
     private final RelayContext context;
@@ -38,7 +45,7 @@ final class AllocateHandler implements RequestHandler {
         Allocation existing = exchange.allocations().get(client, now);
         if (existing != null) {
             if (Arrays.equals(existing.transactionId(), request.transactionId())) {
-                respondSuccess(request, exchange, existing, null, identity.key(), now);
+                respondSuccess(request, exchange, existing, null, null, identity.key(), now);
             } else {
                 reply(request, exchange, ErrorCode.ALLOCATION_MISMATCH, identity);
             }
@@ -66,14 +73,22 @@ final class AllocateHandler implements RequestHandler {
         byte[] token = request.reservationToken();
         Boolean evenPort = request.evenPortReserveNext();
         int family = request.requestedAddressFamily();
-        if (token != null && (evenPort != null || family >= 0)) {
+        int additional = request.additionalAddressFamily();
+        // RFC 8656 §7.2: a token excludes the family attributes, the two family attributes exclude each other,
+        // and only IPv6 can be the additional family
+        if ((token != null && (evenPort != null || family >= 0 || additional >= 0))
+                || (family >= 0 && additional >= 0) || (additional >= 0 && additional != FAMILY_IPV6)) {
             reply(request, exchange, ErrorCode.BAD_REQUEST, identity);
             return;
         }
-        if (family >= 0 && family != FAMILY_IPV4) {
+        boolean ipv6 = family == FAMILY_IPV6;
+        InetAddress advertised = (family >= 0 && family != FAMILY_IPV4 && family != FAMILY_IPV6) ? null
+                : addresses.advertised(exchange.fiveTuple(), ipv6);
+        if (advertised == null) {
             reply(request, exchange, ErrorCode.ADDRESS_FAMILY_NOT_SUPPORTED, identity);
             return;
         }
+        InetAddress advertisedV6 = additional == FAMILY_IPV6 ? addresses.advertised(exchange.fiveTuple(), true) : null;
         if (!context.quota().tryAcquire(identity.username())) {
             reply(request, exchange, ErrorCode.ALLOCATION_QUOTA_REACHED, identity);
             return;
@@ -96,47 +111,117 @@ final class AllocateHandler implements RequestHandler {
             return;
         }
         exchange.allocations().markPending(client);
-        bind(request, exchange, identity, port, newToken, evenPort != null || token != null, BIND_ATTEMPTS);
-    }
-
-    private void bind(StunMessage request, Exchange exchange, Authenticator.Outcome identity, int port,
-            byte[] newToken, boolean portIsFixed, int attemptsLeft) {
-        InetSocketAddress client = exchange.fiveTuple().client();
-        InetAddress bindIp = addresses.bindAddress();
-        exchange.openRelaySocket(bindIp, port, (socket, failure) -> {
-            if (failure != null) {
-                // someone outside this server holds the port: try another unless the port was promised
-                RelayPortPool ports = context.ports();
-                if (!portIsFixed && attemptsLeft > 1) {
-                    int next = ports.acquire(false);
-                    ports.release(port);
-                    if (next >= 0) {
-                        bind(request, exchange, identity, next, null, false, attemptsLeft - 1);
-                        return;
-                    }
-                } else {
-                    ports.release(port);
-                }
+        byte[] reservation = newToken;
+        PortChoice choice = token != null || Boolean.TRUE.equals(evenPort) ? PortChoice.FIXED
+                : evenPort != null ? PortChoice.EVEN : PortChoice.ANY;
+        bind(exchange, addresses.bindAddress(ipv6), port, choice, BIND_ATTEMPTS, socket -> {
+            if (socket == null) {
                 exchange.allocations().clearPending(client);
                 context.quota().release(identity.username());
                 reply(request, exchange, ErrorCode.INSUFFICIENT_CAPACITY, identity);
                 return;
             }
-            exchange.allocations().clearPending(client);
-            long now = context.now();
-            long lifetime = Lifetimes.grantSeconds(request.lifetime(), context.settings().lifetimes());
-            InetSocketAddress relayed = new InetSocketAddress(
-                    addresses.advertised(exchange.fiveTuple()), socket.localAddress().getPort());
-            Allocation allocation = new Allocation(exchange.fiveTuple(), identity.username(), identity.key(),
-                    request.transactionId(), socket, relayed, now, now + lifetime * 1000, context.stats());
-            exchange.allocations().put(allocation);
-            socket.start(allocation);
-            context.stats().created(allocation);
-            respondSuccess(request, exchange, allocation, newToken, identity.key(), now);
+            RelayedAddress primary = new RelayedAddress(socket,
+                    new InetSocketAddress(advertised, socket.localAddress().getPort()));
+            if (additional != FAMILY_IPV6) {
+                complete(request, exchange, identity, List.of(primary), reservation, null);
+            } else if (advertisedV6 == null) {
+                complete(request, exchange, identity, List.of(primary), reservation,
+                        ErrorCode.ADDRESS_FAMILY_NOT_SUPPORTED);
+            } else {
+                bindAdditionalIpv6(request, exchange, identity, primary, advertisedV6, reservation);
+            }
         });
     }
 
-    // After authentication, so that the 300 is signed and a client may trust its ALTERNATE-SERVER (RFC 8489 §10).
+    private void bindAdditionalIpv6(StunMessage request, Exchange exchange, Authenticator.Outcome identity,
+            RelayedAddress primary, InetAddress advertisedV6, byte[] reservation) {
+        int port = context.ports().acquire(false);
+        if (port < 0) {
+            complete(request, exchange, identity, List.of(primary), reservation, ErrorCode.INSUFFICIENT_CAPACITY);
+            return;
+        }
+        bind(exchange, addresses.bindAddress(true), port, PortChoice.ANY, BIND_ATTEMPTS, socket -> {
+            if (socket == null) {
+                complete(request, exchange, identity, List.of(primary), reservation, ErrorCode.INSUFFICIENT_CAPACITY);
+                return;
+            }
+            RelayedAddress secondary = new RelayedAddress(socket,
+                    new InetSocketAddress(advertisedV6, socket.localAddress().getPort()));
+            complete(request, exchange, identity, List.of(primary, secondary), reservation, null);
+        });
+    }
+
+    /** Which other port may replace one that turns out to be taken. */
+    private enum PortChoice {
+        /** Any port. */
+        ANY,
+        /** Another even port (EVEN-PORT without the R bit). */
+        EVEN,
+        /** None: the port was promised (RESERVATION-TOKEN, or EVEN-PORT whose successor is now reserved). */
+        FIXED
+    }
+
+    /**
+     * Binds a relay socket, moving to another port when someone outside this server holds the one chosen
+     * (the relay range may overlap the kernel's ephemeral ports), unless the port was promised. {@code done}
+     * gets the socket, or null after the port went back to the pool.
+     */
+    private void bind(Exchange exchange, InetAddress ip, int port, PortChoice choice, int attemptsLeft,
+            Consumer<RelaySocket> done) {
+        exchange.openRelaySocket(ip, port, (socket, failure) -> {
+            if (failure == null) {
+                done.accept(socket);
+                return;
+            }
+            RelayPortPool ports = context.ports();
+            if (choice != PortChoice.FIXED && attemptsLeft > 1 && !(failure instanceof ClosedChannelException)) {
+                int next = ports.acquire(choice == PortChoice.EVEN);
+                ports.release(port);
+                if (next >= 0) {
+                    bind(exchange, ip, next, choice, attemptsLeft - 1, done);
+                    return;
+                }
+            } else {
+                ports.release(port);
+            }
+            done.accept(null);
+        });
+    }
+
+    private void complete(StunMessage request, Exchange exchange, Authenticator.Outcome identity,
+            List<RelayedAddress> relayed, byte[] reservation, ErrorCode additionalFailed) {
+        exchange.allocations().clearPending(exchange.fiveTuple().client());
+        long now = context.now();
+        long lifetime = Lifetimes.grantSeconds(request.lifetime(), context.settings().lifetimes());
+        Allocation allocation = new Allocation(exchange.fiveTuple(), identity.username(), identity.key(),
+                request.transactionId(), relayed, now, now + lifetime * 1000, context.stats());
+        exchange.allocations().put(allocation);
+        for (RelayedAddress r : relayed) {
+            r.socket().start(allocation);
+        }
+        context.stats().created(allocation);
+        respondSuccess(request, exchange, allocation, reservation, additionalFailed, identity.key(), now);
+    }
+
+    private void respondSuccess(StunMessage request, Exchange exchange, Allocation allocation, byte[] token,
+            ErrorCode additionalFailed, byte[] key, long now) {
+        long remaining = Math.max(0, (allocation.expiresAtMillis() - now + 999) / 1000);
+        StunMessageBuilder response = StunMessageBuilder.success(request);
+        for (RelayedAddress r : allocation.relayedAddresses()) {
+            response.xorRelayedAddress(r.advertised());
+        }
+        if (additionalFailed != null) {
+            response.addressErrorCode(FAMILY_IPV6, additionalFailed);
+        }
+        response.lifetime(remaining);
+        if (token != null) {
+            response.reservationToken(token);
+        }
+        response.xorMappedAddress(exchange.fiveTuple().client());
+        exchange.respond(response, key);
+    }
+
     private void refuseWhileDraining(StunMessage request, Exchange exchange, Authenticator.Outcome identity) {
         context.stats().allocationsRefusedDraining.increment();
         InetSocketAddress alternate = context.gate().nextAlternate();
@@ -146,19 +231,6 @@ final class AllocateHandler implements RequestHandler {
             exchange.respond(StunMessageBuilder.error(request, ErrorCode.TRY_ALTERNATE).alternateServer(alternate),
                     identity.key());
         }
-    }
-
-    private void respondSuccess(StunMessage request, Exchange exchange, Allocation allocation, byte[] token,
-            byte[] key, long now) {
-        long remaining = Math.max(0, (allocation.expiresAtMillis() - now + 999) / 1000);
-        StunMessageBuilder response = StunMessageBuilder.success(request)
-                .xorRelayedAddress(allocation.relayedAddress())
-                .lifetime(remaining);
-        if (token != null) {
-            response.reservationToken(token);
-        }
-        response.xorMappedAddress(exchange.fiveTuple().client());
-        exchange.respond(response, key);
     }
 
     private static void reply(StunMessage request, Exchange exchange, ErrorCode code,

@@ -28,6 +28,8 @@ public final class AttributeType {
     public static final int RESERVATION_TOKEN = 0x0022;
     public static final int PRIORITY = 0x0024;
     public static final int USE_CANDIDATE = 0x0025;
+    public static final int ADDITIONAL_ADDRESS_FAMILY = 0x8000;
+    public static final int ADDRESS_ERROR_CODE = 0x8001;
     public static final int PASSWORD_ALGORITHMS = 0x8002;
     public static final int SOFTWARE = 0x8022;
     public static final int ALTERNATE_SERVER = 0x8023;

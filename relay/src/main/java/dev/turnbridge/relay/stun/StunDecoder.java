@@ -68,6 +68,7 @@ public final class StunDecoder {
         boolean peerMalformed = false;
         int evenPort = -1;
         int family = -1;
+        int additionalFamily = -1;
         int[] hidden = new int[0];
         int count = 0;
         int pos = StunMessage.HEADER_LENGTH;
@@ -145,6 +146,13 @@ public final class StunDecoder {
                 } else if (family < 0) {
                     family = buf.getUnsignedByte(pos + 4);
                 }
+            } else if (attrType == AttributeType.ADDITIONAL_ADDRESS_FAMILY) {
+                hidden = append(hidden, pos);
+                if (attrLength != 4) {
+                    peerMalformed = true;
+                } else if (additionalFamily < 0) {
+                    additionalFamily = buf.getUnsignedByte(pos + 4);
+                }
             } else if (attrType == AttributeType.XOR_PEER_ADDRESS) {
                 hidden = append(hidden, pos);
                 InetSocketAddress peer = XorAddress.decode(buf, 0, pos + 4, attrLength);
@@ -183,7 +191,8 @@ public final class StunDecoder {
         var credentials = new StunMessage.Credentials(sha256Offset, sha256Length, passwordAlgorithm,
                 passwordAlgorithms, userhash);
         return new StunMessage(type, transactionId, bytes, integrityOffset, unknown,
-                peers.isEmpty() ? List.of() : List.copyOf(peers), peerMalformed, evenPort, family, values, credentials);
+                peers.isEmpty() ? List.of() : List.copyOf(peers), peerMalformed, evenPort, family, additionalFamily, values,
+                credentials);
     }
 
     private static int[] append(int[] a, int v) {

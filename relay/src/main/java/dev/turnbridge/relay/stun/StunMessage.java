@@ -37,6 +37,7 @@ public final class StunMessage {
     private final boolean selfParsedMalformed;
     private final int evenPort;
     private final int requestedFamily;
+    private final int additionalFamily;
     private final Message attributes;
     private final Credentials credentials;
 
@@ -55,7 +56,7 @@ public final class StunMessage {
 
     StunMessage(int type, byte[] transactionId, byte[] raw, int integrityOffset, int[] unknownRequired,
             List<InetSocketAddress> peerAddresses, boolean selfParsedMalformed, int evenPort, int requestedFamily,
-            Message attributes, Credentials credentials) {
+            int additionalFamily, Message attributes, Credentials credentials) {
         this.type = type;
         this.transactionId = transactionId;
         this.raw = raw;
@@ -65,6 +66,7 @@ public final class StunMessage {
         this.selfParsedMalformed = selfParsedMalformed;
         this.evenPort = evenPort;
         this.requestedFamily = requestedFamily;
+        this.additionalFamily = additionalFamily;
         this.attributes = attributes;
         this.credentials = credentials;
     }
@@ -178,6 +180,11 @@ public final class StunMessage {
     /** REQUESTED-ADDRESS-FAMILY as sent (1 IPv4, 2 IPv6, anything else unsupported), or -1 when absent. */
     public int requestedAddressFamily() {
         return requestedFamily;
+    }
+
+    /** ADDITIONAL-ADDRESS-FAMILY as sent (RFC 8656 §18.11: only 2, IPv6, is valid), or -1 when absent. */
+    public int additionalAddressFamily() {
+        return additionalFamily;
     }
 
     /** CHANNEL-NUMBER, or -1 when absent. */

@@ -124,6 +124,20 @@ public final class StunMessageBuilder {
         return add(AttributeFactory.createXorPeerAddressAttribute(transport(address), transactionId));
     }
 
+    /**
+     * ADDRESS-ERROR-CODE (RFC 8656 §18.12): why the relayed address of {@code family} (1 IPv4, 2 IPv6) asked
+     * for by ADDITIONAL-ADDRESS-FAMILY could not be allocated. ice4j does not know this attribute.
+     */
+    public StunMessageBuilder addressErrorCode(int family, ErrorCode code) {
+        byte[] reason = code.reason().getBytes(StandardCharsets.UTF_8);
+        byte[] value = new byte[4 + reason.length];
+        value[0] = (byte) family;
+        value[2] = (byte) (code.code() / 100);
+        value[3] = (byte) (code.code() % 100);
+        System.arraycopy(reason, 0, value, 4, reason.length);
+        return add(AttributeType.ADDRESS_ERROR_CODE, value);
+    }
+
     /** ALTERNATE-SERVER (RFC 8489 §14.15): a plain, not XOR-ed, address, for 300 Try Alternate. */
     public StunMessageBuilder alternateServer(InetSocketAddress address) {
         // ice4j has no factory for it; the layout is MAPPED-ADDRESS's (RFC 8489 §14.1)

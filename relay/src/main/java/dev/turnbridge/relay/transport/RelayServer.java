@@ -8,11 +8,15 @@ import dev.turnbridge.relay.allocation.AllocationListener;
 import dev.turnbridge.relay.allocation.AllocationTable;
 import dev.turnbridge.relay.handler.RelayContext;
 import dev.turnbridge.relay.handler.TurnDispatcher;
+import dev.turnbridge.config.ListenerSettings;
+import dev.turnbridge.config.TlsSettings;
 import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.FixedRecvByteBufAllocator;
+import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.epoll.EpollChannelOption;
 import java.io.IOException;
 import java.net.DatagramSocket;
@@ -21,6 +25,10 @@ import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.RejectedExecutionException;
@@ -28,8 +36,9 @@ import java.util.function.Function;
 import java.util.function.Predicate;
 
 /**
- * The STUN/TURN relay: one or more UDP server sockets per configured listener (one per event loop with
- * SO_REUSEPORT under epoll), all sharing one {@link RelayContext}. Event loops are owned by the caller.
+ * The STUN/TURN relay: one or more UDP server sockets per configured UDP listener (one per event loop with
+ * SO_REUSEPORT under epoll), and one TCP server socket per TCP or TLS listener whose connections spread over
+ * the event loops, all sharing one {@link RelayContext}. Event loops are owned by the caller.
  */
 public final class RelayServer implements AutoCloseable {
     private static final int SOCKET_BUFFER = 4 * 1024 * 1024;
@@ -38,20 +47,82 @@ public final class RelayServer implements AutoCloseable {
     private final NettyTransport transport;
     private final TurnDispatcher dispatcher;
     private final List<Channel> channels = new CopyOnWriteArrayList<>();
-    private final List<UdpListenerHandler> listeners = new CopyOnWriteArrayList<>();
+    private final RelaySockets relaySockets;
+    // UDP server sockets and live TCP/TLS connections: everything that holds allocations
+    private final Set<AllocationOwner> owners = ConcurrentHashMap.newKeySet();
+    private final List<InetSocketAddress> tcpBound = new CopyOnWriteArrayList<>();
+    private final List<InetSocketAddress> tlsBound = new CopyOnWriteArrayList<>();
+    private TlsCertificate tls;
+    private ScheduledFuture<?> tlsReload;
 
     public RelayServer(Settings settings, Clock clock, NettyTransport transport) {
         this.context = RelayContext.create(settings, clock);
         this.transport = transport;
         this.dispatcher = new TurnDispatcher(context);
+        this.relaySockets = new RelaySockets(context, transport);
     }
 
     public RelayContext context() {
         return context;
     }
 
-    /** Binds every UDP listener; returns the bound addresses, one per configured listener. */
+    /**
+     * Binds every UDP, TCP and TLS listener; returns the bound UDP addresses, one per configured listener
+     * ({@link #tcpAddresses}, {@link #tlsAddresses} tell the others).
+     */
     public List<InetSocketAddress> start() {
+        List<InetSocketAddress> udp = startUdp();
+        ListenerSettings listeners = context.settings().listeners();
+        for (HostPort hp : listeners.tcp()) {
+            tcpBound.add(bindStream(hp, null));
+        }
+        if (!listeners.tls().isEmpty()) {
+            TlsSettings tlsSettings = context.settings().tls();
+            tls = TlsCertificate.load(tlsSettings);
+            long interval = tlsSettings.reloadInterval().toMillis();
+            if (interval > 0 && !tlsSettings.selfSigned()) {
+                tlsReload = transport.group().next().scheduleWithFixedDelay(tls::reloadIfChanged, interval, interval,
+                        TimeUnit.MILLISECONDS);
+            }
+            for (HostPort hp : listeners.tls()) {
+                tlsBound.add(bindStream(hp, tls));
+            }
+        }
+        return udp;
+    }
+
+    private InetSocketAddress bindStream(HostPort hp, TlsCertificate certificate) {
+        ListenerSettings listeners = context.settings().listeners();
+        int high = listeners.streamWriteBuffer();
+        Channel ch = new ServerBootstrap()
+                .group(transport.group())
+                .channel(transport.serverChannel())
+                .option(ChannelOption.SO_BACKLOG, 1024)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(high / 2, high))
+                .childHandler(new TcpServerInitializer(dispatcher, relaySockets, certificate,
+                        listeners.maxDatagramSize(), owners))
+                .bind(hp.host(), hp.port()).syncUninterruptibly().channel();
+        channels.add(ch);
+        return (InetSocketAddress) ch.localAddress();
+    }
+
+    /** Bound TCP listener addresses, one per configured listener. */
+    public List<InetSocketAddress> tcpAddresses() {
+        return List.copyOf(tcpBound);
+    }
+
+    /** Bound TLS listener addresses, one per configured listener. */
+    public List<InetSocketAddress> tlsAddresses() {
+        return List.copyOf(tlsBound);
+    }
+
+    /** SHA-256 fingerprint of the TLS certificate in use, or null when no TLS listener runs. */
+    public String tlsFingerprint() {
+        return tls == null ? null : tls.certifiedKey().fingerprintSha256();
+    }
+
+    private List<InetSocketAddress> startUdp() {
         List<InetSocketAddress> bound = new ArrayList<>();
         for (HostPort hp : context.settings().listeners().udp()) {
             if (transport.epoll() && hp.port() != 0) {
@@ -62,7 +133,7 @@ public final class RelayServer implements AutoCloseable {
             for (int i = 0; i < sockets; i++) {
                 // the first bind may pick an ephemeral port; the others must join that same port
                 int port = first == null ? hp.port() : first.getPort();
-                UdpListenerHandler handler = new UdpListenerHandler(dispatcher, transport);
+                UdpListenerHandler handler = new UdpListenerHandler(dispatcher, relaySockets);
                 Bootstrap b = new Bootstrap()
                         .group(transport.group())
                         .channel(transport.datagramChannel())
@@ -76,7 +147,7 @@ public final class RelayServer implements AutoCloseable {
                 }
                 Channel ch = b.bind(hp.host(), port).syncUninterruptibly().channel();
                 channels.add(ch);
-                listeners.add(handler);
+                owners.add(handler);
                 if (first == null) {
                     first = (InetSocketAddress) ch.localAddress();
                 }
@@ -139,8 +210,8 @@ public final class RelayServer implements AutoCloseable {
 
     private <T> CompletableFuture<List<T>> onEveryLoop(Function<AllocationTable, T> task) {
         List<CompletableFuture<T>> parts = new ArrayList<>();
-        for (UdpListenerHandler listener : listeners) {
-            EventLoop loop = listener.eventLoop();
+        for (AllocationOwner owner : owners) {
+            EventLoop loop = owner.eventLoop();
             if (loop == null) {
                 continue;
             }
@@ -148,7 +219,7 @@ public final class RelayServer implements AutoCloseable {
             try {
                 loop.execute(() -> {
                     try {
-                        part.complete(task.apply(listener.allocations()));
+                        part.complete(task.apply(owner.allocations()));
                     } catch (RuntimeException e) {
                         part.completeExceptionally(e);
                     }
@@ -164,10 +235,15 @@ public final class RelayServer implements AutoCloseable {
 
     @Override
     public void close() {
+        if (tlsReload != null) {
+            tlsReload.cancel(false);
+        }
         for (Channel ch : channels) {
             ch.close().syncUninterruptibly();
         }
         channels.clear();
-        listeners.clear();
+        owners.clear();
+        tcpBound.clear();
+        tlsBound.clear();
     }
 }

@@ -1,10 +1,6 @@
 package dev.turnbridge.relay.transport;
 
-import dev.turnbridge.relay.allocation.Allocation;
-import dev.turnbridge.relay.allocation.AllocationListener;
-import dev.turnbridge.relay.allocation.PeerPolicy;
 import dev.turnbridge.relay.allocation.AllocationTable;
-import dev.turnbridge.relay.allocation.ChannelBinding;
 import dev.turnbridge.relay.allocation.FiveTuple;
 import dev.turnbridge.relay.allocation.RelaySocket;
 import dev.turnbridge.relay.handler.Exchange;
@@ -18,16 +14,12 @@ import dev.turnbridge.relay.stun.StunParseException;
 import dev.turnbridge.relay.stun.StunMessageBuilder;
 import dev.turnbridge.relay.wire.ChannelData;
 import dev.turnbridge.relay.wire.SendIndication;
-import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
-import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.socket.DatagramPacket;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetAddress;
@@ -43,7 +35,7 @@ import org.slf4j.LoggerFactory;
  * Owns the allocations of the clients it serves; they live on this socket's event loop together with their
  * relay sockets, so the data path takes no lock.
  */
-final class UdpListenerHandler extends ChannelInboundHandlerAdapter {
+final class UdpListenerHandler extends ChannelInboundHandlerAdapter implements AllocationOwner {
     private static final Logger log = LoggerFactory.getLogger(UdpListenerHandler.class);
     private static final long SWEEP_MILLIS = 1000;
     private static final int TRANSACTION_CACHE_ENTRIES = 8192;
@@ -51,10 +43,10 @@ final class UdpListenerHandler extends ChannelInboundHandlerAdapter {
     private final TurnDispatcher dispatcher;
     private final RelayContext context;
     private final RelayStats stats;
-    private final NettyTransport transport;
-    private final SendIndication send = new SendIndication();
+    private final RelaySockets relaySockets;
     private final TransactionCache transactions = new TransactionCache(TRANSACTION_CACHE_ENTRIES);
     private final AllocationTable allocations;
+    private final PeerForwarder forwarder;
     private final String software;
     private final int maxDatagramSize;
     private Channel channel;
@@ -62,22 +54,24 @@ final class UdpListenerHandler extends ChannelInboundHandlerAdapter {
     private ScheduledFuture<?> sweeper;
     private long lastMalformedLog;
 
-    UdpListenerHandler(TurnDispatcher dispatcher, NettyTransport transport) {
+    UdpListenerHandler(TurnDispatcher dispatcher, RelaySockets relaySockets) {
         this.dispatcher = dispatcher;
         this.context = dispatcher.context();
         this.stats = context.stats();
-        this.transport = transport;
+        this.relaySockets = relaySockets;
         this.software = context.settings().software();
         this.maxDatagramSize = context.settings().listeners().maxDatagramSize();
-        this.allocations = AllocationTable.withEndReasons(this::ended);
+        this.allocations = AllocationTable.withEndReasons(relaySockets::release);
+        this.forwarder = new PeerForwarder(context, allocations);
     }
 
-    AllocationTable allocations() {
+    @Override
+    public AllocationTable allocations() {
         return allocations;
     }
 
-    /** The event loop that owns this socket's allocations; null before the channel is registered. */
-    EventLoop eventLoop() {
+    @Override
+    public EventLoop eventLoop() {
         return channel == null ? null : channel.eventLoop();
     }
 
@@ -104,12 +98,11 @@ final class UdpListenerHandler extends ChannelInboundHandlerAdapter {
         transactions.expire(now);
     }
 
-    private void ended(Allocation allocation, AllocationListener.EndReason reason) {
-        RelaySocket socket = allocation.relaySocket();
-        socket.close();
-        context.ports().release(socket.localAddress().getPort());
-        context.quota().release(allocation.username());
-        stats.ended(allocation, reason);
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        // relayed packets of this read batch leave together (one sendmmsg per relay socket under epoll)
+        forwarder.flush();
+        ctx.fireChannelReadComplete();
     }
 
     @Override
@@ -124,55 +117,17 @@ final class UdpListenerHandler extends ChannelInboundHandlerAdapter {
             }
             int first = buf.getUnsignedByte(buf.readerIndex());
             if (ChannelData.isChannelData(first)) {
-                relayChannelData(buf, packet.sender());
+                forwarder.channelData(buf, packet.sender());
             } else if (!StunDecoder.looksLikeStun(first)) {
                 malformed(packet.sender(), "first_byte");
             } else if (SendIndication.is(buf)) {
-                relaySendIndication(buf, packet.sender());
+                forwarder.sendIndication(buf, packet.sender());
             } else {
                 handleStun(buf, packet.sender());
             }
         } finally {
             packet.release();
         }
-    }
-
-    private void relayChannelData(ByteBuf buf, InetSocketAddress sender) {
-        long now = context.now();
-        Allocation a = allocations.get(sender, now);
-        int length = ChannelData.dataLength(buf);
-        if (a == null || length < 0) {
-            stats.dataDropped.increment();
-            return;
-        }
-        ChannelBinding binding = a.channel(ChannelData.channelNumber(buf), now);
-        if (binding == null || !a.permits(binding.peer().getAddress(), now)) {
-            stats.dataDropped.increment();
-            return;
-        }
-        a.relaySocket().send(buf.retainedSlice(buf.readerIndex() + ChannelData.HEADER_LENGTH, length),
-                binding.peer());
-    }
-
-    private void relaySendIndication(ByteBuf buf, InetSocketAddress sender) {
-        long now = context.now();
-        Allocation a = allocations.get(sender, now);
-        if (a == null || !send.parse(buf)) {
-            stats.dataDropped.increment();
-            return;
-        }
-        InetSocketAddress peer = send.peer();
-        if (!a.permits(peer.getAddress(), now)) {
-            stats.dataDropped.increment();
-            return;
-        }
-        PeerPolicy.Verdict verdict = context.peerVerdict(peer);
-        if (!verdict.isPermitted()) {
-            stats.peerRefused(verdict.reason());
-            stats.dataDropped.increment();
-            return;
-        }
-        a.relaySocket().send(buf.retainedSlice(send.dataIndex(), send.dataLength()), peer);
     }
 
     private void handleStun(ByteBuf buf, InetSocketAddress sender) {
@@ -244,22 +199,8 @@ final class UdpListenerHandler extends ChannelInboundHandlerAdapter {
 
         @Override
         public void openRelaySocket(InetAddress ip, int port, BiConsumer<RelaySocket, Throwable> done) {
-            UdpRelaySocket socket = new UdpRelaySocket(channel, fiveTuple.client(), context.clock(), stats,
-                    stats.traffic(FiveTuple.Transport.UDP));
-            ChannelFuture bind = new Bootstrap()
-                    .group(channel.eventLoop())
-                    .channel(transport.datagramChannel())
-                    .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(maxDatagramSize))
-                    .handler(socket)
-                    .bind(ip, port);
-            bind.addListener(f -> {
-                if (f.isSuccess()) {
-                    socket.bound(bind.channel());
-                    done.accept(socket, null);
-                } else {
-                    done.accept(null, f.cause());
-                }
-            });
+            relaySockets.open(channel.eventLoop(), new UdpClientLink(channel, fiveTuple.client()),
+                    FiveTuple.Transport.UDP, ip, port, done);
         }
 
         private byte[] responseTransactionId(byte[] encoded) {

@@ -17,23 +17,22 @@ import java.time.Clock;
 /**
  * A UDP relayed transport address (RFC 8656 §2.2). Peer datagrams from permitted IPs go to the client as
  * ChannelData when a channel is bound to the peer, else as a Data indication (RFC 8656 §11.5, §12.6); others
- * are dropped. Runs on the same event loop as the client's server socket, so no state is shared across
- * threads.
+ * are dropped. Runs on the same event loop as the client's server socket or connection, so no state is
+ * shared across threads. Relaying to peers is always over UDP (RFC 8656 §3.1), whatever the client uses.
  */
 final class UdpRelaySocket extends ChannelInboundHandlerAdapter implements RelaySocket {
-    private final Channel clientChannel;
-    private final InetSocketAddress client;
+    private final ClientLink client;
     private final Clock clock;
     private final RelayStats stats;
     private final RelayStats.Traffic traffic;
     private Channel channel;
     private InetSocketAddress localAddress;
     private Allocation allocation;
+    private boolean toPeerQueued;
+    private boolean toClientQueued;
 
-    UdpRelaySocket(Channel clientChannel, InetSocketAddress client, Clock clock, RelayStats stats,
-            RelayStats.Traffic traffic) {
+    UdpRelaySocket(ClientLink client, Clock clock, RelayStats stats, RelayStats.Traffic traffic) {
         this.traffic = traffic;
-        this.clientChannel = clientChannel;
         this.client = client;
         this.clock = clock;
         this.stats = stats;
@@ -57,12 +56,27 @@ final class UdpRelaySocket extends ChannelInboundHandlerAdapter implements Relay
 
     @Override
     public void send(ByteBuf payload, InetSocketAddress peer) {
+        if (!channel.isWritable()) {
+            // a stream client can send faster than UDP drains; drop rather than queue without bound
+            payload.release();
+            stats.dataDropped.increment();
+            return;
+        }
         int bytes = payload.readableBytes();
         traffic.toPeer(bytes);
         if (allocation != null) {
             allocation.countToPeer(bytes);
         }
-        channel.writeAndFlush(new DatagramPacket(payload, peer), channel.voidPromise());
+        channel.write(new DatagramPacket(payload, peer), channel.voidPromise());
+        toPeerQueued = true;
+    }
+
+    @Override
+    public void flush() {
+        if (toPeerQueued) {
+            toPeerQueued = false;
+            channel.flush();
+        }
     }
 
     @Override
@@ -83,6 +97,11 @@ final class UdpRelaySocket extends ChannelInboundHandlerAdapter implements Relay
                 stats.dataDropped.increment();
                 return;
             }
+            if (!client.isWritable()) {
+                // a slow stream client: dropping is what UDP would have done, and memory stays bounded
+                stats.dataDropped.increment();
+                return;
+            }
             ByteBuf data = packet.content();
             int length = data.readableBytes();
             ChannelBinding binding = a.channelFor(peer, now);
@@ -91,13 +110,24 @@ final class UdpRelaySocket extends ChannelInboundHandlerAdapter implements Relay
                 return;
             }
             ByteBuf out = binding != null
-                    ? ChannelData.encode(ctx.alloc(), binding.number(), data, data.readerIndex(), length, false)
-                    : DataIndication.encode(ctx.alloc(), peer, data);
+                    ? ChannelData.encode(client.alloc(), binding.number(), data, data.readerIndex(), length,
+                            client.isStream())
+                    : DataIndication.encode(client.alloc(), peer, data);
             traffic.toClient(length);
             a.countToClient(length);
-            clientChannel.writeAndFlush(new DatagramPacket(out, client), clientChannel.voidPromise());
+            client.send(out);
+            toClientQueued = true;
         } finally {
             packet.release();
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        // one flush per batch of peer datagrams read together
+        if (toClientQueued) {
+            toClientQueued = false;
+            client.flush();
         }
     }
 

@@ -8,8 +8,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Settings for loopback tests: ephemeral ports on 127.0.0.1 (relay, signaling, metrics), secret "north",
- * loopback peers allowed.
+ * Settings for loopback tests: ephemeral ports on 127.0.0.1 (relay UDP, TCP and TLS, signaling, metrics),
+ * secret "north", loopback peers allowed.
  */
 public final class TestSettings {
     public static final String SECRET = "north";
@@ -22,6 +22,8 @@ public final class TestSettings {
     public static Settings loopback(String... overrides) {
         List<String> all = new ArrayList<>(List.of(
                 "listeners.udp=127.0.0.1:0",
+                "listeners.tcp=127.0.0.1:0",
+                "listeners.tls=127.0.0.1:0",
                 "auth.secrets=" + SECRET,
                 "realm=" + REALM,
                 "relay.address=127.0.0.1",

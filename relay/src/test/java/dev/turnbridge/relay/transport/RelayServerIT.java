@@ -163,7 +163,7 @@ class RelayServerIT {
         assertThat(c.signed(StunMethod.ALLOCATE, b -> { }).errorCode()).isEqualTo(400);
         assertThat(c.signed(StunMethod.ALLOCATE, b -> b.requestedTransport(6)).errorCode()).isEqualTo(442);
         assertThat(c.signed(StunMethod.ALLOCATE, b -> b.requestedTransport(17)
-                .add(AttributeType.REQUESTED_ADDRESS_FAMILY, new byte[] {2, 0, 0, 0})).errorCode()).isEqualTo(440);
+                .add(AttributeType.REQUESTED_ADDRESS_FAMILY, new byte[] {3, 0, 0, 0})).errorCode()).isEqualTo(440);
         assertThat(c.signed(StunMethod.ALLOCATE, b -> b.requestedTransport(17)
                 .add(AttributeType.EVEN_PORT, new byte[] {0}).add(AttributeType.RESERVATION_TOKEN, new byte[8]))
                 .errorCode()).isEqualTo(400);

@@ -18,7 +18,7 @@ import java.util.concurrent.TimeUnit;
 /** A test WebSocket client on the JDK's java.net.http.WebSocket; every wait is bounded. */
 public final class WsClient implements WebSocket.Listener, AutoCloseable {
 
-    private static final long WAIT_SECONDS = 5;
+    private static final long WAIT_SECONDS = 10;
 
     private final BlockingQueue<JsonNode> messages = new LinkedBlockingQueue<>();
     private final CompletableFuture<Integer> closed = new CompletableFuture<>();

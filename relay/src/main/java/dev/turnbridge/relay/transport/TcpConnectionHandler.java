@@ -1,0 +1,205 @@
+package dev.turnbridge.relay.transport;
+
+import dev.turnbridge.relay.allocation.AllocationListener;
+import dev.turnbridge.relay.allocation.AllocationTable;
+import dev.turnbridge.relay.allocation.FiveTuple;
+import dev.turnbridge.relay.allocation.RelaySocket;
+import dev.turnbridge.relay.handler.Exchange;
+import dev.turnbridge.relay.handler.RelayContext;
+import dev.turnbridge.relay.handler.TransactionCache;
+import dev.turnbridge.relay.handler.TurnDispatcher;
+import dev.turnbridge.relay.stun.StunDecoder;
+import dev.turnbridge.relay.stun.StunMessage;
+import dev.turnbridge.relay.stun.StunMessageBuilder;
+import dev.turnbridge.relay.stun.StunParseException;
+import dev.turnbridge.relay.wire.ChannelData;
+import dev.turnbridge.relay.wire.SendIndication;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.channels.ClosedChannelException;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One client's TCP or TLS connection (RFC 8656 §3.1): every frame {@link TcpFramingDecoder} cut is either
+ * relayed (ChannelData, Send indications) or dispatched as a request with this connection as the
+ * {@link Exchange}. The connection is the 5-tuple, so it holds at most one allocation, and the allocation
+ * ends when the connection does. Peers are still reached over UDP; their data comes back on this connection.
+ */
+final class TcpConnectionHandler extends ChannelInboundHandlerAdapter implements Exchange, AllocationOwner {
+    private static final Logger log = LoggerFactory.getLogger(TcpConnectionHandler.class);
+    private static final long SWEEP_MILLIS = 1000;
+    // a reliable stream sees no retransmissions; a few entries cover a client that repeats itself anyway
+    private static final int TRANSACTION_CACHE_ENTRIES = 8;
+    // a connection that holds no allocation costs a descriptor for nothing; a STUN keepalive every 2 min or so
+    // (RFC 8445 §11 sends them far more often) keeps a binding-only client connected
+    static final long IDLE_WITHOUT_ALLOCATION_MILLIS = 120_000;
+
+    private final TurnDispatcher dispatcher;
+    private final RelayContext context;
+    private final RelaySockets relaySockets;
+    private final FiveTuple.Transport transport;
+    private final TransactionCache transactions = new TransactionCache(TRANSACTION_CACHE_ENTRIES);
+    private final AllocationTable allocations;
+    private final PeerForwarder forwarder;
+    private final String software;
+    private final Set<AllocationOwner> owners;
+    private Channel channel;
+    private FiveTuple fiveTuple;
+    private ScheduledFuture<?> sweeper;
+    private long lastFrameMillis;
+
+    TcpConnectionHandler(TurnDispatcher dispatcher, RelaySockets relaySockets, FiveTuple.Transport transport,
+            Set<AllocationOwner> owners) {
+        this.owners = owners;
+        this.dispatcher = dispatcher;
+        this.context = dispatcher.context();
+        this.relaySockets = relaySockets;
+        this.transport = transport;
+        this.software = context.settings().software();
+        this.allocations = AllocationTable.withEndReasons(relaySockets::release);
+        this.forwarder = new PeerForwarder(context, allocations);
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        channel = ctx.channel();
+        fiveTuple = new FiveTuple((InetSocketAddress) channel.remoteAddress(),
+                (InetSocketAddress) channel.localAddress(), transport);
+        sweeper = ctx.executor().scheduleAtFixedRate(this::sweep, SWEEP_MILLIS, SWEEP_MILLIS, TimeUnit.MILLISECONDS);
+        owners.add(this);
+        lastFrameMillis = context.now();
+        ctx.fireChannelActive();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        if (sweeper != null) {
+            sweeper.cancel(false);
+        }
+        owners.remove(this);
+        allocations.clear(AllocationListener.EndReason.CONNECTION_CLOSED);
+        ctx.fireChannelInactive();
+    }
+
+    private void sweep() {
+        long now = context.now();
+        allocations.expire(now);
+        transactions.expire(now);
+        if (allocations.size() == 0 && !allocations.isPending(fiveTuple.client())
+                && now - lastFrameMillis > IDLE_WITHOUT_ALLOCATION_MILLIS) {
+            channel.close();
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        // relayed packets of this read batch leave together (one sendmmsg per relay socket under epoll)
+        forwarder.flush();
+        ctx.fireChannelReadComplete();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        ByteBuf frame = (ByteBuf) msg;
+        lastFrameMillis = context.now();
+        try {
+            InetSocketAddress client = fiveTuple.client();
+            if (ChannelData.isChannelData(frame.getUnsignedByte(frame.readerIndex()))) {
+                forwarder.channelData(frame, client);
+            } else if (SendIndication.is(frame)) {
+                forwarder.sendIndication(frame, client);
+            } else {
+                handleStun(frame);
+            }
+        } finally {
+            frame.release();
+        }
+    }
+
+    private void handleStun(ByteBuf frame) {
+        // ice4j decodes only whole arrays starting at offset 0
+        byte[] bytes = new byte[frame.readableBytes()];
+        frame.getBytes(frame.readerIndex(), bytes);
+        StunMessage message;
+        try {
+            message = StunDecoder.decode(bytes, bytes.length);
+        } catch (StunParseException e) {
+            // framing held, so the stream is still in step: drop this message only
+            context.stats().malformedDropped.increment();
+            return;
+        }
+        dispatcher.dispatch(message, this);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (!(cause instanceof IOException)) {
+            log.debug("{} connection {} failed: {}", transport, fiveTuple == null ? null : fiveTuple.client(),
+                    cause.toString());
+        }
+        ctx.close();
+    }
+
+    @Override
+    public EventLoop eventLoop() {
+        return channel == null ? null : channel.eventLoop();
+    }
+
+    @Override
+    public FiveTuple fiveTuple() {
+        return fiveTuple;
+    }
+
+    @Override
+    public AllocationTable allocations() {
+        return allocations;
+    }
+
+    @Override
+    public TransactionCache transactions() {
+        return transactions;
+    }
+
+    @Override
+    public void respond(StunMessageBuilder response, byte[] integrityKey) {
+        byte[] encoded = response.encode(software, integrityKey);
+        context.stats().responded(response.method(), response.errorCode());
+        if (integrityKey != null) {
+            byte[] id = new byte[12];
+            System.arraycopy(encoded, 8, id, 0, 12);
+            transactions.put(fiveTuple.client(), id, encoded, context.now());
+        }
+        resend(encoded);
+    }
+
+    @Override
+    public void resend(byte[] encoded) {
+        // responses are not subject to the write-buffer limit: they are few and the client asked for them
+        channel.writeAndFlush(Unpooled.wrappedBuffer(encoded), channel.voidPromise());
+    }
+
+    @Override
+    public void openRelaySocket(InetAddress ip, int port, BiConsumer<RelaySocket, Throwable> done) {
+        relaySockets.open(channel.eventLoop(), new StreamClientLink(channel), transport, ip, port, (socket, failure) -> {
+            if (socket != null && !channel.isActive()) {
+                // the client left while the socket was being bound: nothing may outlive the connection
+                socket.close();
+                done.accept(null, new ClosedChannelException());
+                return;
+            }
+            done.accept(socket, failure);
+        });
+    }
+}

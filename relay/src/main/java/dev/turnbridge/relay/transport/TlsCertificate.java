@@ -1,0 +1,120 @@
+package dev.turnbridge.relay.transport;
+
+import dev.turnbridge.config.TlsSettings;
+import dev.turnbridge.config.tls.CertifiedKey;
+import dev.turnbridge.config.tls.PemKeyMaterial;
+import dev.turnbridge.config.tls.SelfSignedCertificate;
+import io.netty.handler.ssl.ApplicationProtocolConfig;
+import io.netty.handler.ssl.ApplicationProtocolConfig.Protocol;
+import io.netty.handler.ssl.ApplicationProtocolConfig.SelectedListenerFailureBehavior;
+import io.netty.handler.ssl.ApplicationProtocolConfig.SelectorFailureBehavior;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SupportedCipherSuiteFilter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.security.cert.X509Certificate;
+import java.util.List;
+import javax.net.ssl.SSLException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The certificate of the TLS listeners and the {@link SslContext} built from it: TLS 1.3 and 1.2 only, AEAD
+ * suites with forward secrecy, ALPN {@code stun.turn} and {@code stun.nat-discovery} (RFC 7443) offered but not
+ * required (clients without ALPN are served). With no PEM files configured, a self-signed certificate is
+ * generated. {@link #reloadIfChanged} re-reads the files when their modification times change and swaps the
+ * context for new connections; a bad renewal is logged and the working certificate kept.
+ */
+final class TlsCertificate {
+    private static final Logger log = LoggerFactory.getLogger(TlsCertificate.class);
+    static final String ALPN_TURN = "stun.turn";
+    static final String ALPN_STUN = "stun.nat-discovery";
+    private static final List<String> PROTOCOLS = List.of("TLSv1.3", "TLSv1.2");
+    private static final List<String> CIPHERS = List.of(
+            "TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256",
+            "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+            "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+            "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256");
+
+    private final TlsSettings settings;
+    private volatile SslContext context;
+    private volatile CertifiedKey current;
+    private FileTime certModified;
+    private FileTime keyModified;
+
+    private TlsCertificate(TlsSettings settings) {
+        this.settings = settings;
+    }
+
+    /** Loads (or generates) the certificate; a configured file that cannot be read fails the start. */
+    static TlsCertificate load(TlsSettings settings) {
+        TlsCertificate tls = new TlsCertificate(settings);
+        if (settings.selfSigned()) {
+            tls.install(SelfSignedCertificate.generate("turnbridge"));
+            log.warn("TLS: no tls.cert-file configured, using a self-signed development certificate, SHA-256 {}",
+                    tls.current.fingerprintSha256());
+            return tls;
+        }
+        try {
+            tls.reload();
+        } catch (IOException e) {
+            throw new UncheckedIOException("TLS certificate: " + e.getMessage(), e);
+        }
+        log.info("TLS: {}", tls.current);
+        return tls;
+    }
+
+    SslContext context() {
+        return context;
+    }
+
+    CertifiedKey certifiedKey() {
+        return current;
+    }
+
+    /** Re-reads the PEM files if either changed since the last load; called from a timer. */
+    synchronized void reloadIfChanged() {
+        if (settings.selfSigned()) {
+            return;
+        }
+        try {
+            FileTime cert = Files.getLastModifiedTime(Path.of(settings.certFile()));
+            FileTime key = Files.getLastModifiedTime(Path.of(settings.keyFile()));
+            if (cert.equals(certModified) && key.equals(keyModified)) {
+                return;
+            }
+            reload();
+            log.info("TLS: reloaded {}", current);
+        } catch (IOException | RuntimeException e) {
+            // half-written renewal or a bad file: keep serving the working certificate, retry on the next tick
+            log.warn("TLS: certificate reload failed, keeping the current one: {}", e.getMessage());
+        }
+    }
+
+    private void reload() throws IOException {
+        FileTime cert = Files.getLastModifiedTime(Path.of(settings.certFile()));
+        FileTime key = Files.getLastModifiedTime(Path.of(settings.keyFile()));
+        install(PemKeyMaterial.read(Path.of(settings.certFile()), Path.of(settings.keyFile())));
+        certModified = cert;
+        keyModified = key;
+    }
+
+    private void install(CertifiedKey key) {
+        try {
+            context = SslContextBuilder.forServer(key.key(), key.chain().toArray(new X509Certificate[0]))
+                    .protocols(PROTOCOLS)
+                    .ciphers(CIPHERS, SupportedCipherSuiteFilter.INSTANCE)
+                    .applicationProtocolConfig(new ApplicationProtocolConfig(Protocol.ALPN,
+                            SelectorFailureBehavior.NO_ADVERTISE, SelectedListenerFailureBehavior.ACCEPT,
+                            ALPN_TURN, ALPN_STUN))
+                    .build();
+            current = key;
+        } catch (SSLException e) {
+            throw new IllegalStateException("cannot build a TLS context: " + e.getMessage(), e);
+        }
+    }
+}

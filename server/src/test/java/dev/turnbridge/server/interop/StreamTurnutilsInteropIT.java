@@ -1,0 +1,119 @@
+package dev.turnbridge.server.interop;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
+
+import dev.turnbridge.relay.testing.TestSettings;
+import dev.turnbridge.server.TurnbridgeServer;
+import java.io.IOException;
+import java.net.DatagramSocket;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * Interop with coturn's turnutils_uclient over the transports of hard networks: TCP ({@code -t}), TLS
+ * ({@code -t -S}) and IPv6 ({@code ::1}, {@code -x} for an IPv6 relayed address), through our server to a
+ * turnutils_peer echo, without loss. Output goes to a file, so a chatty run cannot block on a full pipe.
+ */
+class StreamTurnutilsInteropIT {
+    private static final int RUN_SECONDS = 90;
+    private static TurnbridgeServer server;
+
+    @TempDir
+    static Path dir;
+
+    @BeforeAll
+    static void start() {
+        assumeFalse(ExternalTool.skipped(), "interop skipped by -DskipInterop");
+        ExternalTool.require("turnutils_uclient");
+        ExternalTool.require("turnutils_peer");
+        server = TurnbridgeServer.start(TestSettings.loopback(
+                "listeners.udp=127.0.0.1:0,[::1]:0",
+                "listeners.tcp=127.0.0.1:0,[::1]:0",
+                "listeners.tls=127.0.0.1:0,[::1]:0",
+                "relay.address=0.0.0.0", "relay.address-v6=::1",
+                "relay.rfc5766-channels=true", // coturn 4.6's uclient picks channel numbers up to 0x7FFF
+                "peers.allow=127.0.0.0/8,::1/128"));
+    }
+
+    @AfterAll
+    static void stop() {
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    private static int port(List<InetSocketAddress> bound, boolean ipv6) {
+        return bound.stream().filter(a -> (a.getAddress() instanceof Inet6Address) == ipv6).findFirst()
+                .orElseThrow().getPort();
+    }
+
+    private static int freeUdpPort(String host) throws IOException {
+        try (DatagramSocket s = new DatagramSocket(new InetSocketAddress(InetAddress.getByName(host), 0))) {
+            return s.getLocalPort();
+        }
+    }
+
+    @ParameterizedTest(name = "{1} to {0}, uclient {2}")
+    @CsvSource({
+        "127.0.0.1, tcp, -t -c",
+        "127.0.0.1, tcp, -t -c -s",
+        "127.0.0.1, tls, -t -S -c",
+        "::1,       tcp, -t -x -c",
+        "::1,       tls, -t -S -x -c",
+        "::1,       udp, -x -c",
+        "::1,       udp, -x -c -s",
+    })
+    void uclientLosesNothing(String host, String transport, String flags) throws Exception {
+        boolean ipv6 = host.contains(":");
+        int serverPort = switch (transport) {
+            case "tcp" -> port(server.relay().tcpAddresses(), ipv6);
+            case "tls" -> port(server.relay().tlsAddresses(), ipv6);
+            default -> port(server.relayAddresses(), ipv6);
+        };
+        int peerPort = freeUdpPort(host);
+        Process peer = ExternalTool.start(ExternalTool.require("turnutils_peer"), "-L", host, "-p",
+                String.valueOf(peerPort));
+        try {
+            Thread.sleep(300); // let the echo peer bind
+            List<String> command = new ArrayList<>(List.of(ExternalTool.require("turnutils_uclient"),
+                    "-W", TestSettings.SECRET, "-u", "interop", "-p", String.valueOf(serverPort),
+                    "-e", host, "-r", String.valueOf(peerPort), "-n", "100", "-m", "10", "-l", "172"));
+            command.addAll(List.of(flags.trim().split(" +")));
+            command.add(host);
+            Path log = dir.resolve("uclient-" + transport + "-" + peerPort + ".log");
+            Process uclient = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile())
+                    .start();
+            boolean finished = uclient.waitFor(RUN_SECONDS, TimeUnit.SECONDS);
+            if (!finished) {
+                uclient.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+            }
+            String output = Files.readString(log, StandardCharsets.UTF_8);
+            assertThat(finished).as("uclient finished within %ds:%n%s", RUN_SECONDS, tail(output)).isTrue();
+            assertThat(output).as(tail(output)).contains("Total lost packets 0 (0.000000%)");
+        } finally {
+            peer.destroy();
+            if (!peer.waitFor(5, TimeUnit.SECONDS)) {
+                peer.destroyForcibly();
+            }
+        }
+    }
+
+    private static String tail(String output) {
+        String[] lines = output.split("\n");
+        return String.join("\n", Arrays.copyOfRange(lines, Math.max(0, lines.length - 25), lines.length));
+    }
+}
