@@ -6,6 +6,7 @@ import dev.turnbridge.relay.allocation.FiveTuple;
 import dev.turnbridge.relay.allocation.RelaySocket;
 import dev.turnbridge.relay.handler.Exchange;
 import dev.turnbridge.relay.handler.RelayContext;
+import dev.turnbridge.relay.handler.Responder;
 import dev.turnbridge.relay.handler.TransactionCache;
 import dev.turnbridge.relay.handler.TurnDispatcher;
 import dev.turnbridge.relay.stun.StunDecoder;
@@ -63,7 +64,7 @@ final class DtlsSession implements Exchange, AllocationOwner {
     private final Consumer<DtlsSession> onEnd;
     private final byte[] scratch;
     private final long handshakeDeadline;
-    private final String software;
+    private final Responder responder;
     private State state = State.HANDSHAKING;
     private DTLSTransport dtls;
     private long lastDatagramMillis;
@@ -85,7 +86,7 @@ final class DtlsSession implements Exchange, AllocationOwner {
         this.scratch = scratch;
         this.owners = owners;
         this.onEnd = onEnd;
-        this.software = context.settings().software();
+        this.responder = new Responder(context);
         this.allocations = AllocationTable.withEndReasons(relaySockets::release);
         this.forwarder = new PeerForwarder(context, allocations);
         this.transport = new DtlsDatagramTransport(serverSocket, client, scratch.length, sendLimit,
@@ -287,14 +288,7 @@ final class DtlsSession implements Exchange, AllocationOwner {
 
     @Override
     public void respond(StunMessageBuilder response, byte[] integrityKey) {
-        byte[] encoded = response.encode(software, integrityKey);
-        context.stats().responded(response.method(), response.errorCode());
-        if (integrityKey != null) {
-            byte[] id = new byte[12];
-            System.arraycopy(encoded, 8, id, 0, 12);
-            transactions.put(fiveTuple.client(), id, encoded, context.now());
-        }
-        resend(encoded);
+        responder.respond(this, response, integrityKey);
     }
 
     @Override

@@ -8,6 +8,7 @@ import dev.turnbridge.relay.allocation.PeerConnections;
 import dev.turnbridge.relay.allocation.RelaySocket;
 import dev.turnbridge.relay.handler.Exchange;
 import dev.turnbridge.relay.handler.RelayContext;
+import dev.turnbridge.relay.handler.Responder;
 import dev.turnbridge.relay.handler.TransactionCache;
 import dev.turnbridge.relay.handler.TurnDispatcher;
 import dev.turnbridge.relay.stun.StunDecoder;
@@ -59,6 +60,7 @@ final class TcpConnectionHandler extends ChannelInboundHandlerAdapter implements
     private final AllocationTable allocations;
     private final PeerForwarder forwarder;
     private final String software;
+    private final Responder responder;
     private final Set<AllocationOwner> owners;
     private Channel channel;
     private FiveTuple fiveTuple;
@@ -73,6 +75,7 @@ final class TcpConnectionHandler extends ChannelInboundHandlerAdapter implements
         this.relaySockets = relaySockets;
         this.transport = transport;
         this.software = context.settings().software();
+        this.responder = new Responder(context);
         this.allocations = AllocationTable.withEndReasons(relaySockets::release);
         this.forwarder = new PeerForwarder(context, allocations);
     }
@@ -175,14 +178,7 @@ final class TcpConnectionHandler extends ChannelInboundHandlerAdapter implements
 
     @Override
     public void respond(StunMessageBuilder response, byte[] integrityKey) {
-        byte[] encoded = response.encode(software, integrityKey);
-        context.stats().responded(response.method(), response.errorCode());
-        if (integrityKey != null) {
-            byte[] id = new byte[12];
-            System.arraycopy(encoded, 8, id, 0, 12);
-            transactions.put(fiveTuple.client(), id, encoded, context.now());
-        }
-        resend(encoded);
+        responder.respond(this, response, integrityKey);
     }
 
     @Override

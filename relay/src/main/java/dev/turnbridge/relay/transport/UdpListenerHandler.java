@@ -6,6 +6,7 @@ import dev.turnbridge.relay.allocation.RelaySocket;
 import dev.turnbridge.relay.handler.Exchange;
 import dev.turnbridge.relay.handler.RelayContext;
 import dev.turnbridge.relay.handler.RelayStats;
+import dev.turnbridge.relay.handler.Responder;
 import dev.turnbridge.relay.handler.TransactionCache;
 import dev.turnbridge.relay.handler.TurnDispatcher;
 import dev.turnbridge.relay.stun.StunDecoder;
@@ -47,7 +48,7 @@ final class UdpListenerHandler extends ChannelInboundHandlerAdapter implements A
     private final TransactionCache transactions = new TransactionCache(TRANSACTION_CACHE_ENTRIES);
     private final AllocationTable allocations;
     private final PeerForwarder forwarder;
-    private final String software;
+    private final Responder responder;
     private final int maxDatagramSize;
     private Channel channel;
     private InetSocketAddress local;
@@ -59,7 +60,7 @@ final class UdpListenerHandler extends ChannelInboundHandlerAdapter implements A
         this.context = dispatcher.context();
         this.stats = context.stats();
         this.relaySockets = relaySockets;
-        this.software = context.settings().software();
+        this.responder = new Responder(context);
         this.maxDatagramSize = context.settings().listeners().maxDatagramSize();
         this.allocations = AllocationTable.withEndReasons(relaySockets::release);
         this.forwarder = new PeerForwarder(context, allocations);
@@ -183,12 +184,7 @@ final class UdpListenerHandler extends ChannelInboundHandlerAdapter implements A
 
         @Override
         public void respond(StunMessageBuilder response, byte[] integrityKey) {
-            byte[] encoded = response.encode(software, integrityKey);
-            stats.responded(response.method(), response.errorCode());
-            if (integrityKey != null) {
-                transactions.put(fiveTuple.client(), responseTransactionId(encoded), encoded, context.now());
-            }
-            resend(encoded);
+            responder.respond(this, response, integrityKey);
         }
 
         @Override
@@ -203,10 +199,5 @@ final class UdpListenerHandler extends ChannelInboundHandlerAdapter implements A
                     FiveTuple.Transport.UDP, ip, port, done);
         }
 
-        private byte[] responseTransactionId(byte[] encoded) {
-            byte[] id = new byte[12];
-            System.arraycopy(encoded, 8, id, 0, 12);
-            return id;
-        }
     }
 }

@@ -1,0 +1,29 @@
+package dev.turnbridge.relay.handler;
+
+import dev.turnbridge.relay.stun.StunMessageBuilder;
+import java.util.Arrays;
+
+/**
+ * How every transport answers a request: encode with SOFTWARE and the integrity the request used, count it,
+ * remember signed answers for retransmissions (RFC 8489 §6.3.1), and send. One per server socket or
+ * connection; the transports differ only in {@link Exchange#resend}.
+ */
+public final class Responder {
+    private final RelayContext context;
+    private final String software;
+
+    public Responder(RelayContext context) {
+        this.context = context;
+        this.software = context.settings().software();
+    }
+
+    public void respond(Exchange exchange, StunMessageBuilder response, byte[] integrityKey) {
+        byte[] encoded = response.encode(software, integrityKey);
+        context.stats().responded(response.method(), response.errorCode());
+        if (integrityKey != null) {
+            byte[] transactionId = Arrays.copyOfRange(encoded, 8, 20);
+            exchange.transactions().put(exchange.fiveTuple().client(), transactionId, encoded, context.now());
+        }
+        exchange.resend(encoded);
+    }
+}
