@@ -7,7 +7,8 @@ package dev.turnbridge.config;
  * @param allocationsTotal       live allocations on this server (486 beyond)
  * @param permissionsPerAllocation distinct peer IPs one allocation may permit (508 beyond)
  * @param channelsPerAllocation  channels one allocation may bind (508 beyond)
- * @param connectionsPerAllocation peer TCP connections one TCP allocation (RFC 6062) may hold, bound or
+ * @param connectionsPerAllocation peer TCP connections one TCP allocation (RFC 6062) may hold per relayed
+ *                               address (a dual allocation has two), bound or
  *                               pending (Connect: 508 beyond; incoming ones are refused)
  */
 public record QuotaSettings(

@@ -4,11 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.turnbridge.config.Settings;
 import dev.turnbridge.config.SettingsLoader;
+import dev.turnbridge.relay.transport.StreamTurnClient;
 import java.io.IOException;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
@@ -17,6 +20,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -192,6 +196,112 @@ class OpsIT {
         assertThat(after.delta(before, "turnbridge_relay_error_responses_total", "code", "403")).isEqualTo(1);
         // the 401 challenges of both clients and the wrong password
         assertThat(after.delta(before, "turnbridge_relay_error_responses_total", "code", "401")).isEqualTo(3);
+    }
+
+    /** Scrapes until {@code done} holds (counters the relay moves after it has answered nothing), at most 5 s. */
+    private Scrape scrapeUntil(Predicate<Scrape> done) throws Exception {
+        Scrape s = scrape();
+        for (int i = 0; i < 100 && !done.test(s); i++) {
+            Thread.sleep(50);
+            s = scrape();
+        }
+        return s;
+    }
+
+    /** A STUN request of {@code method} with no attributes: unauthenticated, so any answer to it is unsigned. */
+    private static byte[] plainRequest(int method) {
+        byte[] m = new byte[20];
+        m[0] = (byte) (method >> 8);
+        m[1] = (byte) method;
+        m[4] = 0x21;
+        m[5] = 0x12;
+        m[6] = (byte) 0xA4;
+        m[7] = 0x42;
+        byte[] transactionId = new byte[12];
+        new java.security.SecureRandom().nextBytes(transactionId);
+        System.arraycopy(transactionId, 0, m, 8, 12);
+        return m;
+    }
+
+    @Test
+    void amplificationDropsAndIntegrityChecksAreCounted() throws Exception {
+        // Binding off; one unauthenticated answer per source, and practically no refill during the test
+        start("amplification.binding=false", "amplification.unauthenticated-burst=1",
+                "amplification.unauthenticated-rate=0.001");
+        Scrape before = scrape();
+        DatagramSocket raw = peer();
+        sendTo(raw, relay, plainRequest(0x001));
+        sendTo(raw, relay, plainRequest(0x001));
+        Scrape bindings = scrapeUntil(s -> s.delta(before, "turnbridge_relay_binding_dropped_total") >= 2);
+        assertThat(bindings.delta(before, "turnbridge_relay_binding_dropped_total")).isEqualTo(2);
+        assertThat(bindings.delta(before, "turnbridge_relay_binding_requests_total")).isZero();
+
+        // the first 401 takes the one unauthenticated answer 127.0.0.1 has; signed answers are not limited
+        TestTurnClient alice = client("alice", "wonderland");
+        assertThat(alice.allocate().isSuccess()).isTrue();
+        Scrape allocated = scrape();
+        assertThat(allocated.delta(bindings, "turnbridge_relay_auth_integrity_checks_total")).isEqualTo(1);
+        assertThat(alice.refresh(600).isSuccess()).isTrue();
+        Scrape refreshed = scrape();
+        assertThat(refreshed.delta(allocated, "turnbridge_relay_auth_integrity_checks_total")).isEqualTo(1);
+
+        // an unsigned Allocate from the same IP would be answered with a 401: over the limit, it is not
+        sendTo(raw, relay, plainRequest(0x003));
+        Scrape after = scrapeUntil(s -> s.delta(refreshed, "turnbridge_relay_unauthenticated_dropped_total") >= 1);
+        assertThat(after.delta(refreshed, "turnbridge_relay_unauthenticated_dropped_total")).isEqualTo(1);
+        assertThat(after.delta(before, "turnbridge_relay_error_responses_total", "code", "401")).isEqualTo(1);
+        assertThat(after.delta(refreshed, "turnbridge_relay_auth_integrity_checks_total")).isZero();
+        assertThat(after.get("turnbridge_relay_dtls_sessions")).isZero();
+    }
+
+    @Test
+    void tcpAllocationsCountConnectConnectionBindAndPeerConnections() throws Exception {
+        start();
+        ServerSocket peer = new ServerSocket(0, 8, InetAddress.getLoopbackAddress());
+        peer.setSoTimeout(5000);
+        open.add(peer);
+        InetSocketAddress tcp = server.relay().tcpAddresses().get(0);
+        Scrape before = scrape();
+
+        StreamTurnClient control = StreamTurnClient.tcp(tcp, "alice", "wonderland", 0);
+        open.add(control);
+        assertThat(control.allocateTcp(b -> { }).isSuccess()).isTrue();
+        StreamTurnClient.Reply connected = control.connect((InetSocketAddress) peer.getLocalSocketAddress());
+        assertThat(connected.isSuccess()).as("Connect %d", connected.errorCode()).isTrue();
+        Socket accepted = peer.accept();
+        open.add(accepted);
+        Scrape connecting = scrape();
+        assertThat(connecting.get("turnbridge_relay_peer_connections_active")).isEqualTo(1);
+        assertThat(connecting.delta(before, "turnbridge_relay_requests_total", "method", "connect",
+                "result", "success")).isEqualTo(1);
+
+        StreamTurnClient data = StreamTurnClient.tcp(tcp, "alice", "wonderland", 0);
+        open.add(data);
+        assertThat(data.connectionBind(connected.connectionId()).isSuccess()).isTrue();
+        StreamTurnClient stray = StreamTurnClient.tcp(tcp, "alice", "wonderland", 0);
+        open.add(stray);
+        assertThat(stray.connectionBind(connected.connectionId()).isSuccess()).as("claimed already").isFalse();
+        // the peer is already connected: 446
+        assertThat(control.connect((InetSocketAddress) peer.getLocalSocketAddress()).errorCode()).isEqualTo(446);
+
+        Scrape bound = scrape();
+        assertThat(bound.get("turnbridge_relay_peer_connections_active")).isEqualTo(1);
+        assertThat(bound.delta(before, "turnbridge_relay_requests_total", "method", "connection_bind",
+                "result", "success")).isEqualTo(1);
+        // each new data connection's first ConnectionBind is challenged (401), then the stray one is refused
+        assertThat(bound.delta(before, "turnbridge_relay_requests_total", "method", "connection_bind",
+                "result", "error")).isEqualTo(3);
+        assertThat(bound.delta(before, "turnbridge_relay_requests_total", "method", "connect",
+                "result", "error")).isEqualTo(1);
+        assertThat(bound.delta(before, "turnbridge_relay_requests_total", "method", "other", "result", "success"))
+                .isZero();
+        assertThat(bound.delta(before, "turnbridge_relay_requests_total", "method", "other", "result", "error"))
+                .isZero();
+
+        assertThat(control.refresh(0).isSuccess()).isTrue();
+        Scrape after = scrapeUntil(s -> s.get("turnbridge_relay_peer_connections_active") == 0);
+        assertThat(after.get("turnbridge_relay_peer_connections_active")).isZero();
+        assertThat(after.get("turnbridge_relay_allocations_active", "transport", "tcp", "family", "ipv4")).isZero();
     }
 
     @Test

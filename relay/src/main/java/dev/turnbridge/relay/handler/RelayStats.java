@@ -20,7 +20,8 @@ import java.util.concurrent.atomic.LongAdder;
 public final class RelayStats implements AllocationListener {
     /** Methods with their own request counters, in {@link #methodIndex} order; anything else is "other". */
     public static final List<String> METHODS =
-            List.of("binding", "allocate", "refresh", "create_permission", "channel_bind", "other");
+            List.of("binding", "allocate", "refresh", "create_permission", "channel_bind", "connect",
+                    "connection_bind", "other");
     public static final List<String> FAMILIES = List.of("ipv4", "ipv6");
 
     public final LongAdder malformedDropped = new LongAdder();
@@ -30,6 +31,11 @@ public final class RelayStats implements AllocationListener {
     public final LongAdder dataDropped = new LongAdder();
     public final LongAdder permissionsActive = new LongAdder();
     public final LongAdder channelsActive = new LongAdder();
+    /**
+     * RFC 6062 peer data connections of live TCP allocations: being made (Connect), waiting for ConnectionBind,
+     * or bound to a client data connection.
+     */
+    public final LongAdder peerConnectionsActive = new LongAdder();
     /**
      * Responses to unauthenticated UDP requests not sent because their source exceeded
      * {@code amplification.unauthenticated-rate}.
@@ -114,7 +120,9 @@ public final class RelayStats implements AllocationListener {
             case StunMethod.REFRESH -> 2;
             case StunMethod.CREATE_PERMISSION -> 3;
             case StunMethod.CHANNEL_BIND -> 4;
-            default -> 5;
+            case StunMethod.CONNECT -> 5;
+            case StunMethod.CONNECTION_BIND -> 6;
+            default -> 7;
         };
     }
 

@@ -100,7 +100,7 @@ final class TcpRelayListener implements TcpRelaySocket {
         PeerConnectionHandler connection = new PeerConnectionHandler(allocation.username(), peer, traffic,
                 PeerConnectionHandler.State.CONNECTING, context.now());
         ChannelFuture attempt = bootstraps.connector(loop, connection).connect(peer, localAddress);
-        connections.put(peer, connection);
+        track(connection);
         attempt.channel().closeFuture().addListener(f -> forget(connection));
         attempt.addListener(f -> {
             if (!f.isSuccess() || closed) {
@@ -136,7 +136,7 @@ final class TcpRelayListener implements TcpRelaySocket {
         PeerConnectionHandler connection = new PeerConnectionHandler(a.username(), peer, traffic,
                 PeerConnectionHandler.State.CONNECTING, now);
         peerChannel.pipeline().addLast("peer", connection);
-        connections.put(peer, connection);
+        track(connection);
         peerChannel.closeFuture().addListener(f -> forget(connection));
         long id = registry.register(connection);
         connection.waitForBind(id, now);
@@ -150,8 +150,20 @@ final class TcpRelayListener implements TcpRelaySocket {
         client.flush();
     }
 
+    private void track(PeerConnectionHandler connection) {
+        if (connections.put(connection.peer(), connection) == null) {
+            context.stats().peerConnectionsActive.increment();
+        }
+    }
+
+    private void untrack(PeerConnectionHandler connection) {
+        if (connections.remove(connection.peer(), connection)) {
+            context.stats().peerConnectionsActive.decrement();
+        }
+    }
+
     private void forget(PeerConnectionHandler connection) {
-        connections.remove(connection.peer(), connection);
+        untrack(connection);
         if (connection.id() >= 0) {
             registry.withdraw(connection.id(), connection);
         }
@@ -168,7 +180,7 @@ final class TcpRelayListener implements TcpRelaySocket {
             }
         }
         for (PeerConnectionHandler c : late) {
-            connections.remove(c.peer(), c);
+            untrack(c);
             if (c.channel() != null) {
                 c.channel().close();
             }
@@ -193,6 +205,8 @@ final class TcpRelayListener implements TcpRelaySocket {
                 c.channel().close();
             }
         }
+        // what a close above did not already forget (channels closing later find nothing left to count)
+        context.stats().peerConnectionsActive.add(-connections.size());
         connections.clear();
     }
 }

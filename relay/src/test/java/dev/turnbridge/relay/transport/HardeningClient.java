@@ -200,8 +200,14 @@ final class HardeningClient implements AutoCloseable {
 
     /** Allocate for IPv4, plus IPv6 when {@code dual} (ADDITIONAL-ADDRESS-FAMILY, RFC 8656 §7.1). */
     StunMessage allocate(boolean dual) {
-        return signed(StunMethod.ALLOCATE, dual ? StreamTurnClient.additionalFamily(2).andThen(b -> b.requestedTransport(17))
-                : b -> b.requestedTransport(17));
+        return allocate(dual, 17);
+    }
+
+    /** Allocate with REQUESTED-TRANSPORT {@code protocol}: 17 (UDP), or 6 (TCP, RFC 6062; TCP and TLS only). */
+    StunMessage allocate(boolean dual, int protocol) {
+        return signed(StunMethod.ALLOCATE, dual
+                ? StreamTurnClient.additionalFamily(2).andThen(b -> b.requestedTransport(protocol))
+                : b -> b.requestedTransport(protocol));
     }
 
     @Override

@@ -16,6 +16,7 @@ import dev.turnbridge.relay.transport.HardeningClient.Transport;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -40,8 +41,22 @@ import org.junit.jupiter.params.provider.MethodSource;
  * so a family mismatch (443) never hides the policy.
  */
 class RefusalMatrixIT {
-    /** How a client names a peer (RFC 8656 §9-§12). RFC 6062 Connect joins once the tcp-relay branch lands. */
-    enum Naming { CREATE_PERMISSION, CHANNEL_BIND, SEND }
+    /**
+     * How a client names a peer (RFC 8656 §9-§12, RFC 6062 §5.2). Connect needs a TCP allocation, so a TCP or
+     * TLS control connection.
+     */
+    enum Naming {
+        CREATE_PERMISSION, CHANNEL_BIND, SEND, CONNECT;
+
+        boolean runsOver(Transport transport) {
+            return this != CONNECT || transport != Transport.UDP;
+        }
+
+        /** REQUESTED-TRANSPORT of the allocation this naming needs. */
+        int protocol() {
+            return this == CONNECT ? 6 : 17;
+        }
+    }
 
     /** One address as written on the wire, and the allow entry that re-opens it. */
     record Peer(String spelling, byte[] address, String allow) {
@@ -169,7 +184,7 @@ class RefusalMatrixIT {
 
     static Stream<Arguments> matrix() {
         return Stream.of(Transport.values())
-                .flatMap(t -> Stream.of(Naming.values()).map(n -> Arguments.of(t, n)));
+                .flatMap(t -> Stream.of(Naming.values()).filter(n -> n.runsOver(t)).map(n -> Arguments.of(t, n)));
     }
 
     @ParameterizedTest(name = "{0} {1}")
@@ -177,7 +192,7 @@ class RefusalMatrixIT {
     void everyInternalSpellingIsRefusedByDefault(Transport transport, Naming naming) throws Exception {
         start("peers.allow=");
         HardeningClient c = client(transport, "alice");
-        StunMessage allocated = c.allocate(true);
+        StunMessage allocated = c.allocate(true, naming.protocol());
         assertThat(allocated.messageClass()).as("dual allocation").isEqualTo(StunClass.SUCCESS_RESPONSE);
         SoftAssertions soft = new SoftAssertions();
         int channel = 0x4000;
@@ -195,6 +210,9 @@ class RefusalMatrixIT {
                             .isEqualTo(403);
                 }
                 case SEND -> c.send(sendIndication(p, port(p), "leak " + p.spelling()));
+                case CONNECT -> soft.assertThat(c.code(StunMethod.CONNECT,
+                        b -> b.add(AttributeType.XOR_PEER_ADDRESS, xorPeer(p, port(p), b)))).as(p.spelling())
+                        .isEqualTo(403);
             }
         }
         if (naming == Naming.SEND) {
@@ -213,9 +231,15 @@ class RefusalMatrixIT {
     @MethodSource("matrix")
     void eachAllowEntryReopensItsAddressOnly(Transport transport, Naming naming) throws Exception {
         String allow = PEERS.stream().map(Peer::allow).distinct().collect(Collectors.joining(","));
-        start("peers.allow=" + allow, "quotas.permissions-per-allocation=128", "quotas.channels-per-allocation=128");
+        // Connect: one peer connection per relayed address at most, taken from the start
+        start("peers.allow=" + allow, "quotas.permissions-per-allocation=128", "quotas.channels-per-allocation=128",
+                "quotas.connections-per-allocation=1");
         HardeningClient c = client(transport, "alice");
-        assertThat(c.allocate(true).messageClass()).isEqualTo(StunClass.SUCCESS_RESPONSE);
+        assertThat(c.allocate(true, naming.protocol()).messageClass()).isEqualTo(StunClass.SUCCESS_RESPONSE);
+        if (naming == Naming.CONNECT) {
+            occupyOnlyConnection(c);
+        }
+        long refused = stats().peersRefused();
         SoftAssertions soft = new SoftAssertions();
         int channel = 0x4000;
         for (Peer p : PEERS) {
@@ -229,8 +253,14 @@ class RefusalMatrixIT {
                             .add(AttributeType.XOR_PEER_ADDRESS, xorPeer(p, port(p), b)))).as(p.spelling())
                             .isZero();
                 }
+                // past the peer policy, the full quota answers 508 before any connection is attempted: no
+                // packet leaves loopback, and no 30 s connect timeout toward unroutable addresses
+                case CONNECT -> soft.assertThat(c.code(StunMethod.CONNECT,
+                        b -> b.add(AttributeType.XOR_PEER_ADDRESS, xorPeer(p, port(p), b)))).as(p.spelling())
+                        .isEqualTo(508);
             }
         }
+        soft.assertThat(stats().peersRefused() - refused).as("nothing refused").isZero();
         if (naming == Naming.SEND) {
             c.send(sendIndication(v4("127.0.0.1"), listener4.getLocalPort(), "to 127.0.0.1"));
             c.send(sendIndication(v6("::1"), listener6.getLocalPort(), "to ::1"));
@@ -239,11 +269,25 @@ class RefusalMatrixIT {
         }
         // neighbours of allowed addresses stay refused: each entry opens its own address only
         for (Peer neighbour : List.of(v4("10.0.0.2"), v4("127.0.0.2"), v6("::ffff:10.0.0.2"), v6("fe80::2"))) {
-            soft.assertThat(c.code(StunMethod.CREATE_PERMISSION,
+            int method = naming == Naming.CONNECT ? StunMethod.CONNECT : StunMethod.CREATE_PERMISSION;
+            soft.assertThat(c.code(method,
                     b -> b.add(AttributeType.XOR_PEER_ADDRESS, xorPeer(neighbour, 9, b)))).as(neighbour.spelling())
                     .isEqualTo(403);
         }
         soft.assertAll();
+    }
+
+    /**
+     * Connects each relayed address (IPv4 and IPv6: the quota counts per relayed address) of {@code c}'s TCP
+     * allocation to a loopback TCP listener of its family: its one peer connection, kept until the end.
+     */
+    private void occupyOnlyConnection(HardeningClient c) throws Exception {
+        for (String ip : List.of("127.0.0.1", "::1")) {
+            ServerSocket tcpPeer = new ServerSocket(0, 1, InetAddress.getByName(ip));
+            closeables.add(tcpPeer);
+            InetSocketAddress to = new InetSocketAddress(ip, tcpPeer.getLocalPort());
+            assertThat(c.code(StunMethod.CONNECT, b -> b.xorPeerAddress(to))).as("Connect to %s", ip).isZero();
+        }
     }
 
     /**

@@ -34,9 +34,9 @@ import org.ice4j.attribute.AttributeFactory;
  * requests), Allocate, CreatePermission, ChannelBind, Send indications and ChannelData (padded), and reading
  * of what peers send back; RFC 6062 TCP allocations (Connect, ConnectionAttempt, ConnectionBind, after which
  * {@link #socket} carries raw bytes). Frames that arrive while a response is awaited are kept for
- * {@link #receive} and {@link #awaitIndication}.
+ * {@link #receive} and {@link #awaitIndication}. Public for the server module's tests of RFC 6062 metrics.
  */
-final class StreamTurnClient implements AutoCloseable {
+public final class StreamTurnClient implements AutoCloseable {
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final Socket socket;
@@ -58,7 +58,7 @@ final class StreamTurnClient implements AutoCloseable {
         this.password = password;
     }
 
-    static StreamTurnClient tcp(InetSocketAddress server, String username, String password, int receiveBuffer)
+    public static StreamTurnClient tcp(InetSocketAddress server, String username, String password, int receiveBuffer)
             throws IOException {
         Socket s = new Socket();
         if (receiveBuffer > 0) {
@@ -152,18 +152,18 @@ final class StreamTurnClient implements AutoCloseable {
     }
 
     /** Allocate with REQUESTED-TRANSPORT TCP (RFC 6062 §4.1). */
-    Reply allocateTcp(Consumer<StunMessageBuilder> extra) throws IOException {
+    public Reply allocateTcp(Consumer<StunMessageBuilder> extra) throws IOException {
         return request(StunMethod.ALLOCATE, b -> {
             b.add(AttributeFactory.createRequestedTransportAttribute((byte) 6));
             extra.accept(b);
         });
     }
 
-    Reply connect(InetSocketAddress peer) throws IOException {
+    public Reply connect(InetSocketAddress peer) throws IOException {
         return request(StunMethod.CONNECT, b -> b.xorPeerAddress(peer));
     }
 
-    Reply connectionBind(long connectionId) throws IOException {
+    public Reply connectionBind(long connectionId) throws IOException {
         return request(StunMethod.CONNECTION_BIND, b -> b.connectionId(connectionId));
     }
 
@@ -189,7 +189,7 @@ final class StreamTurnClient implements AutoCloseable {
                 .xorPeerAddress(peer));
     }
 
-    Reply refresh(int lifetime) throws IOException {
+    public Reply refresh(int lifetime) throws IOException {
         return request(StunMethod.REFRESH, b -> b.lifetime(lifetime));
     }
 
@@ -272,23 +272,23 @@ final class StreamTurnClient implements AutoCloseable {
     }
 
     /** A STUN response or indication, read attribute by attribute. */
-    record Reply(byte[] raw) {
+    public record Reply(byte[] raw) {
         int type() {
             return ((raw[0] & 0xFF) << 8) | (raw[1] & 0xFF);
         }
 
-        boolean isSuccess() {
+        public boolean isSuccess() {
             return (type() & 0x0110) == 0x0100;
         }
 
         /** ERROR-CODE as a number, or 0 on success. */
-        int errorCode() {
+        public int errorCode() {
             byte[] v = bytes(AttributeType.ERROR_CODE);
             return v == null ? 0 : (v[2] & 7) * 100 + (v[3] & 0xFF);
         }
 
         /** CONNECTION-ID (RFC 6062 §6.2) as an unsigned value, or -1. */
-        long connectionId() {
+        public long connectionId() {
             byte[] v = bytes(AttributeType.CONNECTION_ID);
             return v == null ? -1 : Unpooled.wrappedBuffer(v).getUnsignedInt(0);
         }
@@ -299,7 +299,7 @@ final class StreamTurnClient implements AutoCloseable {
             return v == null ? null : new int[] {v[0] & 0xFF, (v[2] & 7) * 100 + (v[3] & 0xFF)};
         }
 
-        List<InetSocketAddress> relayed() {
+        public List<InetSocketAddress> relayed() {
             return addresses(AttributeType.XOR_RELAYED_ADDRESS);
         }
 

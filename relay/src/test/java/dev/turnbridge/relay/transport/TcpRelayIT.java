@@ -63,6 +63,8 @@ class TcpRelayIT {
         }
         if (server != null) {
             server.close();
+            // every path that ends a peer data connection (closed, timed out, its allocation ended) counts it off
+            await("peer connections counted off", () -> server.context().stats().peerConnectionsActive.sum() == 0);
         }
     }
 

@@ -89,6 +89,13 @@ public final class RelayMetrics implements MeterBinder {
                 stats.malformedDropped);
         counter(registry, "turnbridge.relay.data.dropped",
                 "relayed data dropped: no allocation, permission or channel", stats.dataDropped);
+        counter(registry, "turnbridge.relay.binding.dropped", "Binding requests dropped: amplification.binding is off",
+                stats.bindingDropped);
+        counter(registry, "turnbridge.relay.unauthenticated.dropped",
+                "unauthenticated UDP answers not sent: the source exceeded amplification.unauthenticated-rate",
+                stats.unauthenticatedDropped);
+        counter(registry, "turnbridge.relay.auth.integrity.checks",
+                "MESSAGE-INTEGRITY verifications, one per candidate key", stats.integrityChecks);
 
         for (FiveTuple.Transport transport : FiveTuple.Transport.values()) {
             RelayStats.Traffic t = stats.traffic(transport);
@@ -100,6 +107,11 @@ public final class RelayMetrics implements MeterBinder {
                 stats.permissionsActive, LongAdder::sum);
         gauge(registry, "turnbridge.relay.channels.active", "channel bindings on live allocations",
                 stats.channelsActive, LongAdder::sum);
+        gauge(registry, "turnbridge.relay.peer.connections.active",
+                "RFC 6062 peer data connections of TCP allocations: connecting, awaiting ConnectionBind, or bound",
+                stats.peerConnectionsActive, LongAdder::sum);
+        gauge(registry, "turnbridge.relay.dtls.sessions", "DTLS associations, established or handshaking",
+                relay, RelayServer::dtlsSessionCount);
         gauge(registry, "turnbridge.relay.ports.used", "relay ports taken by allocations and reservations",
                 relay, RelayServer::relayPortsInUse);
         gauge(registry, "turnbridge.relay.ports.free", "relay ports still free",
