@@ -9,12 +9,7 @@ import dev.turnbridge.relay.handler.RelayContext;
 import dev.turnbridge.relay.handler.Responder;
 import dev.turnbridge.relay.handler.TransactionCache;
 import dev.turnbridge.relay.handler.TurnDispatcher;
-import dev.turnbridge.relay.stun.StunDecoder;
-import dev.turnbridge.relay.stun.StunMessage;
 import dev.turnbridge.relay.stun.StunMessageBuilder;
-import dev.turnbridge.relay.stun.StunParseException;
-import dev.turnbridge.relay.wire.ChannelData;
-import dev.turnbridge.relay.wire.SendIndication;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
@@ -23,7 +18,6 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.channels.ClosedChannelException;
-import java.util.Arrays;
 import java.util.Set;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.function.BiConsumer;
@@ -51,7 +45,6 @@ final class DtlsSession implements Exchange, AllocationOwner {
 
     enum State { HANDSHAKING, ESTABLISHED, CLOSED }
 
-    private final TurnDispatcher dispatcher;
     private final RelayContext context;
     private final RelaySockets relaySockets;
     private final Channel serverSocket;
@@ -59,7 +52,7 @@ final class DtlsSession implements Exchange, AllocationOwner {
     private final DtlsDatagramTransport transport;
     private final TransactionCache transactions = new TransactionCache(TRANSACTION_CACHE_ENTRIES);
     private final AllocationTable allocations;
-    private final PeerForwarder forwarder;
+    private final ClientDemultiplexer inbound;
     private final Set<AllocationOwner> owners;
     private final Consumer<DtlsSession> onEnd;
     private final byte[] scratch;
@@ -77,7 +70,6 @@ final class DtlsSession implements Exchange, AllocationOwner {
     DtlsSession(TurnDispatcher dispatcher, RelaySockets relaySockets, Channel serverSocket, InetSocketAddress client,
             int sendLimit, byte[] scratch, long handshakeMillis, Set<AllocationOwner> owners,
             Consumer<DtlsSession> onEnd) {
-        this.dispatcher = dispatcher;
         this.context = dispatcher.context();
         this.relaySockets = relaySockets;
         this.serverSocket = serverSocket;
@@ -88,7 +80,7 @@ final class DtlsSession implements Exchange, AllocationOwner {
         this.onEnd = onEnd;
         this.responder = new Responder(context);
         this.allocations = AllocationTable.withEndReasons(relaySockets::release);
-        this.forwarder = new PeerForwarder(context, allocations);
+        this.inbound = new ClientDemultiplexer(dispatcher, new PeerForwarder(context, allocations), from -> this);
         this.transport = new DtlsDatagramTransport(serverSocket, client, scratch.length, sendLimit,
                 this::transportClosed);
         this.lastDatagramMillis = context.now();
@@ -153,7 +145,7 @@ final class DtlsSession implements Exchange, AllocationOwner {
                 plaintext(n);
             }
         }
-        forwarder.flush(); // what this pass relayed leaves together
+        inbound.flush(); // what this pass relayed leaves together
         if (transport.isClosed()) {
             end(); // close_notify from the client
         }
@@ -162,31 +154,12 @@ final class DtlsSession implements Exchange, AllocationOwner {
     private void plaintext(int length) {
         ByteBuf buf = serverSocket.alloc().buffer(length).writeBytes(scratch, 0, length);
         try {
-            int first = buf.getUnsignedByte(0);
-            if (ChannelData.isChannelData(first)) {
-                forwarder.channelData(buf, fiveTuple.client());
-            } else if (!StunDecoder.looksLikeStun(first)) {
-                context.stats().malformedDropped.increment();
-            } else if (SendIndication.is(buf)) {
-                forwarder.sendIndication(buf, fiveTuple.client());
-            } else {
-                handleStun(Arrays.copyOf(scratch, length));
-            }
+            inbound.handle(buf, fiveTuple.client());
         } finally {
             buf.release();
         }
     }
 
-    private void handleStun(byte[] bytes) {
-        StunMessage message;
-        try {
-            message = StunDecoder.decode(bytes, bytes.length);
-        } catch (StunParseException e) {
-            context.stats().malformedDropped.increment();
-            return;
-        }
-        dispatcher.dispatch(message, this);
-    }
 
     /** Encrypts and sends one message to the client, taking ownership of it. */
     void send(ByteBuf message) {

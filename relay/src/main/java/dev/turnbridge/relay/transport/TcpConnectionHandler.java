@@ -11,12 +11,7 @@ import dev.turnbridge.relay.handler.RelayContext;
 import dev.turnbridge.relay.handler.Responder;
 import dev.turnbridge.relay.handler.TransactionCache;
 import dev.turnbridge.relay.handler.TurnDispatcher;
-import dev.turnbridge.relay.stun.StunDecoder;
-import dev.turnbridge.relay.stun.StunMessage;
 import dev.turnbridge.relay.stun.StunMessageBuilder;
-import dev.turnbridge.relay.stun.StunParseException;
-import dev.turnbridge.relay.wire.ChannelData;
-import dev.turnbridge.relay.wire.SendIndication;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -52,13 +47,12 @@ final class TcpConnectionHandler extends ChannelInboundHandlerAdapter implements
     // (RFC 8445 §11 sends them far more often) keeps a binding-only client connected
     static final long IDLE_WITHOUT_ALLOCATION_MILLIS = 120_000;
 
-    private final TurnDispatcher dispatcher;
     private final RelayContext context;
     private final RelaySockets relaySockets;
     private final FiveTuple.Transport transport;
     private final TransactionCache transactions = new TransactionCache(TRANSACTION_CACHE_ENTRIES);
     private final AllocationTable allocations;
-    private final PeerForwarder forwarder;
+    private final ClientDemultiplexer inbound;
     private final String software;
     private final Responder responder;
     private final Set<AllocationOwner> owners;
@@ -70,14 +64,13 @@ final class TcpConnectionHandler extends ChannelInboundHandlerAdapter implements
     TcpConnectionHandler(TurnDispatcher dispatcher, RelaySockets relaySockets, FiveTuple.Transport transport,
             Set<AllocationOwner> owners) {
         this.owners = owners;
-        this.dispatcher = dispatcher;
         this.context = dispatcher.context();
         this.relaySockets = relaySockets;
         this.transport = transport;
         this.software = context.settings().software();
         this.responder = new Responder(context);
         this.allocations = AllocationTable.withEndReasons(relaySockets::release);
-        this.forwarder = new PeerForwarder(context, allocations);
+        this.inbound = new ClientDemultiplexer(dispatcher, new PeerForwarder(context, allocations), from -> this);
     }
 
     @Override
@@ -110,7 +103,7 @@ final class TcpConnectionHandler extends ChannelInboundHandlerAdapter implements
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
         // relayed packets of this read batch leave together (one sendmmsg per relay socket under epoll)
-        forwarder.flush();
+        inbound.flush();
         ctx.fireChannelReadComplete();
     }
 
@@ -119,33 +112,12 @@ final class TcpConnectionHandler extends ChannelInboundHandlerAdapter implements
         ByteBuf frame = (ByteBuf) msg;
         lastFrameMillis = context.now();
         try {
-            InetSocketAddress client = fiveTuple.client();
-            if (ChannelData.isChannelData(frame.getUnsignedByte(frame.readerIndex()))) {
-                forwarder.channelData(frame, client);
-            } else if (SendIndication.is(frame)) {
-                forwarder.sendIndication(frame, client);
-            } else {
-                handleStun(frame);
-            }
+            inbound.handle(frame, fiveTuple.client());
         } finally {
             frame.release();
         }
     }
 
-    private void handleStun(ByteBuf frame) {
-        // ice4j decodes only whole arrays starting at offset 0
-        byte[] bytes = new byte[frame.readableBytes()];
-        frame.getBytes(frame.readerIndex(), bytes);
-        StunMessage message;
-        try {
-            message = StunDecoder.decode(bytes, bytes.length);
-        } catch (StunParseException e) {
-            // framing held, so the stream is still in step: drop this message only
-            context.stats().malformedDropped.increment();
-            return;
-        }
-        dispatcher.dispatch(message, this);
-    }
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {

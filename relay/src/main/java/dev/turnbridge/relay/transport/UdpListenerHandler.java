@@ -9,12 +9,7 @@ import dev.turnbridge.relay.handler.RelayStats;
 import dev.turnbridge.relay.handler.Responder;
 import dev.turnbridge.relay.handler.TransactionCache;
 import dev.turnbridge.relay.handler.TurnDispatcher;
-import dev.turnbridge.relay.stun.StunDecoder;
-import dev.turnbridge.relay.stun.StunMessage;
-import dev.turnbridge.relay.stun.StunParseException;
 import dev.turnbridge.relay.stun.StunMessageBuilder;
-import dev.turnbridge.relay.wire.ChannelData;
-import dev.turnbridge.relay.wire.SendIndication;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -41,29 +36,26 @@ final class UdpListenerHandler extends ChannelInboundHandlerAdapter implements A
     private static final long SWEEP_MILLIS = 1000;
     private static final int TRANSACTION_CACHE_ENTRIES = 8192;
 
-    private final TurnDispatcher dispatcher;
     private final RelayContext context;
     private final RelayStats stats;
     private final RelaySockets relaySockets;
     private final TransactionCache transactions = new TransactionCache(TRANSACTION_CACHE_ENTRIES);
     private final AllocationTable allocations;
-    private final PeerForwarder forwarder;
+    private final ClientDemultiplexer inbound;
     private final Responder responder;
     private final int maxDatagramSize;
     private Channel channel;
     private InetSocketAddress local;
     private ScheduledFuture<?> sweeper;
-    private long lastMalformedLog;
 
     UdpListenerHandler(TurnDispatcher dispatcher, RelaySockets relaySockets) {
-        this.dispatcher = dispatcher;
         this.context = dispatcher.context();
         this.stats = context.stats();
         this.relaySockets = relaySockets;
         this.responder = new Responder(context);
         this.maxDatagramSize = context.settings().listeners().maxDatagramSize();
         this.allocations = AllocationTable.withEndReasons(relaySockets::release);
-        this.forwarder = new PeerForwarder(context, allocations);
+        this.inbound = new ClientDemultiplexer(dispatcher, new PeerForwarder(context, allocations), UdpExchange::new);
     }
 
     @Override
@@ -102,7 +94,7 @@ final class UdpListenerHandler extends ChannelInboundHandlerAdapter implements A
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
         // relayed packets of this read batch leave together (one sendmmsg per relay socket under epoll)
-        forwarder.flush();
+        inbound.flush();
         ctx.fireChannelReadComplete();
     }
 
@@ -113,46 +105,16 @@ final class UdpListenerHandler extends ChannelInboundHandlerAdapter implements A
             ByteBuf buf = packet.content();
             if (!buf.isReadable() || buf.readableBytes() >= maxDatagramSize) {
                 // a datagram that filled the receive buffer may have been truncated by the kernel
-                malformed(packet.sender(), "size");
+                inbound.malformed("size");
                 return;
             }
-            int first = buf.getUnsignedByte(buf.readerIndex());
-            if (ChannelData.isChannelData(first)) {
-                forwarder.channelData(buf, packet.sender());
-            } else if (!StunDecoder.looksLikeStun(first)) {
-                malformed(packet.sender(), "first_byte");
-            } else if (SendIndication.is(buf)) {
-                forwarder.sendIndication(buf, packet.sender());
-            } else {
-                handleStun(buf, packet.sender());
-            }
+            inbound.handle(buf, packet.sender());
         } finally {
             packet.release();
         }
     }
 
-    private void handleStun(ByteBuf buf, InetSocketAddress sender) {
-        // ice4j decodes only whole arrays starting at offset 0
-        byte[] bytes = new byte[buf.readableBytes()];
-        buf.getBytes(buf.readerIndex(), bytes);
-        StunMessage message;
-        try {
-            message = StunDecoder.decode(bytes, bytes.length);
-        } catch (StunParseException e) {
-            malformed(sender, e.getMessage());
-            return;
-        }
-        dispatcher.dispatch(message, new UdpExchange(sender));
-    }
 
-    private void malformed(InetSocketAddress sender, String reason) {
-        stats.malformedDropped.increment();
-        long now = System.nanoTime();
-        if (log.isDebugEnabled() && now - lastMalformedLog > TimeUnit.SECONDS.toNanos(1)) {
-            lastMalformedLog = now;
-            log.debug("dropped malformed datagram ({})", reason);
-        }
-    }
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
