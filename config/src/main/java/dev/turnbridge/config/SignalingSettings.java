@@ -36,6 +36,12 @@ import java.util.List;
  *                            rate_limited beyond); 0 switches the limit off. With the defaults one address
  *                            cannot fill {@code maxRooms} within {@code roomTtlDefault}
  * @param roomCreationBurst   rooms one client IP may create at once before the rate applies
+ * @param access              who may create and join rooms: {@code jwt} (a bearer JWT from the app's identity
+ *                            provider), {@code api-key} (the app's backend creates rooms and mints join tokens)
+ *                            or {@code open} (anyone; development only)
+ * @param jwt                 how {@code jwt} mode verifies tokens
+ * @param roomsPerUser        live rooms one creator ({@code sub}) may hold at once (429 rate_limited beyond)
+ * @param joinTokenTtl        lifetime of the join tokens {@code POST /api/rooms/{code}/tokens} mints
  */
 public record SignalingSettings(
         List<HostPort> listen,
@@ -58,7 +64,16 @@ public record SignalingSettings(
         String turnsHost,
         Secret apiKey,
         double roomCreationRate,
-        int roomCreationBurst) {
+        int roomCreationBurst,
+        String access,
+        JwtSettings jwt,
+        int roomsPerUser,
+        Duration joinTokenTtl) {
+
+    /** The values of {@code signaling.access}. */
+    public static final String ACCESS_JWT = "jwt";
+    public static final String ACCESS_API_KEY = "api-key";
+    public static final String ACCESS_OPEN = "open";
 
     /** Room codes are always this long (an unambiguous 31-letter alphabet: about 40 bits). */
     public static final int ROOM_CODE_LENGTH = 8;
@@ -91,7 +106,11 @@ public record SignalingSettings(
                 List.of(),
                 "",
                 new Secret(""),
-                1.0,
-                20);
+                0.1,
+                20,
+                ACCESS_JWT,
+                JwtSettings.defaults(),
+                10,
+                Duration.ofMinutes(10));
     }
 }

@@ -39,7 +39,7 @@ class BrowserCallIT {
                 "e2e/node_modules/playwright-core is missing");
         require(onPath("node"), "node is not on the PATH");
 
-        Settings settings = SettingsLoader.load(null, Map.of(), List.of(
+        Settings settings = SettingsLoader.load(null, Map.of(), List.of("signaling.access=open",
                 "auth.secrets=browser-call-secret",
                 "listeners.udp=127.0.0.1:0",
                 "listeners.tcp=127.0.0.1:0",

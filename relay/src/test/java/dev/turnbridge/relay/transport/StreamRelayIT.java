@@ -80,7 +80,7 @@ class StreamRelayIT {
     }
 
     private RelayServer start(Clock clock, String... extra) {
-        List<String> flags = new ArrayList<>(List.of(
+        List<String> flags = new ArrayList<>(List.of("signaling.access=open",
                 "listeners.udp=127.0.0.1:0",
                 "listeners.tcp=127.0.0.1:0" + (ipv6Loopback() ? ",[::1]:0" : ""),
                 "listeners.tls=127.0.0.1:0" + (ipv6Loopback() ? ",[::1]:0" : ""),

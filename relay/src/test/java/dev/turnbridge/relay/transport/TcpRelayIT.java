@@ -74,7 +74,7 @@ class TcpRelayIT {
 
     private void start(Clock clock, String... extra) {
         boolean v6 = StreamRelayIT.ipv6Loopback();
-        List<String> flags = new ArrayList<>(List.of(
+        List<String> flags = new ArrayList<>(List.of("signaling.access=open",
                 "listeners.udp=127.0.0.1:0",
                 "listeners.tcp=127.0.0.1:0",
                 "listeners.tls=127.0.0.1:0",
