@@ -58,7 +58,8 @@ public final class WebSocketSessionHandler extends SimpleChannelInboundHandler<W
             ctx.pipeline().replace(IDLE_HANDLER, IDLE_HANDLER,
                     new IdleStateHandler(heartbeatTimeout.toMillis(), 0, 0, TimeUnit.MILLISECONDS));
             String host = handshake.requestHeaders().get(HttpHeaderNames.HOST);
-            connection = hub.open(new ChannelPeerLink(ctx.channel()), host);
+            connection = hub.open(new ChannelPeerLink(ctx.channel()), host,
+                    ctx.channel().attr(HttpGateHandler.IDENTITY).getAndSet(null));
             return;
         }
         if (evt instanceof IdleStateEvent && connection != null) {
