@@ -10,6 +10,8 @@
 // The pin (base64 SHA-256 of the certificate's SubjectPublicKeyInfo; turnbridge logs it for its self-signed
 // development certificate) goes to --ignore-certificate-errors-spki-list so Chromium accepts that one
 // certificate for turns:; without it the tls call is skipped (and said so). TRANSPORTS=udp,tcp picks calls.
+// TOKEN_URL=http://127.0.0.1:<port>/token: the server runs with jwt access and the pages get their access
+// tokens from that (test-only) endpoint through the demo's ?token-url=.
 // Exit 0 on success, 1 with a reason (and the pages' logs) on failure, 2 on bad usage. Bounded: 80 s.
 // Launch flags: ../shared/BROWSER-TESTS.md (every packet stays on loopback; never download a browser).
 
@@ -39,6 +41,12 @@ if (TRANSPORTS.length === 0 || TRANSPORTS.some((t) => !['udp', 'tcp', 'tls'].inc
   process.exit(2);
 }
 if (!spki) console.log('note: no SPKI pin given, skipping the turns: call');
+const TOKEN_URL = process.env.TOKEN_URL || '';
+if (TOKEN_URL && !/^http:\/\/(127\.0\.0\.1|\[::1\]):\d+\/\S*$/.test(TOKEN_URL)) {
+  console.error('TOKEN_URL must be an http URL on loopback, got: ' + TOKEN_URL);
+  process.exit(2);
+}
+const tokenParam = TOKEN_URL ? '&token-url=' + encodeURIComponent(TOKEN_URL) : '';
 if (!existsSync(CHROMIUM)) {
   console.error(`FAIL: ${CHROMIUM} not found (apt-get install -y chromium; scripts/test does it)`);
   process.exit(1);
@@ -151,9 +159,9 @@ const URI_OF = {
 async function relayedCall(transport, checkLeave) {
   const started = Date.now();
   const [sideA, sideB] = [`A-${transport}`, `B-${transport}`];
-  const a = await openPage(sideA, `${base}/?relay=1&transport=${transport}`);
+  const a = await openPage(sideA, `${base}/?relay=1&transport=${transport}${tokenParam}`);
   const room = await a.evaluate(() => window.demo.create().then((joined) => joined.room));
-  const b = await openPage(sideB, `${base}/?relay=1&transport=${transport}&room=${room}`);
+  const b = await openPage(sideB, `${base}/?relay=1&transport=${transport}&room=${room}${tokenParam}`);
   const bPeer = await b.waitForFunction(() => window.demo.client.peerId, null, { timeout: 10_000 })
     .then((h) => h.jsonValue());
 
