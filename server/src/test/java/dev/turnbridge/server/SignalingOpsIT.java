@@ -137,6 +137,11 @@ class SignalingOpsIT {
         assertThat(after.delta(before, "turnbridge_signaling_messages_total", "type", "signal")).isEqualTo(1);
         assertThat(after.delta(before, "turnbridge_signaling_errors_total", "code", "bad_message")).isEqualTo(2);
         assertThat(after.delta(before, "turnbridge_signaling_fanout_latency_seconds_count")).isEqualTo(1);
+        // open access: the room creation and both upgrades pass, counted by mode and outcome, never by user
+        assertThat(after.delta(before, "turnbridge_signaling_auth_total", "mode", "open", "outcome", "ok"))
+                .isEqualTo(3);
+        assertThat(after.delta(before, "turnbridge_signaling_auth_total", "mode", "open", "outcome", "forbidden"))
+                .isZero();
         assertThat(after.anyKeyContains("turnbridge_signaling_fanout_latency_seconds_bucket")).isTrue();
         assertThat(after.anyKeyContains(room)).isFalse();
     }
