@@ -23,6 +23,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Consumer;
 
 /**
@@ -140,16 +141,22 @@ public final class HttpGateHandler extends SimpleChannelInboundHandler<FullHttpR
         }
         request.retain();
         ctx.channel().config().setAutoRead(false);
-        result.whenComplete((r, e) -> ctx.executor().execute(() -> {
+        result.whenComplete((r, e) -> {
             try {
-                ctx.channel().config().setAutoRead(true);
-                if (ctx.channel().isActive()) {
-                    then.accept(outcome(result));
-                }
-            } finally {
+                ctx.executor().execute(() -> {
+                    try {
+                        ctx.channel().config().setAutoRead(true);
+                        if (ctx.channel().isActive()) {
+                            then.accept(outcome(result));
+                        }
+                    } finally {
+                        request.release();
+                    }
+                });
+            } catch (RejectedExecutionException shuttingDown) {
                 request.release();
             }
-        }));
+        });
     }
 
     private static AuthResult outcome(CompletableFuture<AuthResult> result) {
