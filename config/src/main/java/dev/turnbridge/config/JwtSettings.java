@@ -10,7 +10,7 @@ import java.util.List;
  * {@code /auth/v1/.well-known/jwks.json}).
  *
  * @param secret          HS256 shared secret, at least 32 bytes; empty: HS256 tokens are refused
- * @param jwksFile        a JSON Web Key Set file (RFC 7517 §5); empty: none
+ * @param jwksFile        a JSON Web Key Set file (RFC 7517 §5); empty: none. Not together with {@code jwksUrl}
  * @param jwksUrl         a JWKS URL (https, or http on loopback), fetched off the event loops and cached;
  *                        empty: none
  * @param issuer          required {@code iss}; empty: not checked

@@ -306,6 +306,9 @@ public final class SettingsValidator {
         if (!jwt.jwksFile().isEmpty() && !Files.isReadable(Path.of(jwt.jwksFile()))) {
             fail("signaling.jwt.jwks-file", jwt.jwksFile(), "empty, or a readable JWKS file");
         }
+        if (!jwt.jwksFile().isEmpty() && !jwt.jwksUrl().isEmpty()) {
+            fail("signaling.jwt.jwks-file", jwt.jwksFile(), "empty when signaling.jwt.jwks-url is set (one JWKS)");
+        }
         String url = jwt.jwksUrl();
         if (!url.isEmpty() && !url.matches("https://[^\\s/]+(/\\S*)?")
                 && !url.matches("http://(127\\.[0-9.]+|localhost|\\[::1\\])(:[0-9]+)?(/\\S*)?")) {

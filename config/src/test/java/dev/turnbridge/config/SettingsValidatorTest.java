@@ -245,6 +245,9 @@ class SettingsValidatorTest {
                 "signaling.jwt.jwks-url=https://project.supabase.co/auth/v1/.well-known/jwks.json")).isEmpty();
         assertThat(errors("auth.secrets=x", "signaling.access=jwt",
                 "signaling.jwt.jwks-url=http://127.0.0.1:8000/jwks.json")).isEmpty();
+        assertThat(errors("auth.secrets=x", "signaling.access=jwt", "signaling.jwt.jwks-file=pom.xml",
+                "signaling.jwt.jwks-url=https://idp.example.org/jwks.json")).containsExactly(
+                "signaling.jwt.jwks-file: pom.xml (expected: empty when signaling.jwt.jwks-url is set (one JWKS))");
     }
 
     @Test
@@ -258,6 +261,8 @@ class SettingsValidatorTest {
                 "signaling.access: closed (expected: jwt, api-key or open)",
                 "signaling.jwt.secret: <redacted> (expected: empty, or at least 32 bytes (HS256))",
                 "signaling.jwt.jwks-file: /nonexistent/jwks.json (expected: empty, or a readable JWKS file)",
+                "signaling.jwt.jwks-file: /nonexistent/jwks.json (expected: empty when signaling.jwt.jwks-url is "
+                        + "set (one JWKS))",
                 "signaling.jwt.jwks-url: http://idp.example.org/jwks (expected: empty, an https:// URL, or http:// "
                         + "on loopback)",
                 "signaling.jwt.clock-skew: 600s (expected: 0s-5m)",

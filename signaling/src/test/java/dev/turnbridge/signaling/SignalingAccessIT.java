@@ -321,6 +321,16 @@ class SignalingAccessIT {
         // a public room admits any valid token
         join(ws(bob), open);
         assertThat(count(AccessMode.JWT, "forbidden")).isEqualTo(3);
+
+        // a resume token carries a seat over only for the same user
+        String seat = joined.get("token").asText();
+        a.abort();
+        WsClient thief = ws(bob);
+        thief.send("{\"type\":\"resume\",\"ref\":\"r\",\"token\":\"" + seat + "\"}");
+        assertThat(thief.error("forbidden").get("message").asText()).contains("another user");
+        WsClient back = ws(Jwts.hs256(HS_SECRET, claims("alice")));
+        back.send("{\"type\":\"resume\",\"ref\":\"r\",\"token\":\"" + seat + "\"}");
+        assertThat(back.next("joined").get("resumed").asBoolean()).isTrue();
     }
 
     @Test
@@ -377,6 +387,9 @@ class SignalingAccessIT {
         JsonNode joined = join(ws(bob), code);
         assertThat(joined.get("presence").get(joined.get("peerId").asText()).get("user_id").asText()).isEqualTo("bob");
         assertThat(post("/api/rooms", "{}", bob).statusCode()).isEqualTo(403);
+        assertThat(get("/api/rooms/" + code, bob).statusCode()).isEqualTo(200);
+        assertThat(get("/api/rooms/" + other, bob).statusCode()).isEqualTo(403);
+        assertThat(get("/api/rooms/" + other, API_KEY).statusCode()).isEqualTo(200);
         WsClient elsewhere = ws(bob);
         sendJoin(elsewhere, other, "{}");
         elsewhere.error("forbidden");
