@@ -134,8 +134,8 @@ public final class SignalingServer implements AutoCloseable {
             if (!jwt.jwksUrl().isEmpty()) {
                 HttpClient client = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER)
                         .connectTimeout(Duration.ofSeconds(5)).build();
-                jwks = JwksSource.url(URI.create(jwt.jwksUrl()), client, clock, jwt.jwksRefresh(),
-                        jwt.jwksMinRefresh());
+                jwks = JwksSource.url(URI.create(jwt.jwksUrl()), client, ForkJoinPool.commonPool(), clock,
+                        jwt.jwksRefresh(), jwt.jwksMinRefresh());
             } else if (!jwt.jwksFile().isEmpty()) {
                 jwks = JwksSource.file(Path.of(jwt.jwksFile()), ForkJoinPool.commonPool(), clock, jwt.jwksRefresh(),
                         jwt.jwksMinRefresh());

@@ -76,12 +76,17 @@ public final class JwksSource {
         }, executor), clock, refreshAfter, minInterval);
     }
 
-    /** A JWKS URL, fetched with {@code client} (redirects not followed, 5 s timeout, 256 KiB at most). */
-    public static JwksSource url(URI url, HttpClient client, Clock clock, Duration refreshAfter, Duration minInterval) {
+    /**
+     * A JWKS URL, fetched with {@code client} (redirects not followed, 5 s timeout, 256 KiB at most). The request
+     * starts on {@code executor}, so not even the host name look-up runs on the caller's thread.
+     */
+    public static JwksSource url(URI url, HttpClient client, Executor executor, Clock clock, Duration refreshAfter,
+                                 Duration minInterval) {
         return new JwksSource(url.toString(), () -> {
             HttpRequest request = HttpRequest.newBuilder(url).timeout(FETCH_TIMEOUT)
                     .header("Accept", "application/json").GET().build();
-            return client.sendAsync(request, info -> new BoundedBody(MAX_BYTES)).thenApply(response -> {
+            return CompletableFuture.supplyAsync(() -> request, executor)
+                    .thenCompose(r -> client.sendAsync(r, info -> new BoundedBody(MAX_BYTES))).thenApply(response -> {
                 if (response.statusCode() != 200) {
                     throw new IllegalStateException("HTTP " + response.statusCode());
                 }

@@ -149,7 +149,7 @@ class JwtVerifierTest {
         idp.start();
         try {
             JwksSource jwks = JwksSource.url(URI.create("http://127.0.0.1:" + idp.getAddress().getPort() + "/jwks"),
-                    HttpClient.newHttpClient(), clock, Duration.ofMinutes(10), Duration.ofSeconds(1));
+                    HttpClient.newHttpClient(), Runnable::run, clock, Duration.ofMinutes(10), Duration.ofSeconds(1));
             CompletableFuture<?> first = jwks.load();
             first.get(10, TimeUnit.SECONDS);
             assertThat(jwks.current().getKeys()).hasSize(1);
