@@ -2,13 +2,13 @@ package dev.turnbridge.relay.transport;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.turnbridge.config.Settings;
 import dev.turnbridge.config.SettingsLoader;
 import dev.turnbridge.relay.allocation.AllocationListener;
 import dev.turnbridge.relay.allocation.FiveTuple;
 import dev.turnbridge.relay.handler.RelayStats;
+import dev.turnbridge.relay.testing.Ipv6Loopback;
 import dev.turnbridge.relay.testing.MutableClock;
 import java.io.IOException;
 import java.net.DatagramPacket;
@@ -67,12 +67,7 @@ class StreamRelayIT {
     }
 
     static boolean ipv6Loopback() {
-        try {
-            NetworkInterface lo = NetworkInterface.getByInetAddress(InetAddress.getByName("::1"));
-            return lo != null;
-        } catch (IOException e) {
-            return false;
-        }
+        return Ipv6Loopback.available();
     }
 
     private RelayServer start(String... extra) {
@@ -144,7 +139,9 @@ class StreamRelayIT {
     @ParameterizedTest(name = "{0} ipv6={1}")
     @MethodSource("transportsAndFamilies")
     void relaysBothWaysWithIndicationsAndChannels(String kind, boolean ipv6) throws Exception {
-        assumeTrue(!ipv6 || ipv6Loopback(), "::1 is not configured");
+        if (ipv6) {
+            Ipv6Loopback.require("this IPv6 case");
+        }
         start();
         StreamTurnClient client = connect(kind, ipv6);
         DatagramSocket peer = peer(ipv6);
@@ -198,20 +195,34 @@ class StreamRelayIT {
     void tlsRefusesSuitesWithoutForwardSecrecyOrAead() throws Exception {
         start();
         javax.net.ssl.SSLContext ssl = StreamTurnClient.trustingContext();
+        // positive control: the same client, TLS 1.2 and a forward-secret AEAD suite, gets through
+        String[] strong = {"TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"};
+        try (SSLSocket s = tls12Socket(ssl, strong)) {
+            s.startHandshake();
+            assertThat(s.getSession().getCipherSuite()).isIn((Object[]) strong);
+        }
         for (String weak : List.of("TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA", "TLS_RSA_WITH_AES_128_GCM_SHA256")) {
-            try (SSLSocket s = (SSLSocket) ssl.getSocketFactory().createSocket()) {
-                s.connect(listener("tls", false), 5000);
-                s.setSoTimeout(5000);
-                s.setEnabledProtocols(new String[] {"TLSv1.2"});
-                s.setEnabledCipherSuites(new String[] {weak});
-                assertThatThrownBy(s::startHandshake).as(weak).isInstanceOf(IOException.class);
+            // the client offers it (its JDK does not refuse it first), and the server answers with an alert
+            assertThat(ssl.getSupportedSSLParameters().getCipherSuites()).as("client JDK supports").contains(weak);
+            try (SSLSocket s = tls12Socket(ssl, weak)) {
+                assertThatThrownBy(s::startHandshake).as(weak).isInstanceOf(javax.net.ssl.SSLHandshakeException.class)
+                        .hasMessageContaining("Received fatal alert");
             }
         }
     }
 
+    private SSLSocket tls12Socket(javax.net.ssl.SSLContext ssl, String... suites) throws IOException {
+        SSLSocket s = (SSLSocket) ssl.getSocketFactory().createSocket();
+        s.connect(listener("tls", false), 5000);
+        s.setSoTimeout(5000);
+        s.setEnabledProtocols(new String[] {"TLSv1.2"});
+        s.setEnabledCipherSuites(suites);
+        return s;
+    }
+
     @Test
     void dualAllocationRelaysToBothFamilies() throws Exception {
-        assumeTrue(ipv6Loopback(), "::1 is not configured");
+        Ipv6Loopback.require("this IPv6 case");
         start();
         StreamTurnClient client = connect("tcp", false);
         DatagramSocket peer4 = peer(false);
@@ -267,7 +278,7 @@ class StreamRelayIT {
 
     @Test
     void peerOfTheOtherFamilyIs443() throws Exception {
-        assumeTrue(ipv6Loopback(), "::1 is not configured");
+        Ipv6Loopback.require("this IPv6 case");
         start();
         StreamTurnClient client = connect("tcp", false);
         assertThat(client.allocate(b -> { }).errorCode()).isZero();
@@ -303,13 +314,16 @@ class StreamRelayIT {
         start();
         RelayStats stats = server.context().stats();
         for (int i = 0; i < 20; i++) {
-            connect(i % 2 == 0 ? "tcp" : "tls13", false).allocateAndDie();
+            long created = i + 1;
+            connect(i % 2 == 0 ? "tcp" : "tls13", false).allocateAndDie(
+                    () -> stats.allocationsCreated.sum() == created);
         }
 
         await("every allocation ended", () -> server.allocationCount() == 0
                 && server.context().ports().inUse() == 0
-                && stats.allocationsCreated.sum() == stats.ended(AllocationListener.EndReason.CONNECTION_CLOSED)
-                        + stats.ended(AllocationListener.EndReason.SHUTDOWN));
+                && stats.ended(AllocationListener.EndReason.CONNECTION_CLOSED) == 20);
+        assertThat(stats.allocationsCreated.sum()).isEqualTo(20);
+        assertThat(stats.ended(AllocationListener.EndReason.SHUTDOWN)).isZero();
     }
 
     @Test
