@@ -194,6 +194,11 @@ public final class RelayServer implements AutoCloseable {
         return tls == null ? null : tls.certifiedKey().fingerprintSha256();
     }
 
+    /** Certificate reloads that failed (the working certificate kept); 0 when no TLS listener runs. */
+    public long tlsReloadFailures() {
+        return tls == null ? 0 : tls.failedReloads();
+    }
+
     /** The TLS certificate in use (the latest reload), or null when no TLS listener runs. */
     public CertifiedKey tlsCertificate() {
         return tls == null ? null : tls.certifiedKey();

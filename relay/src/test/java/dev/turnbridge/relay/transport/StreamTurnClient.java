@@ -136,8 +136,12 @@ public final class StreamTurnClient implements AutoCloseable {
         return b -> b.add(type, new byte[] {(byte) family, 0, 0, 0});
     }
 
-    /** Sends a signed Allocate and closes at once, before any answer: a client dying mid-allocation. */
-    void allocateAndDie() throws IOException {
+    /**
+     * Sends a signed Allocate and resets the connection once {@code serverAllocated} says the server holds the
+     * allocation, without reading the answer: a client dying mid-allocation.
+     */
+    void allocateAndDie(java.util.function.BooleanSupplier serverAllocated) throws IOException,
+            InterruptedException {
         if (nonce == null) {
             refresh(600); // learns realm and nonce (437: no allocation yet)
         }
@@ -147,6 +151,14 @@ public final class StreamTurnClient implements AutoCloseable {
                 .add(AttributeFactory.createRequestedTransportAttribute((byte) 17))
                 .add(AttributeFactory.createUsernameAttribute(username)).realm(realm).nonce(nonce)
                 .encode("", key));
+        // dies once the server holds the allocation (its response unread), so the test cannot pass on
+        // connections that died before any allocation existed
+        for (int i = 0; i < 250 && !serverAllocated.getAsBoolean(); i++) {
+            Thread.sleep(20);
+        }
+        if (!serverAllocated.getAsBoolean()) {
+            throw new AssertionError("the server created no allocation within 5 s");
+        }
         socket.setSoLinger(true, 0); // RST, as a crashing client's kernel would
         socket.close();
     }
