@@ -9,6 +9,8 @@ import dev.turnbridge.config.SettingsLoader;
 import dev.turnbridge.relay.allocation.AllocationListener;
 import dev.turnbridge.relay.allocation.FiveTuple;
 import dev.turnbridge.relay.handler.RelayStats;
+import dev.turnbridge.relay.stun.ErrorCode;
+import dev.turnbridge.relay.stun.StunMethod;
 import dev.turnbridge.relay.testing.MutableClock;
 import java.io.IOException;
 import java.net.DatagramPacket;
@@ -37,6 +39,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** TURN over TCP and TLS, IPv4 and IPv6, on loopback: allocation, permission, channels, data both ways. */
 class StreamRelayIT {
@@ -310,6 +313,27 @@ class StreamRelayIT {
                 && server.context().ports().inUse() == 0
                 && stats.allocationsCreated.sum() == stats.ended(AllocationListener.EndReason.CONNECTION_CLOSED)
                         + stats.ended(AllocationListener.EndReason.SHUTDOWN));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"tcp", "tls12", "tls13"})
+    void allocateWhoseConnectionClosedIsAbandonedNotCountedAs508(String kind) throws Exception {
+        start();
+        RelayStats stats = server.context().stats();
+        int allocates = 20;
+        for (int i = 0; i < allocates; i++) {
+            connect(kind, false).allocateAndLeave();
+        }
+
+        // each Allocate either won the race (an allocation, ended with its connection) or found the client gone
+        int allocate = RelayStats.methodIndex(StunMethod.ALLOCATE);
+        await("every Allocate accounted for", () -> server.allocationCount() == 0
+                && server.context().ports().inUse() == 0
+                && stats.allocationsCreated.sum() + stats.abandonedRequests(allocate) == allocates);
+        assertThat(stats.errors(ErrorCode.INSUFFICIENT_CAPACITY)).as("508s never sent").isZero();
+        assertThat(stats.responses(allocate, false)).as("no Allocate error sent").isZero();
+        assertThat(stats.abandonedRequests(allocate)).as("the race is mostly lost by the client").isPositive();
+        assertThat(stats.ended(AllocationListener.EndReason.CONNECTION_CLOSED)).isEqualTo(stats.allocationsCreated.sum());
     }
 
     @Test

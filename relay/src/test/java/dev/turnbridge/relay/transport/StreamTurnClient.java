@@ -138,6 +138,21 @@ public final class StreamTurnClient implements AutoCloseable {
 
     /** Sends a signed Allocate and closes at once, before any answer: a client dying mid-allocation. */
     void allocateAndDie() throws IOException {
+        sendSignedAllocate();
+        socket.setSoLinger(true, 0); // RST, as a crashing client's kernel would
+        socket.close();
+    }
+
+    /**
+     * Sends a signed Allocate and closes gracefully at once (FIN, after close_notify over TLS), before any answer:
+     * what Chromium does with the extra TURN connections it no longer needs once the answer arrives.
+     */
+    void allocateAndLeave() throws IOException {
+        sendSignedAllocate();
+        socket.close();
+    }
+
+    private void sendSignedAllocate() throws IOException {
         if (nonce == null) {
             refresh(600); // learns realm and nonce (437: no allocation yet)
         }
@@ -147,8 +162,6 @@ public final class StreamTurnClient implements AutoCloseable {
                 .add(AttributeFactory.createRequestedTransportAttribute((byte) 17))
                 .add(AttributeFactory.createUsernameAttribute(username)).realm(realm).nonce(nonce)
                 .encode("", key));
-        socket.setSoLinger(true, 0); // RST, as a crashing client's kernel would
-        socket.close();
     }
 
     /** Allocate with REQUESTED-TRANSPORT TCP (RFC 6062 §4.1). */
