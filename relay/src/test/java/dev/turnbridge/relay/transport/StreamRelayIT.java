@@ -13,6 +13,7 @@ import dev.turnbridge.relay.stun.ErrorCode;
 import dev.turnbridge.relay.stun.StunMethod;
 import dev.turnbridge.relay.testing.MutableClock;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.Inet6Address;
@@ -313,6 +314,77 @@ class StreamRelayIT {
                 && server.context().ports().inUse() == 0
                 && stats.allocationsCreated.sum() == stats.ended(AllocationListener.EndReason.CONNECTION_CLOSED)
                         + stats.ended(AllocationListener.EndReason.SHUTDOWN));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"TLSv1.2", "TLSv1.3"})
+    void closeNotifyIsAnsweredAtOnceAndEndsTheAllocation(String protocol) throws Exception {
+        start();
+        RelayStats stats = server.context().stats();
+        DatagramSocket peer = peer(false);
+        InetSocketAddress peerAddress = (InetSocketAddress) peer.getLocalSocketAddress();
+        TlsEngineConnection tls = TlsEngineConnection.open(listener("tls13", false), protocol);
+        closeables.add(tls);
+        assertThat(tls.protocol()).isEqualTo(protocol);
+        StreamTurnClient client = StreamTurnClient.over(tls, USER, PASSWORD);
+        InetSocketAddress relayed = client.allocate(b -> { }).relayed().get(0);
+        assertThat(client.createPermission(peerAddress).isSuccess()).isTrue();
+        assertThat(client.channelBind(0x4001, peerAddress).isSuccess()).isTrue();
+        assertThat(server.allocations().get(5, TimeUnit.SECONDS)).singleElement()
+                .satisfies(info -> assertThat(info.relayed()).isEqualTo(relayed));
+        assertThat(stats.permissionsActive.sum()).isEqualTo(1);
+        assertThat(stats.channelsActive.sum()).isEqualTo(1);
+
+        tls.sendCloseNotify(); // and nothing else: no FIN from our side
+
+        assertThat(tls.awaitCloseNotify(1000)).as("the server's close_notify, within 1 s").isTrue();
+        assertThat(tls.awaitTcpEnd(1000)).as("then the server closes the connection").isTrue();
+        await("allocation, permission and channel ended", () -> server.allocationCount() == 0
+                && server.context().ports().inUse() == 0
+                && stats.permissionsActive.sum() == 0 && stats.channelsActive.sum() == 0);
+        assertThat(server.allocations().get(5, TimeUnit.SECONDS)).as("operators' view").isEmpty();
+        assertThat(stats.ended(AllocationListener.EndReason.CONNECTION_CLOSED)).isEqualTo(1);
+        assertThat(stats.active(FiveTuple.Transport.TLS, 0)).isZero();
+        new DatagramSocket(relayed).close(); // the relay port is really closed
+    }
+
+    /** A command line TLS client: `openssl s_client`, then Q on its own line, which sends close_notify. */
+    @Test
+    void opensslClientQuittingClosesAtOnce() throws Exception {
+        assumeTrue(onPath("openssl"), "openssl is not installed (scripts/test installs it)");
+        start();
+        InetSocketAddress address = listener("tls13", false);
+        Process openssl = new ProcessBuilder("openssl", "s_client", "-connect", "127.0.0.1:" + address.getPort(),
+                "-alpn", TlsCertificate.ALPN_TURN, "-msg").redirectErrorStream(true).start();
+        StringBuffer output = new StringBuffer();
+        Thread reader = new Thread(() -> {
+            try (InputStream in = openssl.getInputStream()) {
+                byte[] buf = new byte[4096];
+                for (int n; (n = in.read(buf)) >= 0; ) {
+                    output.append(new String(buf, 0, n, StandardCharsets.UTF_8));
+                }
+            } catch (IOException e) {
+                // the process ended
+            }
+        });
+        reader.setDaemon(true);
+        reader.start();
+        try {
+            await("s_client connected", () -> output.indexOf("ALPN protocol: " + TlsCertificate.ALPN_TURN) >= 0);
+            openssl.getOutputStream().write("Q\n".getBytes(StandardCharsets.US_ASCII));
+            openssl.getOutputStream().flush();
+            assertThat(openssl.waitFor(5, TimeUnit.SECONDS)).as("s_client ends at once").isTrue();
+            reader.join(5000);
+            assertThat(openssl.exitValue()).as(output.toString()).isZero();
+            assertThat(output.toString()).as("Q sent close_notify").contains("close_notify");
+        } finally {
+            openssl.destroyForcibly();
+        }
+    }
+
+    private static boolean onPath(String command) {
+        return Stream.of(System.getenv("PATH").split(":"))
+                .anyMatch(dir -> java.nio.file.Files.isExecutable(java.nio.file.Path.of(dir, command)));
     }
 
     @ParameterizedTest(name = "{0}")

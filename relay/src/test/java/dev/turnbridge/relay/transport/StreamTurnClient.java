@@ -10,6 +10,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import java.io.DataInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -50,12 +51,23 @@ public final class StreamTurnClient implements AutoCloseable {
     private byte[] key;
 
     private StreamTurnClient(Socket socket, String username, String password) throws IOException {
+        this(socket, socket.getInputStream(), socket.getOutputStream(), username, password);
+    }
+
+    private StreamTurnClient(Socket socket, InputStream in, OutputStream out, String username, String password)
+            throws IOException {
         this.socket = socket;
         socket.setSoTimeout(5000);
-        this.in = new DataInputStream(socket.getInputStream());
-        this.out = socket.getOutputStream();
+        this.in = new DataInputStream(in);
+        this.out = out;
         this.username = username;
         this.password = password;
+    }
+
+    /** A client over {@code connection}'s TLS engine, the test's own (see {@link TlsEngineConnection}). */
+    static StreamTurnClient over(TlsEngineConnection connection, String username, String password)
+            throws IOException {
+        return new StreamTurnClient(connection.socket(), connection.in(), connection.out(), username, password);
     }
 
     public static StreamTurnClient tcp(InetSocketAddress server, String username, String password, int receiveBuffer)
