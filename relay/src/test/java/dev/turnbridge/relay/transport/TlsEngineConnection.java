@@ -143,6 +143,9 @@ final class TlsEngineConnection implements AutoCloseable {
 
             @Override
             public int read(byte[] b, int off, int len) throws IOException {
+                if (len == 0) {
+                    return 0;
+                }
                 while (!appIn.hasRemaining()) {
                     if (engine.isInboundDone() || !unwrapSome()) {
                         return -1;
