@@ -7,6 +7,7 @@ import dev.turnbridge.config.SettingsException;
 import dev.turnbridge.config.SettingsLoader;
 import dev.turnbridge.config.SettingsPrinter;
 import dev.turnbridge.relay.auth.RestCredentials;
+import io.netty.util.NetUtil;
 import java.net.Inet6Address;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -137,7 +138,7 @@ public final class Main implements Callable<Integer> {
         for (InetSocketAddress a : addresses) {
             boolean v6 = a.getAddress() instanceof Inet6Address;
             String host = a.getAddress().isAnyLocalAddress() ? (v6 ? "[::1]" : "127.0.0.1")
-                    : v6 ? "[" + a.getAddress().getHostAddress().replaceFirst("%.*", "") + "]"
+                    : v6 ? "[" + NetUtil.toAddressString(a.getAddress()) + "]"
                     : a.getAddress().getHostAddress();
             String url = "http://" + host + ":" + a.getPort() + "/";
             if (!out.contains(url)) {

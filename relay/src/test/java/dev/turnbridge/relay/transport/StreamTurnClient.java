@@ -65,7 +65,7 @@ public final class StreamTurnClient implements AutoCloseable {
     }
 
     /** A client over {@code connection}'s TLS engine, the test's own (see {@link TlsEngineConnection}). */
-    static StreamTurnClient over(TlsEngineConnection connection, String username, String password)
+    public static StreamTurnClient over(TlsEngineConnection connection, String username, String password)
             throws IOException {
         return new StreamTurnClient(connection.socket(), connection.in(), connection.out(), username, password);
     }
@@ -128,7 +128,7 @@ public final class StreamTurnClient implements AutoCloseable {
         throw new IOException("authentication did not converge");
     }
 
-    Reply allocate(Consumer<StunMessageBuilder> extra) throws IOException {
+    public Reply allocate(Consumer<StunMessageBuilder> extra) throws IOException {
         return request(StunMethod.ALLOCATE, b -> {
             b.add(AttributeFactory.createRequestedTransportAttribute((byte) 17));
             extra.accept(b);
@@ -159,7 +159,7 @@ public final class StreamTurnClient implements AutoCloseable {
      * Sends a signed Allocate and closes gracefully at once (FIN, after close_notify over TLS), before any answer:
      * what Chromium does with the extra TURN connections it no longer needs once the answer arrives.
      */
-    void allocateAndLeave() throws IOException {
+    public void allocateAndLeave() throws IOException {
         sendSignedAllocate();
         socket.close();
     }

@@ -16,9 +16,9 @@ import javax.net.ssl.SSLParameters;
  * A TLS client connection of the test's own, on the JDK's {@link SSLEngine} over a plain socket, so that the
  * test decides what goes on the wire: {@link #sendCloseNotify} sends close_notify alone (no TCP FIN), and
  * {@link #awaitCloseNotify} tells the server's close_notify apart from a bare TCP close. {@link #in} and
- * {@link #out} carry the application bytes (hand them to {@link StreamTurnClient#over}).
+ * {@link #out} carry the application bytes (hand them to {@link StreamTurnClient#over}). Public for the server module's tests.
  */
-final class TlsEngineConnection implements AutoCloseable {
+public final class TlsEngineConnection implements AutoCloseable {
     private final Socket socket;
     private final InputStream rawIn;
     private final OutputStream rawOut;
@@ -41,7 +41,7 @@ final class TlsEngineConnection implements AutoCloseable {
     }
 
     /** Connects and handshakes {@code protocol} (e.g. "TLSv1.3"), offering ALPN stun.turn; trusts any certificate. */
-    static TlsEngineConnection open(InetSocketAddress server, String protocol) throws Exception {
+    public static TlsEngineConnection open(InetSocketAddress server, String protocol) throws Exception {
         Socket s = new Socket();
         s.connect(server, 5000);
         s.setSoTimeout(5000);
@@ -62,11 +62,11 @@ final class TlsEngineConnection implements AutoCloseable {
         return c;
     }
 
-    Socket socket() {
+    public Socket socket() {
         return socket;
     }
 
-    String protocol() {
+    public String protocol() {
         return engine.getSession().getProtocol();
     }
 
@@ -133,7 +133,7 @@ final class TlsEngineConnection implements AutoCloseable {
     }
 
     /** Application bytes from the server; -1 after its close_notify (or when the TCP stream ended). */
-    InputStream in() {
+    public InputStream in() {
         return new InputStream() {
             @Override
             public int read() throws IOException {
@@ -158,7 +158,7 @@ final class TlsEngineConnection implements AutoCloseable {
         };
     }
 
-    OutputStream out() {
+    public OutputStream out() {
         return new OutputStream() {
             @Override
             public void write(int b) throws IOException {
@@ -173,7 +173,7 @@ final class TlsEngineConnection implements AutoCloseable {
     }
 
     /** Sends close_notify and nothing else: the TCP connection stays open in both directions. */
-    void sendCloseNotify() throws IOException {
+    public void sendCloseNotify() throws IOException {
         engine.closeOutbound();
         while (!engine.isOutboundDone()) {
             wrap(ByteBuffer.allocate(0));
@@ -184,7 +184,7 @@ final class TlsEngineConnection implements AutoCloseable {
      * Reads (discarding application data) until the server's close_notify, failing if none arrives within
      * {@code millis}; false when the TCP stream ended without one.
      */
-    boolean awaitCloseNotify(int millis) throws IOException {
+    public boolean awaitCloseNotify(int millis) throws IOException {
         socket.setSoTimeout(millis);
         try {
             while (!engine.isInboundDone()) {
@@ -200,7 +200,7 @@ final class TlsEngineConnection implements AutoCloseable {
     }
 
     /** Whether the server closed TCP too: the next read on the socket sees the end of the stream. */
-    boolean awaitTcpEnd(int millis) throws IOException {
+    public boolean awaitTcpEnd(int millis) throws IOException {
         if (peerClosedTcp) {
             return true;
         }
