@@ -36,6 +36,8 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Function;
 import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The STUN/TURN relay: one or more UDP server sockets per configured UDP listener (one per event loop with
@@ -44,6 +46,7 @@ import java.util.function.Predicate;
  * handshakes on an executor of the caller's. Event loops and that executor are owned by the caller.
  */
 public final class RelayServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(RelayServer.class);
     private static final int SOCKET_BUFFER = 4 * 1024 * 1024;
     /** A DTLS handshake not finished by then is dropped (BC's own timeout, and the session's watchdog). */
     static final int DTLS_HANDSHAKE_MILLIS = 10_000;
@@ -91,6 +94,7 @@ public final class RelayServer implements AutoCloseable {
      * ({@link #tcpAddresses}, {@link #tlsAddresses} tell the others).
      */
     public List<InetSocketAddress> start() {
+        KernelBufferCaps.read(KernelBufferCaps.PROC_NET_CORE).clipped(context.settings().relay()).forEach(log::warn);
         List<InetSocketAddress> udp = startUdp();
         ListenerSettings listeners = context.settings().listeners();
         for (HostPort hp : listeners.tcp()) {

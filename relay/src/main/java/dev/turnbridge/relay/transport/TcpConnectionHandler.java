@@ -154,6 +154,11 @@ final class TcpConnectionHandler extends ChannelInboundHandlerAdapter implements
     }
 
     @Override
+    public boolean isClosed() {
+        return !channel.isActive();
+    }
+
+    @Override
     public void resend(byte[] encoded) {
         // responses are not subject to the write-buffer limit: they are few and the client asked for them
         channel.writeAndFlush(Unpooled.wrappedBuffer(encoded), channel.voidPromise());
