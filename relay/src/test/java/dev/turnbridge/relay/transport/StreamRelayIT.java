@@ -44,6 +44,7 @@ class StreamRelayIT {
     private static final String PASSWORD = "wonderland";
     private static NettyTransport transport;
     private RelayServer server;
+    private List<InetSocketAddress> udpBound;
     private final List<AutoCloseable> closeables = new ArrayList<>();
 
     @BeforeAll
@@ -90,7 +91,7 @@ class StreamRelayIT {
         flags.addAll(List.of(extra));
         Settings settings = SettingsLoader.load(null, Map.of(), flags);
         server = new RelayServer(settings, clock, transport);
-        server.start();
+        udpBound = server.start();
         return server;
     }
 
@@ -388,6 +389,39 @@ class StreamRelayIT {
 
         assertThat(idle.socket().getInputStream().read()).as("closed by the server").isEqualTo(-1);
         assertThat(allocated.refresh(600).isSuccess()).isTrue();
+    }
+
+    static Stream<Arguments> badUsernames() {
+        return Stream.of(
+                Arguments.of("udp", "a".repeat(509)), Arguments.of("tcp", "a".repeat(509)),
+                Arguments.of("udp", "a".repeat(4000)), Arguments.of("tcp", "a".repeat(4000)),
+                Arguments.of("udp", "ali\u0000ce"), Arguments.of("tcp", "alice\r\n"),
+                Arguments.of("tls13", "\u001b[2Jalice"));
+    }
+
+    /** RFC 8489 §14.3: fewer than 509 bytes, no control characters; anything else is 400, not 401. */
+    @ParameterizedTest(name = "{0} #{index}")
+    @MethodSource("badUsernames")
+    void usernameTooLongOrWithControlCharactersIs400(String kind, String username) throws Exception {
+        start();
+        int code;
+        if (kind.equals("udp")) {
+            try (var client = new dev.turnbridge.relay.testing.TurnTestClient(udpBound.get(0))) {
+                client.credentials(username, PASSWORD);
+                client.learn(client.plain(dev.turnbridge.relay.stun.StunMethod.ALLOCATE, b -> b.requestedTransport(17)));
+                code = client.exchange(client.signedBytes(dev.turnbridge.relay.stun.StunMethod.ALLOCATE,
+                        dev.turnbridge.relay.testing.TurnTestClient.newTransactionId(), b -> b.requestedTransport(17)))
+                        .errorCode();
+            }
+        } else {
+            InetSocketAddress address = listener(kind, false);
+            StreamTurnClient client = kind.equals("tcp") ? StreamTurnClient.tcp(address, username, PASSWORD, 0)
+                    : StreamTurnClient.tls(address, username, PASSWORD, "TLSv1.3", TlsCertificate.ALPN_TURN);
+            closeables.add(client);
+            code = client.allocate(b -> { }).errorCode();
+        }
+        assertThat(code).isEqualTo(400);
+        assertThat(server.allocationCount()).isZero();
     }
 
     @Test
