@@ -38,6 +38,7 @@ final class ProxyProtocolHandler extends ChannelInboundHandlerAdapter {
     private final RelayStats stats;
     private final Consumer<Channel> turnPipeline;
     private ScheduledFuture<?> deadline;
+    private boolean refused;
 
     /**
      * @param sources       the balancers' ranges ({@code listeners.proxy-protocol-sources})
@@ -120,11 +121,12 @@ final class ProxyProtocolHandler extends ChannelInboundHandlerAdapter {
 
     private void refuse(ChannelHandlerContext ctx, String why) {
         cancelDeadline();
-        if (ctx.channel().isActive()) {
+        if (!refused) { // the decoder may have closed the channel itself before telling us why
+            refused = true;
             stats.proxyHeaderRefused.increment();
             log.debug("PROXY protocol connection from {} closed: {}", ctx.channel().remoteAddress(), why);
-            ctx.close();
         }
+        ctx.close();
     }
 
     private void cancelDeadline() {
