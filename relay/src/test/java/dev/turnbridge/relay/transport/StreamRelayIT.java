@@ -48,6 +48,7 @@ class StreamRelayIT {
     private static final String PASSWORD = "wonderland";
     private static NettyTransport transport;
     private RelayServer server;
+    private List<InetSocketAddress> udpBound;
     private final List<AutoCloseable> closeables = new ArrayList<>();
 
     @BeforeAll
@@ -89,7 +90,7 @@ class StreamRelayIT {
         flags.addAll(List.of(extra));
         Settings settings = SettingsLoader.load(null, Map.of(), flags);
         server = new RelayServer(settings, clock, transport);
-        server.start();
+        udpBound = server.start();
         return server;
     }
 
@@ -485,19 +486,36 @@ class StreamRelayIT {
         }
     }
 
+    /** Issue 10 #9: Bindings no longer keep a connection without an allocation open. */
     @Test
-    void idleConnectionWithoutAllocationIsClosedButOneWithAnAllocationStays() throws Exception {
+    void connectionWithoutAllocationIsClosedAtTheDeadlineWhateverBindingsItSends() throws Exception {
         MutableClock clock = MutableClock.now();
-        start(clock);
-        StreamTurnClient idle = connect("tcp", false);
+        start(clock, "listeners.allocation-timeout=30s");
+        StreamTurnClient bindingOnly = connect("tcp", false);
         StreamTurnClient allocated = connect("tcp", false);
-        assertThat(idle.request(0x001, b -> { }).isSuccess()).isTrue();
         assertThat(allocated.allocate(b -> { }).errorCode()).isZero();
+        for (int i = 0; i < 5; i++) { // a Binding every 7 s: each one used to restart the clock
+            assertThat(bindingOnly.request(0x001, b -> { }).isSuccess()).isTrue();
+            clock.advance(Duration.ofSeconds(7));
+            Thread.sleep(1100); // let the once-a-second sweep see the time
+            if (i < 4) {
+                assertThat(allocated.refresh(600).isSuccess()).isTrue();
+            }
+        }
+        bindingOnly.socket().setSoTimeout(5000);
+        assertThat(bindingOnly.socket().getInputStream().read()).as("closed by the server").isEqualTo(-1);
+        assertThat(server.context().stats().streamAllocationTimeouts.sum()).isEqualTo(1);
 
-        clock.advance(Duration.ofMillis(TcpConnectionHandler.IDLE_WITHOUT_ALLOCATION_MILLIS + 1000));
-
-        assertThat(idle.socket().getInputStream().read()).as("closed by the server").isEqualTo(-1);
+        // the allocated one stayed; once its allocation ends, its own deadline starts
         assertThat(allocated.refresh(600).isSuccess()).isTrue();
+        assertThat(allocated.refresh(0).isSuccess()).isTrue();
+        clock.advance(Duration.ofSeconds(29));
+        Thread.sleep(1100);
+        assertThat(allocated.request(0x001, b -> { }).isSuccess()).as("still open at 29 s").isTrue();
+        clock.advance(Duration.ofSeconds(2));
+        allocated.socket().setSoTimeout(5000);
+        assertThat(allocated.socket().getInputStream().read()).as("closed 30 s after its allocation ended")
+                .isEqualTo(-1);
     }
 
     @Test

@@ -80,6 +80,19 @@ public final class StreamTurnClient implements AutoCloseable {
         return new StreamTurnClient(s, username, password);
     }
 
+    /** A client on a socket the caller connected (and may have written to, such as a PROXY header). */
+    static StreamTurnClient over(Socket connected, String username, String password) throws IOException {
+        return new StreamTurnClient(connected, username, password);
+    }
+
+    /** A TLS client layered on a socket the caller connected and wrote a PROXY header to. */
+    static StreamTurnClient tlsOver(Socket connected, String username, String password) throws Exception {
+        SSLSocket s = (SSLSocket) trustingContext().getSocketFactory().createSocket(connected,
+                connected.getInetAddress().getHostAddress(), connected.getPort(), true);
+        s.startHandshake();
+        return new StreamTurnClient(s, username, password);
+    }
+
     /** A TLS client that trusts any certificate (the server's is self-signed) and offers ALPN {@code alpn}. */
     static StreamTurnClient tls(InetSocketAddress server, String username, String password, String protocol,
             String... alpn) throws Exception {
