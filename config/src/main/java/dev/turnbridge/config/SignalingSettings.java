@@ -33,9 +33,16 @@ import java.util.List;
  *                            empty takes the first DNS name of {@code tls.cert-file}, else (self-signed) H
  * @param apiKey              key for the server-to-server endpoint {@code GET /api/turn}; empty disables it
  * @param roomCreationRate    rooms one client IP may create per second ({@code POST /api/rooms}; 429
- *                            rate_limited beyond); 0 switches the limit off. With the defaults one address
- *                            cannot fill {@code maxRooms} within {@code roomTtlDefault}
+ *                            rate_limited beyond); 0 switches the limit off. The validator checks that one address
+ *                            cannot fill {@code maxRooms} with rooms of {@code roomTtlMax}
  * @param roomCreationBurst   rooms one client IP may create at once before the rate applies
+ * @param trustedProxies      CIDRs of reverse proxies whose {@code X-Forwarded-For} / {@code Forwarded} header
+ *                            names the client (right-most untrusted hop); every per-address limit uses it
+ * @param requestTimeout      an HTTP connection must deliver a complete request (head and body) this long after
+ *                            it opened or after the previous response, or it is closed (slowloris)
+ * @param roomLookupRate      room lookups ({@code GET /api/rooms/{code}}) one client IP may make per second
+ *                            (429 rate_limited beyond); 0 switches the limit off
+ * @param roomLookupBurst     room lookups one client IP may make at once before the rate applies
  * @param access              who may create and join rooms: {@code jwt} (a bearer JWT from the app's identity
  *                            provider), {@code api-key} (the app's backend creates rooms and mints join tokens)
  *                            or {@code open} (anyone; development only)
@@ -65,6 +72,10 @@ public record SignalingSettings(
         Secret apiKey,
         double roomCreationRate,
         int roomCreationBurst,
+        List<String> trustedProxies,
+        Duration requestTimeout,
+        double roomLookupRate,
+        int roomLookupBurst,
         String access,
         JwtSettings jwt,
         int roomsPerUser,
@@ -82,6 +93,7 @@ public record SignalingSettings(
         listen = List.copyOf(listen);
         allowedOrigins = List.copyOf(allowedOrigins);
         turnUris = List.copyOf(turnUris);
+        trustedProxies = List.copyOf(trustedProxies);
     }
 
     /** The documented defaults. */
@@ -107,6 +119,10 @@ public record SignalingSettings(
                 "",
                 new Secret(""),
                 0.1,
+                20,
+                List.of(),
+                Duration.ofSeconds(10),
+                5.0,
                 20,
                 ACCESS_JWT,
                 JwtSettings.defaults(),

@@ -17,8 +17,6 @@ import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.AttributeKey;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
@@ -101,9 +99,9 @@ public final class HttpGateHandler extends SimpleChannelInboundHandler<FullHttpR
             } else if (needsIdentity(request.method(), path)) {
                 String bearer = SignalingApi.bearer(headers.get(HttpHeaderNames.AUTHORIZATION));
                 authenticated(ctx, request, bearer, auth -> respond(ctx,
-                        api(request, uri, path, host, ctx.channel().remoteAddress(), auth), origin, keepAlive));
+                        api(request, uri, path, host, ClientAddressHandler.clientOf(ctx.channel()), auth), origin, keepAlive));
             } else {
-                respond(ctx, api(request, uri, path, host, ctx.channel().remoteAddress(), null), origin, keepAlive);
+                respond(ctx, api(request, uri, path, host, ClientAddressHandler.clientOf(ctx.channel()), null), origin, keepAlive);
             }
             return;
         }
@@ -174,14 +172,13 @@ public final class HttpGateHandler extends SimpleChannelInboundHandler<FullHttpR
     }
 
     private FullHttpResponse api(FullHttpRequest request, QueryStringDecoder uri, String path, String host,
-            SocketAddress remote, AuthResult auth) {
+            InetAddress client, AuthResult auth) {
         HttpMethod method = request.method();
         String authorization = request.headers().get(HttpHeaderNames.AUTHORIZATION);
         if (path.equals("/api/rooms")) {
             if (!HttpMethod.POST.equals(method)) {
                 return HttpResponses.empty(405);
             }
-            InetAddress client = remote instanceof InetSocketAddress a ? a.getAddress() : null;
             return toHttp(api.createRoom(request.content().toString(StandardCharsets.UTF_8), client, auth));
         }
         if (path.equals("/api/turn")) {
@@ -208,7 +205,7 @@ public final class HttpGateHandler extends SimpleChannelInboundHandler<FullHttpR
                 return HttpResponses.empty(405);
             }
             if (slash < 0) {
-                return toHttp(api.room(rest, auth));
+                return toHttp(api.room(rest, client, auth));
             }
             if (rest.substring(slash).equals("/ice-servers")) {
                 return toHttp(api.iceServers(rest.substring(0, slash), authorization, host));

@@ -48,6 +48,7 @@ public final class SignalingApi {
     private final Secret turnSecret;
     private final Clock clock;
     private final AddressRateLimiter roomCreation;
+    private final AddressRateLimiter roomLookup;
     private final AccessControl access;
 
     public SignalingApi(SignalingSettings settings, RoomRegistry rooms, SignalingHub hub, IceServersIssuer issuer,
@@ -60,6 +61,7 @@ public final class SignalingApi {
         this.clock = clock;
         this.roomCreation = AddressRateLimiter.create(clock, settings.roomCreationRate(),
                 settings.roomCreationBurst());
+        this.roomLookup = AddressRateLimiter.create(clock, settings.roomLookupRate(), settings.roomLookupBurst());
         this.access = hub.access();
     }
 
@@ -170,22 +172,29 @@ public final class SignalingApi {
         return ApiResponse.ok(201, describe(ok.room(), now));
     }
 
-    /** {@code GET /api/rooms/{code}} as anyone may in open mode. */
-    ApiResponse room(String code) {
-        return room(code, AuthResult.ok(Identity.anonymous()));
+    /** {@code GET /api/rooms/{code}} from {@code client} as anyone may in open mode (tests). */
+    ApiResponse room(String code, InetAddress client) {
+        return room(code, client, AuthResult.ok(Identity.anonymous()));
     }
 
     /**
-     * {@code GET /api/rooms/{code}}: existence, capacity, member count, expiry, visibility; never who is in it.
-     * Outside open mode only for a caller the room admits.
+     * {@code GET /api/rooms/{code}} from {@code client}: at most {@code room-lookup-rate} per address, so that
+     * codes cannot be enumerated; outside open mode only for a caller the room admits. Existence, capacity,
+     * member count, expiry, visibility; never who is in it. A room that expired answers 410 for as long as its
+     * code stays reserved ({@link RoomRegistry#isRetired}).
      */
-    public ApiResponse room(String code, AuthResult auth) {
+    public ApiResponse room(String code, InetAddress client, AuthResult auth) {
+        if (roomLookup != null && client != null && !roomLookup.tryAcquire(client)) {
+            return refuse(ErrorCode.RATE_LIMITED, "too many room lookups from this address");
+        }
         if (!auth.isOk()) {
             return refuse(ErrorCode.UNAUTHORIZED, auth.message());
         }
-        Optional<Room> room = RoomCode.normalize(code).flatMap(rooms::find);
+        Optional<String> normalized = RoomCode.normalize(code);
+        Optional<Room> room = normalized.flatMap(rooms::find);
         if (room.isEmpty()) {
-            return ApiResponse.error(ErrorCode.ROOM_NOT_FOUND, null);
+            return ApiResponse.error(normalized.isPresent() && rooms.isRetired(normalized.get())
+                    ? ErrorCode.ROOM_EXPIRED : ErrorCode.ROOM_NOT_FOUND, null);
         }
         Instant now = clock.instant();
         if (room.get().isExpired(now)) {
