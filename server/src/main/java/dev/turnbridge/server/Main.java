@@ -148,10 +148,19 @@ public final class Main implements Callable<Integer> {
         return out;
     }
 
-    /** With a generated secret nobody else can mint credentials, so print one for local testing. */
+    /**
+     * With a generated secret nobody else can mint credentials, so one for local testing goes to a file only
+     * this user can read (deleted when the process ends, when the secret dies too); only its path is logged.
+     */
     private static void printDevCredential(Settings settings) {
-        var c = RestCredentials.issue(settings.auth().secrets().get(0), "dev", Duration.ofHours(24), Instant.now());
-        System.out.println("dev TURN credential (valid 24 h): username=" + c.username() + " password=" + c.password());
+        try {
+            Path file = DevCredentialFile.write(settings.auth().secrets().get(0),
+                    Path.of(System.getProperty("java.io.tmpdir")), Instant.now());
+            file.toFile().deleteOnExit();
+            log.warn("dev TURN credential (valid 24 h) written to {} (mode 0600)", file);
+        } catch (java.io.IOException | UnsupportedOperationException e) {
+            log.warn("dev TURN credential not written: {}", e.toString());
+        }
     }
 
     @Command(name = "mint-credential", mixinStandardHelpOptions = true,

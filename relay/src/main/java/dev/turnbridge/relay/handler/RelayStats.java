@@ -48,6 +48,20 @@ public final class RelayStats implements AllocationListener {
      * move it by the same amount.
      */
     public final LongAdder integrityChecks = new LongAdder();
+    /**
+     * TCP/TLS clients closed because they read nothing while {@code listeners.stream-write-buffer} bytes
+     * waited for them for {@code listeners.stream-stall-timeout} (or answers piled up beyond twice that buffer).
+     */
+    public final LongAdder streamStalled = new LongAdder();
+    /** TCP/TLS connections closed at accept: their client IP had {@code listeners.connections-per-ip} open. */
+    public final LongAdder streamConnectionsRefused = new LongAdder();
+    /** TCP/TLS connections held no allocation for {@code listeners.allocation-timeout} and were closed. */
+    public final LongAdder streamAllocationTimeouts = new LongAdder();
+    /**
+     * Connections to a PROXY protocol listener closed: from a source outside
+     * {@code listeners.proxy-protocol-sources}, or without a valid v2 header in time.
+     */
+    public final LongAdder proxyHeaderRefused = new LongAdder();
     /** Allocate requests turned away because the server is draining. */
     public final LongAdder allocationsRefusedDraining = new LongAdder();
 

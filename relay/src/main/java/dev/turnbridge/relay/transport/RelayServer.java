@@ -57,6 +57,7 @@ public final class RelayServer implements AutoCloseable {
     private final TurnDispatcher dispatcher;
     private final List<Channel> channels = new CopyOnWriteArrayList<>();
     private final RelaySockets relaySockets;
+    private final StreamAdmissionHandler streamAdmission;
     // UDP server sockets and live TCP/TLS connections: everything that holds allocations
     private final Set<AllocationOwner> owners = ConcurrentHashMap.newKeySet();
     private final List<InetSocketAddress> tcpBound = new CopyOnWriteArrayList<>();
@@ -83,6 +84,8 @@ public final class RelayServer implements AutoCloseable {
         this.dtlsHandshakes = dtlsHandshakes;
         this.dispatcher = new TurnDispatcher(context);
         this.relaySockets = new RelaySockets(context, transport);
+        this.streamAdmission = new StreamAdmissionHandler(
+                new ConnectionsPerAddress(settings.listeners().connectionsPerIp()), context.stats());
     }
 
     public RelayContext context() {
@@ -177,10 +180,15 @@ public final class RelayServer implements AutoCloseable {
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(high / 2, high))
                 .childHandler(new TcpServerInitializer(dispatcher, relaySockets, certificate,
-                        listeners.maxDatagramSize(), owners))
+                        listeners.maxDatagramSize(), owners, streamAdmission,
+                        listeners.proxyProtocol().contains(hp) ? proxySources(listeners) : null))
                 .bind(hp.host(), hp.port()).syncUninterruptibly().channel();
         channels.add(ch);
         return (InetSocketAddress) ch.localAddress();
+    }
+
+    private static List<dev.turnbridge.relay.allocation.Cidr> proxySources(ListenerSettings listeners) {
+        return listeners.proxyProtocolSources().stream().map(dev.turnbridge.relay.allocation.Cidr::parse).toList();
     }
 
     /** Bound TCP listener addresses, one per configured listener. */
@@ -196,6 +204,11 @@ public final class RelayServer implements AutoCloseable {
     /** SHA-256 fingerprint of the TLS certificate in use, or null when no TLS listener runs. */
     public String tlsFingerprint() {
         return tls == null ? null : tls.certifiedKey().fingerprintSha256();
+    }
+
+    /** Certificate reloads that failed (the working certificate kept); 0 when no TLS listener runs. */
+    public long tlsReloadFailures() {
+        return tls == null ? 0 : tls.failedReloads();
     }
 
     /** The TLS certificate in use (the latest reload), or null when no TLS listener runs. */

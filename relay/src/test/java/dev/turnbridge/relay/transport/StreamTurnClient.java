@@ -80,6 +80,19 @@ public final class StreamTurnClient implements AutoCloseable {
         return new StreamTurnClient(s, username, password);
     }
 
+    /** A client on a socket the caller connected (and may have written to, such as a PROXY header). */
+    static StreamTurnClient over(Socket connected, String username, String password) throws IOException {
+        return new StreamTurnClient(connected, username, password);
+    }
+
+    /** A TLS client layered on a socket the caller connected and wrote a PROXY header to. */
+    static StreamTurnClient tlsOver(Socket connected, String username, String password) throws Exception {
+        SSLSocket s = (SSLSocket) trustingContext().getSocketFactory().createSocket(connected,
+                connected.getInetAddress().getHostAddress(), connected.getPort(), true);
+        s.startHandshake();
+        return new StreamTurnClient(s, username, password);
+    }
+
     /** A TLS client that trusts any certificate (the server's is self-signed) and offers ALPN {@code alpn}. */
     static StreamTurnClient tls(InetSocketAddress server, String username, String password, String protocol,
             String... alpn) throws Exception {
@@ -148,9 +161,21 @@ public final class StreamTurnClient implements AutoCloseable {
         return b -> b.add(type, new byte[] {(byte) family, 0, 0, 0});
     }
 
-    /** Sends a signed Allocate and closes at once, before any answer: a client dying mid-allocation. */
-    void allocateAndDie() throws IOException {
+    /**
+     * Sends a signed Allocate and resets the connection once {@code serverAllocated} says the server holds the
+     * allocation, without reading the answer: a client dying mid-allocation.
+     */
+    void allocateAndDie(java.util.function.BooleanSupplier serverAllocated) throws IOException,
+            InterruptedException {
         sendSignedAllocate();
+        // dies once the server holds the allocation (its response unread), so the test cannot pass on
+        // connections that died before any allocation existed
+        for (int i = 0; i < 250 && !serverAllocated.getAsBoolean(); i++) {
+            Thread.sleep(20);
+        }
+        if (!serverAllocated.getAsBoolean()) {
+            throw new AssertionError("the server created no allocation within 5 s");
+        }
         socket.setSoLinger(true, 0); // RST, as a crashing client's kernel would
         socket.close();
     }

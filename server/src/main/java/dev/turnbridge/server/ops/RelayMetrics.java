@@ -102,6 +102,18 @@ public final class RelayMetrics implements MeterBinder {
         counter(registry, "turnbridge.relay.unauthenticated.dropped",
                 "unauthenticated UDP answers not sent: the source exceeded amplification.unauthenticated-rate",
                 stats.unauthenticatedDropped);
+        counter(registry, "turnbridge.relay.stream.stalled",
+                "TCP/TLS clients closed for reading nothing while listeners.stream-write-buffer stayed full",
+                stats.streamStalled);
+        counter(registry, "turnbridge.relay.stream.refused",
+                "TCP/TLS connections closed at accept: the client IP had listeners.connections-per-ip open",
+                stats.streamConnectionsRefused);
+        counter(registry, "turnbridge.relay.stream.allocation.timeouts",
+                "TCP/TLS connections closed for holding no allocation for listeners.allocation-timeout",
+                stats.streamAllocationTimeouts);
+        counter(registry, "turnbridge.relay.proxy.refused",
+                "PROXY protocol connections closed: untrusted source, or no valid v2 header in time",
+                stats.proxyHeaderRefused);
         counter(registry, "turnbridge.relay.auth.integrity.checks",
                 "MESSAGE-INTEGRITY verifications, one per candidate key", stats.integrityChecks);
 
