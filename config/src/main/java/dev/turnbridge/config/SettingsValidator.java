@@ -178,6 +178,15 @@ public final class SettingsValidator {
         if (minOk && maxOk && r.portMin() > r.portMax()) {
             fail("relay.port-max", r.portMax(), ">= relay.port-min (" + r.portMin() + ")");
         }
+        socketBuffer("relay.socket-receive-buffer", r.socketReceiveBuffer());
+        socketBuffer("relay.socket-send-buffer", r.socketSendBuffer());
+    }
+
+    // 0 leaves the kernel's default; below 4 KiB not even a few datagrams fit; 256 MiB is far past any sysctl cap
+    private void socketBuffer(String name, int bytes) {
+        if (bytes != 0 && (bytes < 4096 || bytes > 256 * 1024 * 1024)) {
+            fail(name, bytes, "0 (kernel default) or 4096-268435456 bytes");
+        }
     }
 
     private void lifetimes(LifetimeSettings l) {

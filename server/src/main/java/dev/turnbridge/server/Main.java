@@ -7,6 +7,7 @@ import dev.turnbridge.config.SettingsException;
 import dev.turnbridge.config.SettingsLoader;
 import dev.turnbridge.config.SettingsPrinter;
 import dev.turnbridge.relay.auth.RestCredentials;
+import io.netty.util.NetUtil;
 import java.net.Inet6Address;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -90,8 +91,8 @@ public final class Main implements Callable<Integer> {
             log.info("relay listening on DTLS {} (RFC 7350)", printable(server.relay().dtlsAddresses()));
         }
         if (!server.signalingAddresses().isEmpty()) {
-            log.info("signaling and demo page on {} (open http://127.0.0.1:{}/ on this machine)",
-                    printable(server.signalingAddresses()), server.signalingAddresses().get(0).getPort());
+            log.info("signaling and demo page on {} (open {} on this machine)",
+                    printable(server.signalingAddresses()), String.join(" or ", openHints(server.signalingAddresses())));
         }
         if (server.opsAddress() != null) {
             log.info("metrics, health and status on http://{}/ (admin API {})",
@@ -126,6 +127,25 @@ public final class Main implements Callable<Integer> {
             out.add(host + ":" + a.getPort());
         }
         return String.join(", ", out);
+    }
+
+    /**
+     * The URLs that reach signaling from this machine, one per listen address: a wildcard bind through loopback
+     * of its family, any other address as it is (signaling bound to one interface does not answer on loopback).
+     */
+    static List<String> openHints(List<InetSocketAddress> addresses) {
+        List<String> out = new ArrayList<>();
+        for (InetSocketAddress a : addresses) {
+            boolean v6 = a.getAddress() instanceof Inet6Address;
+            String host = a.getAddress().isAnyLocalAddress() ? (v6 ? "[::1]" : "127.0.0.1")
+                    : v6 ? "[" + NetUtil.toAddressString(a.getAddress()) + "]"
+                    : a.getAddress().getHostAddress();
+            String url = "http://" + host + ":" + a.getPort() + "/";
+            if (!out.contains(url)) {
+                out.add(url);
+            }
+        }
+        return out;
     }
 
     /**

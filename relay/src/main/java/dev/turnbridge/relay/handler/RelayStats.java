@@ -66,6 +66,7 @@ public final class RelayStats implements AllocationListener {
     public final LongAdder allocationsRefusedDraining = new LongAdder();
 
     private final LongAdder[][] responses = adders(METHODS.size(), 2);
+    private final LongAdder[] abandoned = adders(METHODS.size());
     private final LongAdder[] errors = adders(ErrorCode.values().length);
     private final LongAdder[] authFailures = adders(AuthFailure.values().length);
     private final LongAdder[] ended = adders(EndReason.values().length);
@@ -148,6 +149,14 @@ public final class RelayStats implements AllocationListener {
         }
     }
 
+    /**
+     * Counts one request left unanswered because its connection or DTLS association ended first (a client that
+     * closed right after asking); neither a success nor an error was sent.
+     */
+    public void abandoned(int method) {
+        abandoned[methodIndex(method)].increment();
+    }
+
     public void authFailed(AuthFailure reason) {
         authFailures[reason.ordinal()].increment();
     }
@@ -190,6 +199,11 @@ public final class RelayStats implements AllocationListener {
     /** Responses sent for {@code method} (index into {@link #METHODS}), successes or errors. */
     public long responses(int methodIndex, boolean success) {
         return responses[methodIndex][success ? 0 : 1].sum();
+    }
+
+    /** Requests for {@code method} (index into {@link #METHODS}) whose client left before the answer. */
+    public long abandonedRequests(int methodIndex) {
+        return abandoned[methodIndex].sum();
     }
 
     public long errors(ErrorCode code) {

@@ -36,6 +36,8 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Function;
 import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The STUN/TURN relay: one or more UDP server sockets per configured UDP listener (one per event loop with
@@ -44,6 +46,7 @@ import java.util.function.Predicate;
  * handshakes on an executor of the caller's. Event loops and that executor are owned by the caller.
  */
 public final class RelayServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(RelayServer.class);
     private static final int SOCKET_BUFFER = 4 * 1024 * 1024;
     /** A DTLS handshake not finished by then is dropped (BC's own timeout, and the session's watchdog). */
     static final int DTLS_HANDSHAKE_MILLIS = 10_000;
@@ -94,6 +97,7 @@ public final class RelayServer implements AutoCloseable {
      * ({@link #tcpAddresses}, {@link #tlsAddresses} tell the others).
      */
     public List<InetSocketAddress> start() {
+        KernelBufferCaps.read(KernelBufferCaps.PROC_NET_CORE).clipped(context.settings().relay()).forEach(log::warn);
         List<InetSocketAddress> udp = startUdp();
         ListenerSettings listeners = context.settings().listeners();
         for (HostPort hp : listeners.tcp()) {
@@ -200,6 +204,11 @@ public final class RelayServer implements AutoCloseable {
     /** SHA-256 fingerprint of the TLS certificate in use, or null when no TLS listener runs. */
     public String tlsFingerprint() {
         return tls == null ? null : tls.certifiedKey().fingerprintSha256();
+    }
+
+    /** Certificate reloads that failed (the working certificate kept); 0 when no TLS listener runs. */
+    public long tlsReloadFailures() {
+        return tls == null ? 0 : tls.failedReloads();
     }
 
     /** The TLS certificate in use (the latest reload), or null when no TLS listener runs. */

@@ -187,6 +187,11 @@ final class TcpConnectionHandler extends ChannelInboundHandlerAdapter implements
     }
 
     @Override
+    public boolean isClosed() {
+        return !channel.isActive();
+    }
+
+    @Override
     public void resend(byte[] encoded) {
         // answers pass the write-buffer limit (the client asked for them), but not without bound: a client that
         // sends requests and reads nothing would otherwise queue its answers for ever

@@ -60,6 +60,7 @@ final class TcpServerInitializer extends ChannelInitializer<SocketChannel> {
         p.addLast("admission", admission);
         if (tls != null) {
             p.addLast("tls", tls.context().newHandler(ch.alloc()));
+            p.addLast("close-notify", CloseNotifyHandler.INSTANCE); // answers close_notify and closes
         }
         p.addLast("framing", new TcpFramingDecoder(maxFrame));
         p.addLast("turn", new TcpConnectionHandler(dispatcher, relaySockets,

@@ -66,6 +66,14 @@ public final class RelayMetrics implements MeterBinder {
                         .register(registry);
             }
         }
+        for (int m = 0; m < RelayStats.METHODS.size(); m++) {
+            int method = m;
+            FunctionCounter.builder("turnbridge.relay.requests.abandoned", stats, s -> s.abandonedRequests(method))
+                    .description("requests left unanswered because the client's connection or DTLS association "
+                            + "ended first (neither a success nor an error was sent), by method")
+                    .tag("method", RelayStats.METHODS.get(m))
+                    .register(registry);
+        }
         for (ErrorCode code : ErrorCode.values()) {
             FunctionCounter.builder("turnbridge.relay.error.responses", stats, s -> s.errors(code))
                     .description("error responses sent, by ERROR-CODE")
