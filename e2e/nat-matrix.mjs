@@ -1,6 +1,7 @@
-// The calls of scripts/nat-matrix: for each planned call, one headless Chromium in client namespace A and
-// one in client namespace B (each behind its own simulated router, see scripts/nat-matrix) open turnbridge's
-// demo page from the server's public address, join one room and call each other. A call counts as connected
+// The calls of scripts/nat-matrix: each client namespace (behind its own simulated router, see
+// scripts/nat-matrix) runs one headless Chromium, launched at its first call; for each planned call, a fresh
+// browser context in client namespace A and one in client namespace B open turnbridge's demo page from the
+// server's public address, join one room and call each other. A call counts as connected
 // when both sides report connectionState 'connected' and decoded video frames, within plan.callTimeoutMs of
 // B opening the room link (the "time to connect" reported). Modes: stun = only the stun: URIs of the
 // iceServers signaling hands out, full = all of them, relay = all of them with iceTransportPolicy 'relay'.
@@ -111,7 +112,7 @@ async function call(c) {
   const result = {
     a: c.a, b: c.b, mode: c.mode, connected: false, connectMs: null, pairA: null, pairB: null,
     relayProtocolA: null, relayProtocolB: null, framesA: 0, framesB: 0, stateA: null, stateB: null,
-    iceUrls: null, error: null,
+    iceUrls: null, candidateErrorsA: [], candidateErrorsB: [], error: null,
   };
   const logs = { A: [], B: [] };
   const contexts = [];
@@ -147,11 +148,14 @@ async function call(c) {
       await sleep(POLL_MS);
     }
     result.iceUrls = await pageA.evaluate(() => window.demo.iceUrls);
+    for (const [side, page] of [['A', pageA], ['B', pageB]]) {
+      const events = await page.evaluate(() => window.demo.events.slice()).catch(() => []);
+      // "ICE candidate error <code> <text> <url>": a STUN/TURN server this side could not use (701: unreachable)
+      result['candidateErrors' + side] = [...new Set(events.filter((e) => e.startsWith('ICE candidate error '))
+        .map((e) => e.slice('ICE candidate error '.length)))];
+      if (!result.connected) logs[side].push(...events.map((e) => 'demo: ' + e));
+    }
     if (!result.connected) {
-      for (const [side, page] of [['A', pageA], ['B', pageB]]) {
-        const events = await page.evaluate(() => window.demo.events.slice()).catch(() => []);
-        logs[side].push(...events.map((e) => 'demo: ' + e));
-      }
       result.error = result.stateA === 'failed' || result.stateB === 'failed'
         ? 'ICE failed' : `not connected with video within ${plan.callTimeoutMs / 1000} s`;
     }

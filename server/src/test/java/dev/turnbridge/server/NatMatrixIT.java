@@ -36,25 +36,38 @@ import org.junit.jupiter.api.Test;
 class NatMatrixIT {
 
     private static final String SKIP = " (scripts/test installs what it needs; -DskipNatMatrix=true skips it)";
-    private static final long RUN_SECONDS = 150;
+    /** Above the harness's own watchdog for these runs (90 s + 3 calls x (45 + 15) s / 2 at a time). */
+    private static final long RUN_SECONDS = 240;
+    /** Generous: a call ends as soon as it connects (4-13 s here on 2 busy cores); this only bounds it. */
+    private static final String CALL_TIMEOUT = "45";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private static Path root;
 
     @BeforeAll
-    static void requirements() throws IOException {
+    static void requirements() throws Exception {
         assumeFalse(Boolean.getBoolean("skipNatMatrix"), "skipped with -DskipNatMatrix=true");
         root = repositoryRoot();
         require(Files.isExecutable(root.resolve("scripts/nat-matrix")), "scripts/nat-matrix is missing");
         require(Files.isExecutable(Path.of("/usr/bin/chromium")), "/usr/bin/chromium is missing");
         require(Files.isDirectory(root.resolve("e2e/node_modules/playwright-core")),
                 "e2e/node_modules/playwright-core is missing");
+        Process check = new ProcessBuilder(root.resolve("scripts/nat-matrix").toString(), "--check", "--prefix",
+                prefix("tbc")).redirectErrorStream(true).start();
+        String why = new String(check.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+        if (!check.waitFor(30, TimeUnit.SECONDS)) {
+            check.destroyForcibly();
+            fail("scripts/nat-matrix --check did not finish within 30 s");
+        }
+        if (check.exitValue() != 0) {
+            fail(why);   // names the reason and -DskipNatMatrix=true
+        }
     }
 
     @Test
     void everyCallOfTheReducedMatrixConnectsWithVideoBothWays() throws Exception {
         Run run = harness("tbr", "--pairs", "symmetric:symmetric,udp-blocked:udp-blocked,tcp443-only:tcp443-only",
-                "--modes", "full", "--require-all");
+                "--modes", "full", "--require-all", "--call-timeout", CALL_TIMEOUT);
         assertThat(run.exitCode).as("nat-matrix exit code:%n%s", run.output).isZero();
         List<JsonNode> calls = run.calls();
         assertThat(calls).as(run.output).hasSize(3);
@@ -83,7 +96,7 @@ class NatMatrixIT {
     /** The broken build: iceServers without turns: on 443. The same pair that connects above must fail. */
     @Test
     void withoutTheTurnsUriOn443TheTcp443OnlyPairCannotConnect() throws Exception {
-        Run run = harness("tbn", "--pairs", "tcp443-only:tcp443-only", "--modes", "full", "--call-timeout", "15",
+        Run run = harness("tbn", "--pairs", "tcp443-only:tcp443-only", "--modes", "full", "--call-timeout", "20",
                 "--set", "signaling.turn-uris=stun:{server}:3478,turn:{server}:3478?transport=udp,"
                         + "turn:{server}:3478?transport=tcp,turns:{server}:5349?transport=tcp");
         assertThat(run.exitCode).as("nat-matrix exit code (a complete run):%n%s", run.output).isZero();
@@ -94,6 +107,12 @@ class NatMatrixIT {
                 .contains("turns:11.11.11.10:5349?transport=tcp").doesNotContain(":443");
         assertThat(call.get("connected").asBoolean()).as(run.output).isFalse();
         assertThat(call.get("error").asText()).as(run.output).isNotEmpty();
+        // why: the firewall reset the connection to the only TLS relay port both sides were offered
+        for (String side : List.of("A", "B")) {
+            assertThat(call.get("candidateErrors" + side).toString()).as(run.output)
+                    .contains("701 Failed to establish connection turns:11.11.11.10:5349?transport=tcp");
+            assertThat(call.get("pair" + side).isNull()).as(run.output).isTrue();
+        }
         assertThat(run.output).contains("per mode: full 0/1");
     }
 
@@ -104,7 +123,8 @@ class NatMatrixIT {
         Path output = Files.createTempFile("nat-matrix", ".log");
         Process process = null;
         try {
-            process = start(prefix, output, "--pairs", "eim-prf:full-cone", "--modes", "relay");
+            process = start(prefix, output, "--pairs", "eim-prf:full-cone", "--modes", "relay", "--call-timeout",
+                    CALL_TIMEOUT);
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
             while (!read(output).contains("server ready") && process.isAlive() && System.nanoTime() < deadline) {
                 Thread.sleep(200);
