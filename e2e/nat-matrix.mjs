@@ -24,8 +24,10 @@ import { chromiumFlags, freshUserDataDir } from './chromium-flags.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const WRAPPER = join(HERE, 'netns-chromium');
-const LAUNCH_MS = 20_000;
-const PAGE_MS = 10_000;
+// generous: on 2 cores shared with other builds a launch or page load can take many seconds
+const LAUNCH_MS = 30_000;
+const PAGE_MS = 15_000;
+const HARD_STOP_MS = 60_000;   // beyond callTimeoutMs, whatever hangs
 const POLL_MS = 200;
 
 const [planFile, resultsFile] = process.argv.slice(2);
@@ -169,12 +171,12 @@ async function call(c) {
   return result;
 }
 
-/** One call with a hard stop: whatever hangs inside, the call ends callTimeoutMs + 45 s after it started. */
+/** One call with a hard stop: whatever hangs inside, the call ends callTimeoutMs + 60 s after it started. */
 async function boundedCall(c) {
   let timer;
   const stop = new Promise((resolve) => {
     timer = setTimeout(() => resolve({ a: c.a, b: c.b, mode: c.mode, connected: false, error: 'hard stop' }),
-      plan.callTimeoutMs + 2 * LAUNCH_MS + 5000);
+      plan.callTimeoutMs + HARD_STOP_MS);
   });
   const result = await Promise.race([call(c), stop]);
   clearTimeout(timer);
@@ -194,7 +196,9 @@ function table(results) {
 
 process.on('SIGTERM', () => shutdown(143));
 process.on('SIGINT', () => shutdown(130));
+let stopping = false;
 async function shutdown(code) {
+  stopping = true;   // calls that end because their browsers close are not results
   await Promise.race([closeAll(), sleep(3000)]);
   process.exit(code);
 }
@@ -206,6 +210,7 @@ async function worker() {
   while (next < plan.calls.length) {
     const i = next++;
     const r = await boundedCall(plan.calls[i]);
+    if (stopping) return;
     results[i] = r;
     console.log('CALL ' + JSON.stringify(r));
     if (resultsFile) appendFileSync(resultsFile, JSON.stringify(r) + '\n');
@@ -213,6 +218,7 @@ async function worker() {
 }
 await Promise.all(Array.from({ length: Math.min(plan.concurrency || 1, plan.calls.length) }, worker));
 await closeAll();
+if (stopping) await new Promise(() => {});   // shutdown() exits
 
 console.log('\n' + table(results) + '\n');
 const modes = [...new Set(results.map((r) => r.mode))];

@@ -13,6 +13,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
@@ -36,11 +38,12 @@ import org.junit.jupiter.api.Test;
 class NatMatrixIT {
 
     private static final String SKIP = " (scripts/test installs what it needs; -DskipNatMatrix=true skips it)";
-    /** Above the harness's own watchdog for these runs (90 s + 3 calls x (45 + 15) s / 2 at a time). */
-    private static final long RUN_SECONDS = 240;
+    /** Above the harness's own watchdog for these runs (120 s + 2 rounds of calls x (45 + 60) s). */
+    private static final long RUN_SECONDS = 360;
     /** Generous: a call ends as soon as it connects (4-13 s here on 2 busy cores); this only bounds it. */
     private static final String CALL_TIMEOUT = "45";
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Map<String, Thread> HOOKS = new ConcurrentHashMap<>();
 
     private static Path root;
 
@@ -184,6 +187,10 @@ class NatMatrixIT {
         }
     }
 
+    /**
+     * Starts the harness. If this JVM is stopped before the test's finally runs (Ctrl-C on Maven, a killed
+     * fork), a shutdown hook stops the harness and removes what it made; {@link #stop} unregisters it.
+     */
     private static Process start(String prefix, Path output, String... args) throws IOException {
         List<String> command = new ArrayList<>(List.of(root.resolve("scripts/nat-matrix").toString(),
                 "--prefix", prefix, "--classpath", System.getProperty("java.class.path")));
@@ -191,11 +198,29 @@ class NatMatrixIT {
         ProcessBuilder builder = new ProcessBuilder(command).directory(root.toFile()).redirectErrorStream(true)
                 .redirectOutput(output.toFile());
         builder.environment().remove("JAVA_OPTS");
-        return builder.start();
+        Process process = builder.start();
+        Thread hook = new Thread(() -> {
+            try {
+                stop(process, prefix);
+            } catch (Exception e) {
+                // the JVM is going away; nothing more to do
+            }
+        }, "nat-matrix-cleanup-" + prefix);
+        HOOKS.put(prefix, hook);
+        Runtime.getRuntime().addShutdownHook(hook);
+        return process;
     }
 
     /** SIGTERM lets the harness's trap clean up; whatever is left after that, --cleanup removes. */
     private static void stop(Process process, String prefix) throws Exception {
+        Thread hook = HOOKS.remove(prefix);
+        if (hook != null && hook != Thread.currentThread()) {
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook runs (or ran) anyway
+            }
+        }
         if (process != null && process.isAlive()) {
             process.destroy();
             if (!process.waitFor(30, TimeUnit.SECONDS)) {
@@ -209,7 +234,10 @@ class NatMatrixIT {
         }
     }
 
-    /** No namespace with the prefix, no process whose command line names the run, no run directory. */
+    /**
+     * No namespace with the prefix, no process whose command line names the run, no run directory. Every veth
+     * of a run has both ends in its namespaces (none in the root namespace), so it goes with them.
+     */
     private static void assertNothingLeft(String prefix) throws Exception {
         assertThat(namespaces(prefix)).as("namespaces left by %s", prefix).isEmpty();
         String runDir = "/tmp/nat-matrix-" + prefix;
