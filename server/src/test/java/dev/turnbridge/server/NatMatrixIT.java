@@ -148,6 +148,14 @@ class NatMatrixIT {
         assertNothingLeft(prefix);
     }
 
+    /** The harness's own watchdog: past --max-seconds it stops itself (exit 124) and removes everything. */
+    @Test
+    void aRunPastItsDeadlineStopsItselfAndLeavesNothingBehind() throws Exception {
+        Run run = harness("tbt", "--pairs", "symmetric:full-cone", "--modes", "full", "--max-seconds", "6");
+        assertThat(run.exitCode).as(run.output).isEqualTo(124);
+        assertThat(run.output).contains("timeout after 6 s, cleaning up").doesNotContain("CALL ");
+    }
+
     private static JsonNode find(List<JsonNode> calls, String type) {
         return calls.stream().filter(c -> c.get("a").asText().equals(type)).findFirst()
                 .orElseThrow(() -> new AssertionError("no call for " + type + " in " + calls));
