@@ -28,7 +28,8 @@ import org.junit.jupiter.api.Test;
  * running Chromium), runs the calls and removes everything. This test runs the reduced matrix with the full
  * {@code iceServers} signaling hands out (symmetric/symmetric, UDP blocked on both sides, only TCP 443 open on
  * both sides) and asserts every call connects with video both ways; then the broken build: without the
- * {@code turns:...:443} URI the 443-only pair cannot connect; then that an interrupted run leaves nothing.
+ * {@code turns:...:443} URI the 443-only pair cannot connect; then that a run interrupted by SIGTERM and one
+ * stopped by its own watchdog leave nothing.
  * After every run: no namespace of its prefix, no process it started, no directory of it is left.
  *
  * <p>Needs root with iproute2 and nftables ({@code scripts/test} installs them): without network namespaces it
@@ -40,7 +41,7 @@ class NatMatrixIT {
     private static final String SKIP = " (scripts/test installs what it needs; -DskipNatMatrix=true skips it)";
     /** Above the harness's own watchdog for these runs (150 s + 3 rounds of one call x (45 + 60) s). */
     private static final long RUN_SECONDS = 480;
-    /** Generous: a call ends as soon as it connects (4-13 s here on 2 busy cores); this only bounds it. */
+    /** Generous: a call ends as soon as it connects (3-13 s at load average 20, 22-31 s at 34); only a bound. */
     private static final String CALL_TIMEOUT = "45";
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Map<String, Thread> HOOKS = new ConcurrentHashMap<>();
