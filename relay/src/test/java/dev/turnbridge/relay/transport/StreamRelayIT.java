@@ -366,7 +366,7 @@ class StreamRelayIT {
     /** A command line TLS client: `openssl s_client`, then Q on its own line, which sends close_notify. */
     @Test
     void opensslClientQuittingClosesAtOnce() throws Exception {
-        assumeTrue(onPath("openssl"), "openssl is not installed (scripts/test installs it)");
+        assertThat(onPath("openssl")).as("openssl on PATH (scripts/test installs it)").isTrue();
         start();
         InetSocketAddress address = listener("tls13", false);
         Process openssl = new ProcessBuilder("openssl", "s_client", "-connect", "127.0.0.1:" + address.getPort(),
