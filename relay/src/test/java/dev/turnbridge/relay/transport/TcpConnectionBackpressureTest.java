@@ -63,7 +63,7 @@ class TcpConnectionBackpressureTest {
     /** A client that only sends requests cannot make its answers queue beyond twice stream-write-buffer. */
     @Test
     void answersToAClientThatNeverReadsAreBounded() {
-        Settings settings = SettingsLoader.load(null, Map.of(), List.of("listeners.stream-write-buffer=65536",
+        Settings settings = SettingsLoader.load(null, Map.of(), List.of("signaling.access=open", "listeners.stream-write-buffer=65536",
                 "listeners.stream-stall-timeout=600s", "auth.secrets=s"));
         RelayContext context = RelayContext.create(settings, MutableClock.now());
         TcpConnectionHandler handler = new TcpConnectionHandler(new TurnDispatcher(context),
