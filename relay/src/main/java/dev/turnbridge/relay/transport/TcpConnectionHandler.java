@@ -206,13 +206,17 @@ final class TcpConnectionHandler extends ChannelInboundHandlerAdapter implements
 
     @Override
     public void openRelaySocket(InetAddress ip, int port, BiConsumer<RelaySocket, Throwable> done) {
-        relaySockets.open(channel.eventLoop(), new StreamClientLink(channel), transport, ip, port, unlessClosed(done));
+        relaySockets.open(channel.eventLoop(), clientLink(), transport, ip, port, unlessClosed(done));
     }
 
     @Override
     public void openTcpRelaySocket(InetAddress ip, int port, BiConsumer<RelaySocket, Throwable> done) {
-        relaySockets.openTcp(channel.eventLoop(), new StreamClientLink(channel), transport, ip, port,
+        relaySockets.openTcp(channel.eventLoop(), clientLink(), transport, ip, port,
                 unlessClosed(done));
+    }
+
+    private StreamClientLink clientLink() {
+        return new StreamClientLink(channel, transport == FiveTuple.Transport.TLS);
     }
 
     private BiConsumer<RelaySocket, Throwable> unlessClosed(BiConsumer<RelaySocket, Throwable> done) {
