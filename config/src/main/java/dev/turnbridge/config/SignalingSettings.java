@@ -8,6 +8,9 @@ import java.util.List;
  * kebab-case ({@code room-capacity-default}, ...).
  *
  * @param listen              HTTP/WebSocket listen addresses
+ * @param tlsListen           HTTPS/WSS listen addresses, with the certificate of {@code tls:}; an address that is also
+ *                            in {@code listeners.tls} is one port serving both TURN and HTTPS, told apart per
+ *                            connection by ALPN or, without ALPN, by the first bytes
  * @param roomCapacityDefault members a room admits when the creator does not ask for a capacity
  * @param roomCapacityMax     largest capacity a creator may ask for
  * @param roomTtlDefault      room lifetime when the creator does not ask for one
@@ -39,6 +42,7 @@ import java.util.List;
  */
 public record SignalingSettings(
         List<HostPort> listen,
+        List<HostPort> tlsListen,
         int roomCapacityDefault,
         int roomCapacityMax,
         Duration roomTtlDefault,
@@ -60,11 +64,17 @@ public record SignalingSettings(
         double roomCreationRate,
         int roomCreationBurst) {
 
+    /** True when {@code address} of {@code tlsListen} is also a relay TLS listener: one port, two protocols. */
+    public static boolean sharesPort(HostPort address, ListenerSettings listeners) {
+        return listeners.tls().contains(address);
+    }
+
     /** Room codes are always this long (an unambiguous 31-letter alphabet: about 40 bits). */
     public static final int ROOM_CODE_LENGTH = 8;
 
     public SignalingSettings {
         listen = List.copyOf(listen);
+        tlsListen = List.copyOf(tlsListen);
         allowedOrigins = List.copyOf(allowedOrigins);
         turnUris = List.copyOf(turnUris);
     }
@@ -73,6 +83,7 @@ public record SignalingSettings(
     public static SignalingSettings defaults() {
         return new SignalingSettings(
                 List.of(new HostPort("0.0.0.0", 8080)),
+                List.of(),
                 2,
                 16,
                 Duration.ofHours(2),
