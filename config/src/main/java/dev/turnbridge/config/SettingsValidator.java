@@ -214,7 +214,7 @@ public final class SettingsValidator {
         hostPorts("signaling.tls-listen", s.tlsListen());
         for (int i = 0; i < s.tlsListen().size(); i++) {
             HostPort hp = s.tlsListen().get(i);
-            if (hp.port() == 0 || SignalingSettings.sharesPort(hp, l)) {
+            if (hp.port() == 0 || l.tls().contains(hp)) {
                 continue;
             }
             boolean taken = s.listen().stream().anyMatch(o -> o.port() == hp.port())

@@ -64,11 +64,6 @@ public record SignalingSettings(
         double roomCreationRate,
         int roomCreationBurst) {
 
-    /** True when {@code address} of {@code tlsListen} is also a relay TLS listener: one port, two protocols. */
-    public static boolean sharesPort(HostPort address, ListenerSettings listeners) {
-        return listeners.tls().contains(address);
-    }
-
     /** Room codes are always this long (an unambiguous 31-letter alphabet: about 40 bits). */
     public static final int ROOM_CODE_LENGTH = 8;
 

@@ -3,6 +3,7 @@ package dev.turnbridge.signaling;
 import dev.turnbridge.config.SignalingSettings;
 import dev.turnbridge.signaling.http.BodyLimitAggregator;
 import dev.turnbridge.signaling.http.ConnectionLimitHandler;
+import dev.turnbridge.signaling.http.HstsHandler;
 import dev.turnbridge.signaling.http.HttpGateHandler;
 import dev.turnbridge.signaling.http.OriginPolicy;
 import dev.turnbridge.signaling.http.SignalingApi;
@@ -16,16 +17,19 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
+import io.netty.handler.ssl.SslContext;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.time.Clock;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * The pipeline of one signaling connection:
  * <pre>
- * limit -> idle -> http codec -> body aggregator -> gate (limit answer, Origin, API, static files)
+ * [tls ->] limit -> idle -> http codec [-> hsts] -> body aggregator -> gate (limit answer, Origin, API, static files)
  *       -> WebSocket handshake + protocol (ping/pong) -> frame aggregator -> session
  * </pre>
+ * On a port shared with TURN, the relay's router did the handshake and installs this pipeline without {@code tls}.
  * After the handshake the session handler swaps the idle handler for the heartbeat watchdog and removes the
  * gate; Netty's handshaker swaps the HTTP codec for the WebSocket one.
  */
@@ -40,9 +44,24 @@ final class SignalingInitializer extends ChannelInitializer<SocketChannel> {
     private final StaticFiles files;
     private final SignalingHub hub;
     private final Clock clock;
+    private final Supplier<SslContext> tls;
+    private final HstsHandler hsts;
 
     SignalingInitializer(SignalingSettings settings, ConnectionLimitHandler limit, OriginPolicy origins,
                          SignalingApi api, StaticFiles files, SignalingHub hub, Clock clock) {
+        this(settings, limit, origins, api, files, hub, clock, null, null);
+    }
+
+    /**
+     * @param tls  the context of an HTTPS listener, fetched per connection (a reloaded certificate applies to new
+     *             connections); null for plain HTTP, or when the TLS handshake is done before this pipeline
+     * @param hsts added to responses sent over TLS with a verifiable certificate; null otherwise
+     */
+    SignalingInitializer(SignalingSettings settings, ConnectionLimitHandler limit, OriginPolicy origins,
+                         SignalingApi api, StaticFiles files, SignalingHub hub, Clock clock,
+                         Supplier<SslContext> tls, HstsHandler hsts) {
+        this.tls = tls;
+        this.hsts = hsts;
         this.settings = settings;
         this.limit = limit;
         this.origins = origins;
@@ -64,10 +83,16 @@ final class SignalingInitializer extends ChannelInitializer<SocketChannel> {
     protected void initChannel(SocketChannel ch) {
         int max = settings.maxMessageSize();
         ChannelPipeline p = ch.pipeline();
+        if (tls != null) {
+            p.addLast("tls", tls.get().newHandler(ch.alloc()));
+        }
         p.addLast("limit", limit);
         p.addLast(WebSocketSessionHandler.IDLE_HANDLER,
                 new IdleStateHandler(0, 0, settings.idleTimeout().toMillis(), TimeUnit.MILLISECONDS));
         p.addLast("http", new HttpServerCodec());
+        if (hsts != null) {
+            p.addLast("hsts", hsts);
+        }
         p.addLast("body", new BodyLimitAggregator(max));
         p.addLast("gate", new HttpGateHandler(WEBSOCKET_PATH, origins, api, files));
         p.addLast("ws", new WebSocketServerProtocolHandler(WebSocketServerProtocolConfig.newBuilder()

@@ -4,6 +4,7 @@ import dev.turnbridge.config.HostPort;
 import dev.turnbridge.config.Settings;
 import dev.turnbridge.config.SignalingSettings;
 import dev.turnbridge.signaling.http.ConnectionLimitHandler;
+import dev.turnbridge.signaling.http.HstsHandler;
 import dev.turnbridge.signaling.http.OriginPolicy;
 import dev.turnbridge.signaling.http.SignalingApi;
 import dev.turnbridge.signaling.http.StaticFiles;
@@ -17,10 +18,12 @@ import dev.turnbridge.signaling.session.SignalingHub;
 import dev.turnbridge.signaling.session.SignalingStats;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetSocketAddress;
 import java.security.SecureRandom;
@@ -28,6 +31,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -57,7 +61,11 @@ public final class SignalingServer implements AutoCloseable {
     private final RoomRegistry rooms;
     private final SignalingHub hub;
     private final SignalingInitializer initializer;
+    private final SignalingInitializer httpsInitializer;
+    private final SignalingInitializer routedInitializer;
+    private final List<HostPort> ownTlsListen;
     private final List<Channel> serverChannels = new ArrayList<>();
+    private final List<InetSocketAddress> httpsBound = new ArrayList<>();
     private ScheduledFuture<?> sweep;
 
     /** Uses the relay's configured listener ports for derived TURN URIs, and NIO server channels. */
@@ -84,6 +92,16 @@ public final class SignalingServer implements AutoCloseable {
      */
     public SignalingServer(Settings settings, RelayListeners relay, Clock clock, EventLoopGroup parentGroup,
                            EventLoopGroup childGroup, Class<? extends ServerChannel> channelType) {
+        this(settings, relay, clock, parentGroup, childGroup, channelType, null);
+    }
+
+    /**
+     * @param tls the context of {@code signaling.tls-listen} listeners (the relay's certificate, ALPN
+     *            {@code http/1.1}), fetched per connection; required when {@code signaling.tls-listen} is not empty
+     */
+    public SignalingServer(Settings settings, RelayListeners relay, Clock clock, EventLoopGroup parentGroup,
+                           EventLoopGroup childGroup, Class<? extends ServerChannel> channelType,
+                           Supplier<SslContext> tls) {
         this.settings = settings.signaling();
         this.parentGroup = parentGroup;
         this.childGroup = childGroup;
@@ -96,9 +114,31 @@ public final class SignalingServer implements AutoCloseable {
                         relay));
         this.hub = new SignalingHub(this.settings, rooms, issuer, clock, random);
         SignalingApi api = new SignalingApi(this.settings, rooms, hub, issuer, settings.auth().secrets().get(0), clock);
-        this.initializer = new SignalingInitializer(this.settings,
-                new ConnectionLimitHandler(new ConnectionLimiter(this.settings.connectionsPerIp())),
-                new OriginPolicy(this.settings.allowedOrigins()), api, new StaticFiles(), hub, clock);
+        ConnectionLimitHandler limit = new ConnectionLimitHandler(
+                new ConnectionLimiter(this.settings.connectionsPerIp()));
+        OriginPolicy origins = new OriginPolicy(this.settings.allowedOrigins());
+        StaticFiles files = new StaticFiles();
+        this.initializer = new SignalingInitializer(this.settings, limit, origins, api, files, hub, clock);
+        // the same limiter for all: connections-per-ip counts a client's connections on every listener
+        HstsHandler hsts = settings.tls().selfSigned() ? null : new HstsHandler();
+        this.httpsInitializer = tls == null ? null
+                : new SignalingInitializer(this.settings, limit, origins, api, files, hub, clock, tls, hsts);
+        this.routedInitializer = new SignalingInitializer(this.settings, limit, origins, api, files, hub, clock,
+                null, hsts);
+        // addresses in listeners.tls too are bound by the relay, which routes their HTTP connections here
+        this.ownTlsListen = this.settings.tlsListen().stream()
+                .filter(hp -> !settings.listeners().tls().contains(hp)).toList();
+        if (!ownTlsListen.isEmpty() && tls == null) {
+            throw new IllegalArgumentException("signaling.tls-listen needs a TLS context");
+        }
+    }
+
+    /**
+     * The HTTP pipeline for a connection of a port shared with TURN whose TLS handshake is done: the relay's
+     * router installs it, with every limit of the HTTPS listeners.
+     */
+    public ChannelHandler routedHttpsHandler() {
+        return routedInitializer;
     }
 
     /** Binds every listen address; returns the bound addresses in the configured order. */
@@ -119,13 +159,24 @@ public final class SignalingServer implements AutoCloseable {
                 serverChannels.add(channel);
                 bound.add((InetSocketAddress) channel.localAddress());
             }
+            ServerBootstrap https = bootstrap.clone().childHandler(httpsInitializer);
+            for (HostPort listen : ownTlsListen) {
+                Channel channel = https.bind(listen.host(), listen.port()).sync().channel();
+                serverChannels.add(channel);
+                httpsBound.add((InetSocketAddress) channel.localAddress());
+            }
         } catch (RuntimeException | InterruptedException e) {
             close();
             throw e;
         }
         sweep = childGroup.next().scheduleAtFixedRate(this::sweep, SWEEP_MILLIS, SWEEP_MILLIS, TimeUnit.MILLISECONDS);
-        log.info("signaling listening on {}", bound);
+        log.info("signaling listening on {}{}", bound, httpsBound.isEmpty() ? "" : ", https on " + httpsBound);
         return List.copyOf(bound);
+    }
+
+    /** Bound HTTPS listeners of {@code signaling.tls-listen} that this server binds (not the shared ports). */
+    public synchronized List<InetSocketAddress> httpsAddresses() {
+        return List.copyOf(httpsBound);
     }
 
     private void sweep() {
@@ -147,6 +198,7 @@ public final class SignalingServer implements AutoCloseable {
             channel.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         }
         serverChannels.clear();
+        httpsBound.clear();
         hub.shutdown();
     }
 

@@ -9,6 +9,11 @@ import dev.turnbridge.relay.allocation.AllocationTable;
 import dev.turnbridge.relay.handler.RelayContext;
 import dev.turnbridge.relay.handler.TurnDispatcher;
 import dev.turnbridge.config.ListenerSettings;
+import dev.turnbridge.relay.allocation.FiveTuple;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.socket.SocketChannel;
+import java.util.function.Supplier;
 import dev.turnbridge.config.TlsSettings;
 import dev.turnbridge.config.tls.CertifiedKey;
 import io.netty.bootstrap.Bootstrap;
@@ -48,6 +53,8 @@ public final class RelayServer implements AutoCloseable {
     /** A DTLS handshake not finished by then is dropped (BC's own timeout, and the session's watchdog). */
     static final int DTLS_HANDSHAKE_MILLIS = 10_000;
     private static final int DTLS_MIN_SESSIONS = 1024;
+    /** A shared-port connection that has not sent its first bytes by then is closed (as long as a handshake may take). */
+    private static final long SHARED_ROUTE_MILLIS = 10_000;
 
     private final RelayContext context;
     private final NettyTransport transport;
@@ -62,8 +69,10 @@ public final class RelayServer implements AutoCloseable {
     private final List<DtlsListenerHandler> dtlsListeners = new CopyOnWriteArrayList<>();
     private final Executor dtlsHandshakes;
     private int dtlsHandshakeMillis = DTLS_HANDSHAKE_MILLIS;
+    private final List<InetSocketAddress> sharedBound = new CopyOnWriteArrayList<>();
     private TlsCertificate tls;
     private ScheduledFuture<?> tlsReload;
+    private Supplier<ChannelHandler> sharedHttp = () -> null;
 
     public RelayServer(Settings settings, Clock clock, NettyTransport transport) {
         this(settings, clock, transport, null);
@@ -99,15 +108,34 @@ public final class RelayServer implements AutoCloseable {
         if (!listeners.tls().isEmpty()) {
             TlsCertificate certificate = certificate();
             for (HostPort hp : listeners.tls()) {
-                tlsBound.add(bindStream(hp, certificate));
+                if (context.settings().signaling().tlsListen().contains(hp)) {
+                    InetSocketAddress bound = bindShared(hp, certificate);
+                    sharedBound.add(bound);
+                    tlsBound.add(bound);
+                } else {
+                    tlsBound.add(bindStream(hp, certificate));
+                }
             }
         }
         startDtls(listeners);
         return udp;
     }
 
-    /** The certificate of the TLS and DTLS listeners, loaded once, then re-read when its files change. */
-    private TlsCertificate certificate() {
+    /**
+     * Before {@link #start}: where connections of a shared port (an address in both {@code listeners.tls} and
+     * {@code signaling.tls-listen}) that speak HTTP go. The supplier is asked per connection and gives the HTTP
+     * pipeline's initializer (without TLS), or null while there is none; such connections are closed.
+     */
+    public void shareTlsPortsWith(Supplier<ChannelHandler> http) {
+        this.sharedHttp = http;
+    }
+
+    /**
+     * The certificate of the TLS and DTLS listeners, loaded once, then re-read when its files change. HTTPS
+     * signaling listeners use it too (the composition root hands it over), so there is one certificate and one
+     * reload timer per process.
+     */
+    public synchronized TlsCertificate certificate() {
         if (tls == null) {
             TlsSettings tlsSettings = context.settings().tls();
             tls = TlsCertificate.load(tlsSettings);
@@ -177,6 +205,40 @@ public final class RelayServer implements AutoCloseable {
                 .bind(hp.host(), hp.port()).syncUninterruptibly().channel();
         channels.add(ch);
         return (InetSocketAddress) ch.localAddress();
+    }
+
+    /**
+     * One TLS port for TURN and HTTPS: after the handshake (ALPN offers {@code stun.turn}, {@code http/1.1}) a
+     * {@link ProtocolRouter} installs the TURN pipeline of a TLS listener or the HTTP one of signaling. The
+     * socket options are the TURN listener's (the write-buffer bound keeps a slow reader from piling up data).
+     */
+    private InetSocketAddress bindShared(HostPort hp, TlsCertificate certificate) {
+        ListenerSettings listeners = context.settings().listeners();
+        int high = listeners.streamWriteBuffer();
+        ChannelHandler turn = new TcpServerInitializer(dispatcher, relaySockets, null, FiveTuple.Transport.TLS,
+                listeners.maxDatagramSize(), owners);
+        Supplier<ChannelHandler> http = () -> sharedHttp.get();
+        Channel ch = new ServerBootstrap()
+                .group(transport.group())
+                .channel(transport.serverChannel())
+                .option(ChannelOption.SO_BACKLOG, 1024)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(high / 2, high))
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel c) {
+                        c.pipeline().addLast("tls", certificate.context(TlsCertificate.Alpn.SHARED).newHandler(c.alloc()));
+                        c.pipeline().addLast("route", new ProtocolRouter(turn, http, SHARED_ROUTE_MILLIS));
+                    }
+                })
+                .bind(hp.host(), hp.port()).syncUninterruptibly().channel();
+        channels.add(ch);
+        return (InetSocketAddress) ch.localAddress();
+    }
+
+    /** Bound shared TLS ports (TURN and HTTPS), also listed in {@link #tlsAddresses}. */
+    public List<InetSocketAddress> sharedTlsAddresses() {
+        return List.copyOf(sharedBound);
     }
 
     /** Bound TCP listener addresses, one per configured listener. */
@@ -321,6 +383,7 @@ public final class RelayServer implements AutoCloseable {
         owners.clear();
         tcpBound.clear();
         tlsBound.clear();
+        sharedBound.clear();
         dtlsBound.clear();
         dtlsListeners.clear();
     }

@@ -16,6 +16,7 @@ final class TcpServerInitializer extends ChannelInitializer<SocketChannel> {
     private final TurnDispatcher dispatcher;
     private final RelaySockets relaySockets;
     private final TlsCertificate tls;
+    private final FiveTuple.Transport transport;
     private final int maxFrame;
     private final Set<AllocationOwner> owners;
 
@@ -25,9 +26,21 @@ final class TcpServerInitializer extends ChannelInitializer<SocketChannel> {
      */
     TcpServerInitializer(TurnDispatcher dispatcher, RelaySockets relaySockets, TlsCertificate tls, int maxFrame,
             Set<AllocationOwner> owners) {
+        this(dispatcher, relaySockets, tls, tls != null ? FiveTuple.Transport.TLS : FiveTuple.Transport.TCP,
+                maxFrame, owners);
+    }
+
+    /**
+     * @param tls       the certificate when this pipeline does the handshake, null for plain TCP or when TLS is
+     *                  already done (a shared port's connection routed here by {@link ProtocolRouter})
+     * @param transport the 5-tuple's transport: TLS for a routed connection too
+     */
+    TcpServerInitializer(TurnDispatcher dispatcher, RelaySockets relaySockets, TlsCertificate tls,
+            FiveTuple.Transport transport, int maxFrame, Set<AllocationOwner> owners) {
         this.dispatcher = dispatcher;
         this.relaySockets = relaySockets;
         this.tls = tls;
+        this.transport = transport;
         this.maxFrame = maxFrame;
         this.owners = owners;
     }
@@ -39,7 +52,6 @@ final class TcpServerInitializer extends ChannelInitializer<SocketChannel> {
             p.addLast("tls", tls.context().newHandler(ch.alloc()));
         }
         p.addLast("framing", new TcpFramingDecoder(maxFrame));
-        p.addLast("turn", new TcpConnectionHandler(dispatcher, relaySockets,
-                tls != null ? FiveTuple.Transport.TLS : FiveTuple.Transport.TCP, owners));
+        p.addLast("turn", new TcpConnectionHandler(dispatcher, relaySockets, transport, owners));
     }
 }
