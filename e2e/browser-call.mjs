@@ -6,6 +6,7 @@
 // must see a presence leave.
 //
 //   node e2e/browser-call.mjs http://127.0.0.1:<signaling port> [<SPKI pin of the relay's TLS certificate>]
+//   node e2e/browser-call.mjs https://127.0.0.1:<shared TLS port> <SPKI pin>   (one port: page, wss and turns:)
 //
 // The pin (base64 SHA-256 of the certificate's SubjectPublicKeyInfo; turnbridge logs it for its self-signed
 // development certificate) goes to --ignore-certificate-errors-spki-list so Chromium accepts that one
@@ -25,8 +26,8 @@ const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 
 const base = process.argv[2];
 const spki = process.argv[3] || '';
-if (!base || !/^http:\/\/(127\.0\.0\.1|\[::1\]):\d+$/.test(base)) {
-  console.error('usage: node browser-call.mjs http://127.0.0.1:<port> [<base64 SPKI SHA-256 pin>]  (loopback only)');
+if (!base || !/^https?:\/\/(127\.0\.0\.1|\[::1\]):\d+$/.test(base)) {
+  console.error('usage: node browser-call.mjs http(s)://127.0.0.1:<port> [<base64 SPKI SHA-256 pin>]  (loopback only)');
   process.exit(2);
 }
 if (spki && !/^[A-Za-z0-9+/]{43}=$/.test(spki)) {
@@ -158,8 +159,10 @@ async function relayedCall(transport, checkLeave) {
     .then((h) => h.jsonValue());
 
   const stats = await waitForRelayedCall({ [sideA]: a, [sideB]: b });
+  let used = [];
   for (const [side, page] of [[sideA, a], [sideB, b]]) {
     const urls = await page.evaluate(() => window.demo.iceUrls);
+    used = urls;
     if (urls.length === 0 || !urls.every((u) => URI_OF[transport].test(u))) {
       await fail(`page ${side}: ICE servers for ${transport} were ${JSON.stringify(urls)}`);
     }
@@ -189,7 +192,7 @@ async function relayedCall(transport, checkLeave) {
     await page.context().close().catch(() => {});
   }
   console.log(`PASS ${transport}: both sides relay/relay over ${transport} with decoded frames${leave} `
-    + `(${Date.now() - started} ms)`);
+    + `(${Date.now() - started} ms) via ${JSON.stringify(used)}`);
 }
 
 try {

@@ -50,31 +50,73 @@ class BrowserCallIT {
         try (TurnbridgeServer server = TurnbridgeServer.start(settings)) {
             int port = server.signalingAddresses().get(0).getPort();
             String spkiPin = server.tlsCertificate().spkiSha256Base64();
-            Path output = Files.createTempFile("browser-call", ".log");
-            try {
-                ProcessBuilder command = new ProcessBuilder("node", script.toString(), "http://127.0.0.1:" + port,
-                        spkiPin);
-                command.environment().remove("TRANSPORTS");
-                Process node = command
-                        .directory(root.toFile())
-                        .redirectErrorStream(true)
-                        .redirectOutput(output.toFile())
-                        .start();
-                boolean finished = node.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS);
-                if (!finished) {
-                    node.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-                }
-                String log = Files.readString(output, StandardCharsets.UTF_8);
-                System.out.println(log);
-                assertThat(finished).as("browser test finished within %d s:%n%s", TIMEOUT_SECONDS, log).isTrue();
-                assertThat(node.exitValue()).as("exit code of the browser test:%n%s", log).isZero();
-                assertThat(log).contains("PASS udp: both sides relay/relay over udp with decoded frames; A saw B",
-                        "PASS tcp: both sides relay/relay over tcp with decoded frames",
-                        "PASS tls: both sides relay/relay over tls with decoded frames",
-                        "PASS: relay-only calls over udp, tcp, tls");
-            } finally {
-                Files.deleteIfExists(output);
+            String log = runBrowsers(root, script, "http://127.0.0.1:" + port, spkiPin, null);
+            assertThat(log).contains("PASS udp: both sides relay/relay over udp with decoded frames; A saw B",
+                    "PASS tcp: both sides relay/relay over tcp with decoded frames",
+                    "PASS tls: both sides relay/relay over tls with decoded frames",
+                    "PASS: relay-only calls over udp, tcp, tls");
+        }
+    }
+
+    /**
+     * One TLS port: the page loads over https from the port the relay serves TURN over TLS on, signaling runs
+     * over wss on it, and the relay-only call's {@code turns:} URI names that same port. Chromium trusts the
+     * self-signed certificate by its SPKI pin only, for the page and for TURN alike.
+     */
+    @Test
+    void pageWssAndTurnsCallShareOneTlsPort() throws Exception {
+        assumeFalse(Boolean.getBoolean("skipBrowser"), "skipped with -DskipBrowser=true");
+        Path root = repositoryRoot();
+        Path script = root.resolve("e2e/browser-call.mjs");
+        require(Files.isExecutable(Path.of("/usr/bin/chromium")), "/usr/bin/chromium is missing");
+        require(Files.isDirectory(root.resolve("e2e/node_modules/playwright-core")),
+                "e2e/node_modules/playwright-core is missing");
+        require(onPath("node"), "node is not on the PATH");
+
+        Settings settings = SettingsLoader.load(null, Map.of(), List.of(
+                "auth.secrets=browser-call-secret",
+                "listeners.udp=",
+                "listeners.tcp=",
+                "listeners.tls=127.0.0.1:0",
+                "relay.address=127.0.0.1",
+                "signaling.listen=127.0.0.1:0",
+                "signaling.tls-listen=127.0.0.1:0",
+                "metrics.listen=127.0.0.1:0"));
+        try (TurnbridgeServer server = TurnbridgeServer.start(settings)) {
+            int port = server.sharedTlsAddresses().get(0).getPort();
+            String spkiPin = server.tlsCertificate().spkiSha256Base64();
+            String log = runBrowsers(root, script, "https://127.0.0.1:" + port, spkiPin, "tls");
+            assertThat(log).contains("PASS tls: both sides relay/relay over tls with decoded frames",
+                    "via [\"turns:127.0.0.1:" + port + "?transport=tcp\"]", "PASS: relay-only calls over tls");
+        }
+    }
+
+    /** Runs the browser script (bounded) and returns its output after checking it finished with exit code 0. */
+    private static String runBrowsers(Path root, Path script, String base, String spkiPin, String transports)
+            throws Exception {
+        Path output = Files.createTempFile("browser-call", ".log");
+        try {
+            ProcessBuilder command = new ProcessBuilder("node", script.toString(), base, spkiPin);
+            command.environment().remove("TRANSPORTS");
+            if (transports != null) {
+                command.environment().put("TRANSPORTS", transports);
             }
+            Process node = command
+                    .directory(root.toFile())
+                    .redirectErrorStream(true)
+                    .redirectOutput(output.toFile())
+                    .start();
+            boolean finished = node.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            if (!finished) {
+                node.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+            String log = Files.readString(output, StandardCharsets.UTF_8);
+            System.out.println(log);
+            assertThat(finished).as("browser test finished within %d s:%n%s", TIMEOUT_SECONDS, log).isTrue();
+            assertThat(node.exitValue()).as("exit code of the browser test:%n%s", log).isZero();
+            return log;
+        } finally {
+            Files.deleteIfExists(output);
         }
     }
 
