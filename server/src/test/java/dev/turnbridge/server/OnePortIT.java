@@ -188,6 +188,41 @@ class OnePortIT {
         }
     }
 
+    @Test
+    void turnFrameLimitHoldsOnTheSharedPort() throws Exception {
+        // a STUN header announcing more than listeners.max-datagram-size: the TURN path closes the connection,
+        // exactly as a TLS listener of its own does
+        try (SSLSocket s = tls("")) {
+            OutputStream out = s.getOutputStream();
+            out.write(new byte[] {0x00, 0x01, (byte) 0xFF, (byte) 0xF0, 0x21, 0x12, (byte) 0xA4, 0x42,
+                1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12});
+            out.flush();
+            assertThat(s.getInputStream().read()).isEqualTo(-1);
+        }
+    }
+
+    @Test
+    void httpsListenerOfItsOwnServesThePageWithoutHstsForTheSelfSignedCertificate() throws Exception {
+        try (TurnbridgeServer own = TurnbridgeServer.start(TestSettings.loopback(
+                "listeners.tls=", "signaling.tls-listen=127.0.0.1:0"))) {
+            assertThat(own.sharedTlsAddresses()).isEmpty();
+            assertThat(own.httpsAddresses()).hasSize(1);
+            int https = own.httpsAddresses().get(0).getPort();
+            Path selfSigned = dir.resolve("self-signed.pem");
+            Files.writeString(selfSigned, pem(own.tlsCertificate().leaf()));
+            Path headers = dir.resolve("own-headers.txt");
+            Process curl = new ProcessBuilder("curl", "-sS", "--max-time", "10", "--cacert", selfSigned.toString(),
+                    "-D", headers.toString(), "https://127.0.0.1:" + https + "/")
+                    .redirectErrorStream(true).start();
+            String body = new String(curl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(curl.waitFor(20, TimeUnit.SECONDS)).isTrue();
+            assertThat(curl.exitValue()).as(body).isZero();
+            String head = Files.readString(headers).toLowerCase();
+            assertThat(head).startsWith("http/1.1 200").doesNotContain("strict-transport-security");
+            assertThat(body).contains("<title>turnbridge demo call</title>");
+        }
+    }
+
     private static SSLSocket tls(String alpn) throws Exception {
         SSLSocket s = (SSLSocket) trusting().getSocketFactory().createSocket("127.0.0.1", port.getPort());
         s.setSoTimeout(10_000);
