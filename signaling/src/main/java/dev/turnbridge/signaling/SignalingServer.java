@@ -159,9 +159,9 @@ public final class SignalingServer implements AutoCloseable {
                 serverChannels.add(channel);
                 bound.add((InetSocketAddress) channel.localAddress());
             }
-            ServerBootstrap https = bootstrap.clone().childHandler(httpsInitializer);
             for (HostPort listen : ownTlsListen) {
-                Channel channel = https.bind(listen.host(), listen.port()).sync().channel();
+                Channel channel = bootstrap.clone().childHandler(httpsInitializer)
+                        .bind(listen.host(), listen.port()).sync().channel();
                 serverChannels.add(channel);
                 httpsBound.add((InetSocketAddress) channel.localAddress());
             }
