@@ -15,9 +15,8 @@
 // Launch flags: ../shared/BROWSER-TESTS.md (every packet stays on loopback; never download a browser).
 
 import { chromium } from 'playwright-core';
-import { mkdtempSync, mkdirSync, writeFileSync, rmSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync, existsSync } from 'node:fs';
+import { chromiumFlags, freshUserDataDir } from './chromium-flags.mjs';
 
 const TOTAL_MS = 80_000;
 const CALL_MS = 20_000;
@@ -45,36 +44,13 @@ if (!existsSync(CHROMIUM)) {
   process.exit(1);
 }
 
-const userDataDir = mkdtempSync(join(tmpdir(), 'turnbridge-e2e-'));
-mkdirSync(join(userDataDir, 'Default'));
-// Turns the error-page DNS probes and prediction off (BROWSER-TESTS.md).
-writeFileSync(join(userDataDir, 'Default', 'Preferences'), JSON.stringify({
-  alternate_error_pages: { enabled: false },
-  dns_prefetching: { enabled: false },
-  net: { network_prediction_options: 2 },
-  safebrowsing: { enabled: false },
-}));
-
-// Exactly the command line of BROWSER-TESTS.md; Chromium keeps only the last --disable-features, so one.
-const FLAGS = [
-  '--headless', '--no-sandbox', '--remote-debugging-pipe', '--no-startup-window', '--disable-gpu',
-  '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update',
-  '--disable-sync', '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream',
-  '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE localhost , EXCLUDE 127.0.0.1 , EXCLUDE [::1]',
-  '--disable-features=WebRtcHideLocalIpsWithMdns,OptimizationHints,MediaRouter,DialMediaRouteProvider,Translate,'
-    + 'NetworkTimeServiceQuerying,AutofillServerCommunication,CertificateTransparencyComponentUpdater,'
-    + 'InterestFeedContentSuggestions,PreconnectToSearch,AimEnabled,LensOverlay,PaintHolding,HttpsUpgrades,'
-    + 'HttpsFirstBalancedModeAutoEnable',
-  '--disable-field-trial-config', '--disable-extensions', '--disable-default-apps', '--no-default-browser-check',
-  '--disable-breakpad', '--disable-client-side-phishing-detection', '--disable-dev-shm-usage',
-  '--metrics-recording-only', '--password-store=basic', '--use-mock-keychain', '--mute-audio',
-  '--allow-loopback-in-peer-connection', `--user-data-dir=${userDataDir}`,
-  // trusts exactly the relay's certificate for turns: (BROWSER-TESTS.md); nothing else is exempted
-  ...(spki ? [`--ignore-certificate-errors-spki-list=${spki}`] : []),
-  // Chromium 156 honours the SPKI pin for turns: but not for navigating to an https page (measured:
-  // --dump-dom of the page hangs with the pin and loads with this flag); the page is on loopback only.
-  ...(base.startsWith('https:') ? ['--ignore-certificate-errors'] : []),
-];
+const userDataDir = freshUserDataDir();
+// Exactly the command line of BROWSER-TESTS.md; the pin makes Chromium trust exactly the relay's certificate
+// for turns: (nothing else is exempted). Chromium 156 honours the pin for turns: but not for navigating to an
+// https page (measured: --dump-dom of the page hangs with the pin and loads with --ignore-certificate-errors),
+// so an https base (one port for page and TURN, on loopback only) adds that flag.
+const FLAGS = [...chromiumFlags(userDataDir, { spki }),
+  ...(base.startsWith('https:') ? ['--ignore-certificate-errors'] : [])];
 
 let browser;
 const logs = {};

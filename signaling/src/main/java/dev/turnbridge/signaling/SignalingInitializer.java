@@ -2,12 +2,15 @@ package dev.turnbridge.signaling;
 
 import dev.turnbridge.config.SignalingSettings;
 import dev.turnbridge.signaling.http.BodyLimitAggregator;
+import dev.turnbridge.signaling.http.ClientAddressHandler;
 import dev.turnbridge.signaling.http.ConnectionLimitHandler;
 import dev.turnbridge.signaling.http.HstsHandler;
 import dev.turnbridge.signaling.http.HttpGateHandler;
 import dev.turnbridge.signaling.http.OriginPolicy;
+import dev.turnbridge.signaling.http.RequestDeadlineHandler;
 import dev.turnbridge.signaling.http.SignalingApi;
 import dev.turnbridge.signaling.http.StaticFiles;
+import dev.turnbridge.signaling.http.TrustedProxies;
 import dev.turnbridge.signaling.session.SignalingHub;
 import dev.turnbridge.signaling.ws.WebSocketSessionHandler;
 import io.netty.channel.ChannelInitializer;
@@ -26,12 +29,13 @@ import java.util.function.Supplier;
 /**
  * The pipeline of one signaling connection:
  * <pre>
- * [tls ->] limit -> idle -> http codec [-> hsts] -> body aggregator -> gate (limit answer, Origin, API, static files)
+ * [tls ->] limit (per address, at accept) -> idle -> http codec [-> hsts] -> request deadline -> body aggregator
+ *       -> client address (trusted proxies) -> gate (limit answer, Origin, API, static files)
  *       -> WebSocket handshake + protocol (ping/pong) -> frame aggregator -> session
  * </pre>
  * On a port shared with TURN, the relay's router did the handshake and installs this pipeline without {@code tls}.
  * After the handshake the session handler swaps the idle handler for the heartbeat watchdog and removes the
- * gate; Netty's handshaker swaps the HTTP codec for the WebSocket one.
+ * gate; Netty's handshaker swaps the HTTP codec for the WebSocket one; the request deadline leaves on the 101.
  */
 final class SignalingInitializer extends ChannelInitializer<SocketChannel> {
 
@@ -39,6 +43,7 @@ final class SignalingInitializer extends ChannelInitializer<SocketChannel> {
 
     private final SignalingSettings settings;
     private final ConnectionLimitHandler limit;
+    private final TrustedProxies proxies;
     private final OriginPolicy origins;
     private final SignalingApi api;
     private final StaticFiles files;
@@ -47,9 +52,9 @@ final class SignalingInitializer extends ChannelInitializer<SocketChannel> {
     private final Supplier<SslContext> tls;
     private final HstsHandler hsts;
 
-    SignalingInitializer(SignalingSettings settings, ConnectionLimitHandler limit, OriginPolicy origins,
-                         SignalingApi api, StaticFiles files, SignalingHub hub, Clock clock) {
-        this(settings, limit, origins, api, files, hub, clock, null, null);
+    SignalingInitializer(SignalingSettings settings, ConnectionLimitHandler limit, TrustedProxies proxies,
+                         OriginPolicy origins, SignalingApi api, StaticFiles files, SignalingHub hub, Clock clock) {
+        this(settings, limit, proxies, origins, api, files, hub, clock, null, null);
     }
 
     /**
@@ -57,13 +62,14 @@ final class SignalingInitializer extends ChannelInitializer<SocketChannel> {
      *             connections); null for plain HTTP, or when the TLS handshake is done before this pipeline
      * @param hsts added to responses sent over TLS with a verifiable certificate; null otherwise
      */
-    SignalingInitializer(SignalingSettings settings, ConnectionLimitHandler limit, OriginPolicy origins,
-                         SignalingApi api, StaticFiles files, SignalingHub hub, Clock clock,
+    SignalingInitializer(SignalingSettings settings, ConnectionLimitHandler limit, TrustedProxies proxies,
+                         OriginPolicy origins, SignalingApi api, StaticFiles files, SignalingHub hub, Clock clock,
                          Supplier<SslContext> tls, HstsHandler hsts) {
         this.tls = tls;
         this.hsts = hsts;
         this.settings = settings;
         this.limit = limit;
+        this.proxies = proxies;
         this.origins = origins;
         this.api = api;
         this.files = files;
@@ -93,7 +99,10 @@ final class SignalingInitializer extends ChannelInitializer<SocketChannel> {
         if (hsts != null) {
             p.addLast("hsts", hsts);
         }
+        p.addLast("deadline", new RequestDeadlineHandler(settings.requestTimeout().toMillis(),
+                hub.stats().requestTimeouts::increment));
         p.addLast("body", new BodyLimitAggregator(max));
+        p.addLast("client", new ClientAddressHandler(proxies, limit));
         p.addLast("gate", new HttpGateHandler(WEBSOCKET_PATH, origins, api, files));
         p.addLast("ws", new WebSocketServerProtocolHandler(WebSocketServerProtocolConfig.newBuilder()
                 .websocketPath(WEBSOCKET_PATH)

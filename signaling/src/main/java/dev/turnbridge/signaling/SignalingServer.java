@@ -8,6 +8,7 @@ import dev.turnbridge.signaling.http.HstsHandler;
 import dev.turnbridge.signaling.http.OriginPolicy;
 import dev.turnbridge.signaling.http.SignalingApi;
 import dev.turnbridge.signaling.http.StaticFiles;
+import dev.turnbridge.signaling.http.TrustedProxies;
 import dev.turnbridge.signaling.ice.IceServersIssuer;
 import dev.turnbridge.signaling.ice.RelayListeners;
 import dev.turnbridge.signaling.ice.TurnUris;
@@ -107,24 +108,25 @@ public final class SignalingServer implements AutoCloseable {
         this.childGroup = childGroup;
         this.channelType = channelType;
         SecureRandom random = new SecureRandom();
-        this.rooms = new InMemoryRoomRegistry(random, this.settings.maxRooms());
+        this.rooms = new InMemoryRoomRegistry(random, this.settings.maxRooms(), this.settings.roomTtlMax());
         IceServersIssuer issuer = new IceServersIssuer(settings.auth().secrets().get(0),
                 this.settings.turnCredentialTtl(),
                 new TurnUris(this.settings.turnUris(), settings.relay().externalAddress(), this.settings.turnsHost(),
                         relay));
         this.hub = new SignalingHub(this.settings, rooms, issuer, clock, random);
         SignalingApi api = new SignalingApi(this.settings, rooms, hub, issuer, settings.auth().secrets().get(0), clock);
+        TrustedProxies proxies = new TrustedProxies(this.settings.trustedProxies());
+        // one limiter for every listener: connections-per-ip counts a client's connections on all of them
         ConnectionLimitHandler limit = new ConnectionLimitHandler(
-                new ConnectionLimiter(this.settings.connectionsPerIp()));
+                new ConnectionLimiter(this.settings.connectionsPerIp()), proxies, hub.stats());
         OriginPolicy origins = new OriginPolicy(this.settings.allowedOrigins());
         StaticFiles files = new StaticFiles();
-        this.initializer = new SignalingInitializer(this.settings, limit, origins, api, files, hub, clock);
-        // the same limiter for all: connections-per-ip counts a client's connections on every listener
+        this.initializer = new SignalingInitializer(this.settings, limit, proxies, origins, api, files, hub, clock);
         HstsHandler hsts = settings.tls().selfSigned() ? null : new HstsHandler();
         this.httpsInitializer = tls == null ? null
-                : new SignalingInitializer(this.settings, limit, origins, api, files, hub, clock, tls, hsts);
-        this.routedInitializer = new SignalingInitializer(this.settings, limit, origins, api, files, hub, clock,
-                null, hsts);
+                : new SignalingInitializer(this.settings, limit, proxies, origins, api, files, hub, clock, tls, hsts);
+        this.routedInitializer = new SignalingInitializer(this.settings, limit, proxies, origins, api, files, hub,
+                clock, null, hsts);
         // addresses in listeners.tls too are bound by the relay, which routes their HTTP connections here
         this.ownTlsListen = this.settings.tlsListen().stream()
                 .filter(hp -> !settings.listeners().tls().contains(hp)).toList();

@@ -9,10 +9,7 @@ import dev.turnbridge.relay.allocation.AllocationTable;
 import dev.turnbridge.relay.handler.RelayContext;
 import dev.turnbridge.relay.handler.TurnDispatcher;
 import dev.turnbridge.config.ListenerSettings;
-import dev.turnbridge.relay.allocation.FiveTuple;
 import io.netty.channel.ChannelHandler;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.socket.SocketChannel;
 import java.util.function.Supplier;
 import dev.turnbridge.config.TlsSettings;
 import dev.turnbridge.config.tls.CertifiedKey;
@@ -41,6 +38,8 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Function;
 import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The STUN/TURN relay: one or more UDP server sockets per configured UDP listener (one per event loop with
@@ -49,18 +48,18 @@ import java.util.function.Predicate;
  * handshakes on an executor of the caller's. Event loops and that executor are owned by the caller.
  */
 public final class RelayServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(RelayServer.class);
     private static final int SOCKET_BUFFER = 4 * 1024 * 1024;
     /** A DTLS handshake not finished by then is dropped (BC's own timeout, and the session's watchdog). */
     static final int DTLS_HANDSHAKE_MILLIS = 10_000;
     private static final int DTLS_MIN_SESSIONS = 1024;
-    /** A shared-port connection that has not sent its first bytes by then is closed (as long as a handshake may take). */
-    private static final long SHARED_ROUTE_MILLIS = 10_000;
 
     private final RelayContext context;
     private final NettyTransport transport;
     private final TurnDispatcher dispatcher;
     private final List<Channel> channels = new CopyOnWriteArrayList<>();
     private final RelaySockets relaySockets;
+    private final StreamAdmissionHandler streamAdmission;
     // UDP server sockets and live TCP/TLS connections: everything that holds allocations
     private final Set<AllocationOwner> owners = ConcurrentHashMap.newKeySet();
     private final List<InetSocketAddress> tcpBound = new CopyOnWriteArrayList<>();
@@ -89,6 +88,8 @@ public final class RelayServer implements AutoCloseable {
         this.dtlsHandshakes = dtlsHandshakes;
         this.dispatcher = new TurnDispatcher(context);
         this.relaySockets = new RelaySockets(context, transport);
+        this.streamAdmission = new StreamAdmissionHandler(
+                new ConnectionsPerAddress(settings.listeners().connectionsPerIp()), context.stats());
     }
 
     public RelayContext context() {
@@ -100,20 +101,21 @@ public final class RelayServer implements AutoCloseable {
      * ({@link #tcpAddresses}, {@link #tlsAddresses} tell the others).
      */
     public List<InetSocketAddress> start() {
+        KernelBufferCaps.read(KernelBufferCaps.PROC_NET_CORE).clipped(context.settings().relay()).forEach(log::warn);
         List<InetSocketAddress> udp = startUdp();
         ListenerSettings listeners = context.settings().listeners();
         for (HostPort hp : listeners.tcp()) {
-            tcpBound.add(bindStream(hp, null));
+            tcpBound.add(bindStream(hp, null, null));
         }
         if (!listeners.tls().isEmpty()) {
             TlsCertificate certificate = certificate();
             for (HostPort hp : listeners.tls()) {
                 if (context.settings().signaling().tlsListen().contains(hp)) {
-                    InetSocketAddress bound = bindShared(hp, certificate);
+                    InetSocketAddress bound = bindStream(hp, certificate, () -> sharedHttp.get());
                     sharedBound.add(bound);
                     tlsBound.add(bound);
                 } else {
-                    tlsBound.add(bindStream(hp, certificate));
+                    tlsBound.add(bindStream(hp, certificate, null));
                 }
             }
         }
@@ -191,7 +193,11 @@ public final class RelayServer implements AutoCloseable {
         return dtlsListeners.stream().mapToInt(DtlsListenerHandler::sessionCount).sum();
     }
 
-    private InetSocketAddress bindStream(HostPort hp, TlsCertificate certificate) {
+    /**
+     * @param sharedHttp for a TLS port shared with HTTPS (an address in {@code signaling.tls-listen} too): where
+     *                   its HTTP connections go after the handshake ({@link ProtocolRouter}); null otherwise
+     */
+    private InetSocketAddress bindStream(HostPort hp, TlsCertificate certificate, Supplier<ChannelHandler> sharedHttp) {
         ListenerSettings listeners = context.settings().listeners();
         int high = listeners.streamWriteBuffer();
         Channel ch = new ServerBootstrap()
@@ -201,39 +207,15 @@ public final class RelayServer implements AutoCloseable {
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(high / 2, high))
                 .childHandler(new TcpServerInitializer(dispatcher, relaySockets, certificate,
-                        listeners.maxDatagramSize(), owners))
+                        listeners.maxDatagramSize(), owners, streamAdmission,
+                        listeners.proxyProtocol().contains(hp) ? proxySources(listeners) : null, sharedHttp))
                 .bind(hp.host(), hp.port()).syncUninterruptibly().channel();
         channels.add(ch);
         return (InetSocketAddress) ch.localAddress();
     }
 
-    /**
-     * One TLS port for TURN and HTTPS: after the handshake (ALPN offers {@code stun.turn}, {@code http/1.1}) a
-     * {@link ProtocolRouter} installs the TURN pipeline of a TLS listener or the HTTP one of signaling. The
-     * socket options are the TURN listener's (the write-buffer bound keeps a slow reader from piling up data).
-     */
-    private InetSocketAddress bindShared(HostPort hp, TlsCertificate certificate) {
-        ListenerSettings listeners = context.settings().listeners();
-        int high = listeners.streamWriteBuffer();
-        ChannelHandler turn = new TcpServerInitializer(dispatcher, relaySockets, null, FiveTuple.Transport.TLS,
-                listeners.maxDatagramSize(), owners);
-        Supplier<ChannelHandler> http = () -> sharedHttp.get();
-        Channel ch = new ServerBootstrap()
-                .group(transport.group())
-                .channel(transport.serverChannel())
-                .option(ChannelOption.SO_BACKLOG, 1024)
-                .childOption(ChannelOption.TCP_NODELAY, true)
-                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(high / 2, high))
-                .childHandler(new ChannelInitializer<SocketChannel>() {
-                    @Override
-                    protected void initChannel(SocketChannel c) {
-                        c.pipeline().addLast("tls", certificate.context(TlsCertificate.Alpn.SHARED).newHandler(c.alloc()));
-                        c.pipeline().addLast("route", new ProtocolRouter(turn, http, SHARED_ROUTE_MILLIS));
-                    }
-                })
-                .bind(hp.host(), hp.port()).syncUninterruptibly().channel();
-        channels.add(ch);
-        return (InetSocketAddress) ch.localAddress();
+    private static List<dev.turnbridge.relay.allocation.Cidr> proxySources(ListenerSettings listeners) {
+        return listeners.proxyProtocolSources().stream().map(dev.turnbridge.relay.allocation.Cidr::parse).toList();
     }
 
     /** Bound shared TLS ports (TURN and HTTPS), also listed in {@link #tlsAddresses}. */
@@ -254,6 +236,11 @@ public final class RelayServer implements AutoCloseable {
     /** SHA-256 fingerprint of the TLS certificate in use, or null when no TLS listener runs. */
     public String tlsFingerprint() {
         return tls == null ? null : tls.certifiedKey().fingerprintSha256();
+    }
+
+    /** Certificate reloads that failed (the working certificate kept); 0 when no TLS listener runs. */
+    public long tlsReloadFailures() {
+        return tls == null ? 0 : tls.failedReloads();
     }
 
     /** The TLS certificate in use (the latest reload), or null when no TLS listener runs. */

@@ -2,7 +2,6 @@ package dev.turnbridge.relay.transport;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.turnbridge.relay.testing.LeakCheck;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -16,11 +15,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-@ExtendWith(LeakCheck.class)
 class ProtocolRouterTest {
 
     @ParameterizedTest(name = "ALPN {0}, first byte {1} -> {2}")

@@ -1,10 +1,10 @@
 package dev.turnbridge.relay.transport;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.turnbridge.config.Settings;
 import dev.turnbridge.config.SettingsLoader;
+import dev.turnbridge.relay.allocation.AllocationListener;
 import dev.turnbridge.relay.stun.StunMessage;
 import dev.turnbridge.relay.stun.StunMethod;
 import dev.turnbridge.relay.testing.MutableClock;
@@ -261,6 +261,70 @@ class TcpRelayIT {
         assertClosed(data.socket());
         await("the peer's side closed", peer::allClosed);
         await("allocation ended", () -> server.allocationCount() == 0 && server.relayPortsInUse() == 0);
+    }
+
+    @Test
+    void peerConnectionsGetTheConfiguredSocketBuffers() throws Exception {
+        start("relay.socket-receive-buffer=524288", "relay.socket-send-buffer=262144");
+        long rmemMax = Long.parseLong(java.nio.file.Files.readAllLines(
+                java.nio.file.Path.of("/proc/sys/net/core/rmem_max")).get(0).trim());
+        long wmemMax = Long.parseLong(java.nio.file.Files.readAllLines(
+                java.nio.file.Path.of("/proc/sys/net/core/wmem_max")).get(0).trim());
+        SocketMemory expected = new SocketMemory(2 * Math.min(524288, rmemMax), 2 * Math.min(262144, wmemMax));
+        EchoPeer peer = echoPeer();
+        StreamTurnClient control = client("tcp");
+        InetSocketAddress relayed = control.allocateTcp(b -> { }).relayed().get(0);
+        // one way out (Connect), one way in (a peer connecting to the relayed address)
+        StreamTurnClient data = connectAndBind(control, "tcp", peer.address());
+        assertThat(control.createPermission(new InetSocketAddress("127.0.0.1", 9)).isSuccess()).isTrue();
+        Socket incoming = new Socket();
+        closeables.add(incoming);
+        incoming.connect(relayed, 5000);
+        control.awaitIndication(StunMethod.CONNECTION_ATTEMPT);
+
+        List<SocketMemory> seen = new ArrayList<>();
+        Process ss = new ProcessBuilder("ss", "-tmnH", "state", "established", "sport = :" + relayed.getPort())
+                .redirectErrorStream(true).start();
+        String out = new String(ss.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("rb(\\d+),t\\d+,tb(\\d+)").matcher(out);
+        while (m.find()) {
+            seen.add(new SocketMemory(Long.parseLong(m.group(1)), Long.parseLong(m.group(2))));
+        }
+        assertThat(seen).as("both peer connections on the relayed port: %s", out).containsExactly(expected, expected);
+        assertThat(data.socket().isClosed()).isFalse();
+    }
+
+    @Test
+    void closeNotifyOnDataThenControlConnectionEndsThemAsAClose() throws Exception {
+        start();
+        EchoPeer peer = echoPeer();
+        TlsEngineConnection controlTls = TlsEngineConnection.open(server.tlsAddresses().get(0), "TLSv1.3");
+        closeables.add(controlTls);
+        StreamTurnClient control = StreamTurnClient.over(controlTls, USER, PASSWORD);
+        assertThat(control.allocateTcp(b -> { }).errorCode()).isZero();
+        StreamTurnClient.Reply connected = control.connect(peer.address());
+        assertThat(connected.errorCode()).as("Connect").isZero();
+        TlsEngineConnection dataTls = TlsEngineConnection.open(server.tlsAddresses().get(0), "TLSv1.3");
+        closeables.add(dataTls);
+        StreamTurnClient data = StreamTurnClient.over(dataTls, USER, PASSWORD);
+        assertThat(data.connectionBind(connected.connectionId()).isSuccess()).isTrue();
+        dataTls.out().write(bytes("hello"));
+        assertThat(dataTls.in().readNBytes(5)).isEqualTo(bytes("hello"));
+        assertThat(server.context().stats().peerConnectionsActive.sum()).isEqualTo(1);
+
+        // the client data connection ends gracefully: answered, closed, and the peer connection with it
+        dataTls.sendCloseNotify();
+        assertThat(dataTls.awaitCloseNotify(1000)).as("close_notify on the data connection").isTrue();
+        assertThat(dataTls.awaitTcpEnd(1000)).isTrue();
+        await("the peer's side closed", peer::allClosed);
+        await("peer connection counted off", () -> server.context().stats().peerConnectionsActive.sum() == 0);
+        assertThat(server.allocationCount()).as("the allocation belongs to the control connection").isEqualTo(1);
+
+        controlTls.sendCloseNotify();
+        assertThat(controlTls.awaitCloseNotify(1000)).as("close_notify on the control connection").isTrue();
+        assertThat(controlTls.awaitTcpEnd(1000)).isTrue();
+        await("allocation ended", () -> server.allocationCount() == 0 && server.relayPortsInUse() == 0);
+        assertThat(server.context().stats().ended(AllocationListener.EndReason.CONNECTION_CLOSED)).isEqualTo(1);
     }
 
     private static boolean canConnect(Socket s, InetSocketAddress to) {
