@@ -44,6 +44,7 @@ public final class SettingsValidator {
         v.peers(settings.peers());
         v.amplification(settings.amplification());
         v.signaling(settings.signaling());
+        v.sharedPorts(settings.signaling(), settings.listeners());
         v.metrics(settings.metrics(), settings.admin());
         v.drain(settings.drain());
         v.logging(settings.logging());
@@ -232,6 +233,28 @@ public final class SettingsValidator {
             fail("amplification.unauthenticated-rate", rate, "0 (off) or > 0 responses per second");
         }
         atLeastOne("amplification.unauthenticated-burst", a.unauthenticatedBurst());
+    }
+
+    /**
+     * A {@code signaling.tls-listen} address shares its port with the relay only when it is written exactly as a
+     * {@code listeners.tls} entry; any other overlap with a relay TCP/TLS listener or a plain signaling listener
+     * would fail to bind at start, so it is reported here with the others.
+     */
+    private void sharedPorts(SignalingSettings s, ListenerSettings l) {
+        hostPorts("signaling.tls-listen", s.tlsListen());
+        for (int i = 0; i < s.tlsListen().size(); i++) {
+            HostPort hp = s.tlsListen().get(i);
+            if (hp.port() == 0 || l.tls().contains(hp)) {
+                continue;
+            }
+            boolean taken = s.listen().stream().anyMatch(o -> o.port() == hp.port())
+                    || l.tcp().stream().anyMatch(o -> o.port() == hp.port())
+                    || l.tls().stream().anyMatch(o -> o.port() == hp.port());
+            if (taken) {
+                fail("signaling.tls-listen[" + i + "]", hp, "a port no other TCP listener uses, or exactly the"
+                        + " address of a listeners.tls entry to serve TURN and HTTPS on one port");
+            }
+        }
     }
 
     private void signaling(SignalingSettings s) {

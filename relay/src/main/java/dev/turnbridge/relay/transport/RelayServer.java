@@ -9,6 +9,8 @@ import dev.turnbridge.relay.allocation.AllocationTable;
 import dev.turnbridge.relay.handler.RelayContext;
 import dev.turnbridge.relay.handler.TurnDispatcher;
 import dev.turnbridge.config.ListenerSettings;
+import io.netty.channel.ChannelHandler;
+import java.util.function.Supplier;
 import dev.turnbridge.config.TlsSettings;
 import dev.turnbridge.config.tls.CertifiedKey;
 import io.netty.bootstrap.Bootstrap;
@@ -66,8 +68,10 @@ public final class RelayServer implements AutoCloseable {
     private final List<DtlsListenerHandler> dtlsListeners = new CopyOnWriteArrayList<>();
     private final Executor dtlsHandshakes;
     private int dtlsHandshakeMillis = DTLS_HANDSHAKE_MILLIS;
+    private final List<InetSocketAddress> sharedBound = new CopyOnWriteArrayList<>();
     private TlsCertificate tls;
     private ScheduledFuture<?> tlsReload;
+    private Supplier<ChannelHandler> sharedHttp = () -> null;
 
     public RelayServer(Settings settings, Clock clock, NettyTransport transport) {
         this(settings, clock, transport, null);
@@ -101,20 +105,39 @@ public final class RelayServer implements AutoCloseable {
         List<InetSocketAddress> udp = startUdp();
         ListenerSettings listeners = context.settings().listeners();
         for (HostPort hp : listeners.tcp()) {
-            tcpBound.add(bindStream(hp, null));
+            tcpBound.add(bindStream(hp, null, null));
         }
         if (!listeners.tls().isEmpty()) {
             TlsCertificate certificate = certificate();
             for (HostPort hp : listeners.tls()) {
-                tlsBound.add(bindStream(hp, certificate));
+                if (context.settings().signaling().tlsListen().contains(hp)) {
+                    InetSocketAddress bound = bindStream(hp, certificate, () -> sharedHttp.get());
+                    sharedBound.add(bound);
+                    tlsBound.add(bound);
+                } else {
+                    tlsBound.add(bindStream(hp, certificate, null));
+                }
             }
         }
         startDtls(listeners);
         return udp;
     }
 
-    /** The certificate of the TLS and DTLS listeners, loaded once, then re-read when its files change. */
-    private TlsCertificate certificate() {
+    /**
+     * Before {@link #start}: where connections of a shared port (an address in both {@code listeners.tls} and
+     * {@code signaling.tls-listen}) that speak HTTP go. The supplier is asked per connection and gives the HTTP
+     * pipeline's initializer (without TLS), or null while there is none; such connections are closed.
+     */
+    public void shareTlsPortsWith(Supplier<ChannelHandler> http) {
+        this.sharedHttp = http;
+    }
+
+    /**
+     * The certificate of the TLS and DTLS listeners, loaded once, then re-read when its files change. HTTPS
+     * signaling listeners use it too (the composition root hands it over), so there is one certificate and one
+     * reload timer per process.
+     */
+    public synchronized TlsCertificate certificate() {
         if (tls == null) {
             TlsSettings tlsSettings = context.settings().tls();
             tls = TlsCertificate.load(tlsSettings);
@@ -170,7 +193,11 @@ public final class RelayServer implements AutoCloseable {
         return dtlsListeners.stream().mapToInt(DtlsListenerHandler::sessionCount).sum();
     }
 
-    private InetSocketAddress bindStream(HostPort hp, TlsCertificate certificate) {
+    /**
+     * @param sharedHttp for a TLS port shared with HTTPS (an address in {@code signaling.tls-listen} too): where
+     *                   its HTTP connections go after the handshake ({@link ProtocolRouter}); null otherwise
+     */
+    private InetSocketAddress bindStream(HostPort hp, TlsCertificate certificate, Supplier<ChannelHandler> sharedHttp) {
         ListenerSettings listeners = context.settings().listeners();
         int high = listeners.streamWriteBuffer();
         Channel ch = new ServerBootstrap()
@@ -181,7 +208,7 @@ public final class RelayServer implements AutoCloseable {
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(high / 2, high))
                 .childHandler(new TcpServerInitializer(dispatcher, relaySockets, certificate,
                         listeners.maxDatagramSize(), owners, streamAdmission,
-                        listeners.proxyProtocol().contains(hp) ? proxySources(listeners) : null))
+                        listeners.proxyProtocol().contains(hp) ? proxySources(listeners) : null, sharedHttp))
                 .bind(hp.host(), hp.port()).syncUninterruptibly().channel();
         channels.add(ch);
         return (InetSocketAddress) ch.localAddress();
@@ -189,6 +216,11 @@ public final class RelayServer implements AutoCloseable {
 
     private static List<dev.turnbridge.relay.allocation.Cidr> proxySources(ListenerSettings listeners) {
         return listeners.proxyProtocolSources().stream().map(dev.turnbridge.relay.allocation.Cidr::parse).toList();
+    }
+
+    /** Bound shared TLS ports (TURN and HTTPS), also listed in {@link #tlsAddresses}. */
+    public List<InetSocketAddress> sharedTlsAddresses() {
+        return List.copyOf(sharedBound);
     }
 
     /** Bound TCP listener addresses, one per configured listener. */
@@ -338,6 +370,7 @@ public final class RelayServer implements AutoCloseable {
         owners.clear();
         tcpBound.clear();
         tlsBound.clear();
+        sharedBound.clear();
         dtlsBound.clear();
         dtlsListeners.clear();
     }
