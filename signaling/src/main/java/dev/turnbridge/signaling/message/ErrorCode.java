@@ -11,7 +11,8 @@ public enum ErrorCode {
     BAD_MESSAGE("bad_message", 400, "malformed message"),
     TOO_LARGE("too_large", 413, "message too large"),
     RATE_LIMITED("rate_limited", 429, "too many messages"),
-    UNAUTHORIZED("unauthorized", 401, "not authorized");
+    UNAUTHORIZED("unauthorized", 401, "not authorized"),
+    KICKED("kicked", 403, "removed from the room by the operator");
 
     private final String wire;
     private final int httpStatus;

@@ -1,5 +1,6 @@
 package dev.turnbridge.signaling.session;
 
+import java.net.InetAddress;
 import java.time.Instant;
 
 /**
@@ -10,12 +11,15 @@ public final class Connection {
 
     final PeerLink link;
     final String hostHeader;
+    /** The client's address (strict peers on the relay), or null when unknown. */
+    final InetAddress remote;
     Peer peer;
     Instant idleSince;
     boolean closing;
 
-    Connection(PeerLink link, String hostHeader, Instant now) {
+    Connection(PeerLink link, String hostHeader, InetAddress remote, Instant now) {
         this.link = link;
+        this.remote = remote;
         this.hostHeader = hostHeader;
         this.idleSince = now;
     }

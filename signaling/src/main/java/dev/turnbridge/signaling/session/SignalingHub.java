@@ -13,6 +13,7 @@ import dev.turnbridge.signaling.room.Member;
 import dev.turnbridge.signaling.room.Room;
 import dev.turnbridge.signaling.room.RoomCode;
 import dev.turnbridge.signaling.room.RoomRegistry;
+import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
@@ -49,10 +50,18 @@ public final class SignalingHub {
     private final Map<String, Peer> peers = new HashMap<>();
     private final Set<Connection> connections = new LinkedHashSet<>();
     private final SignalingStats stats = new SignalingStats();
+    private final MembershipListener membership;
     private boolean draining;
 
     public SignalingHub(SignalingSettings settings, RoomRegistry rooms, IceServersIssuer issuer, Clock clock,
                         SecureRandom random) {
+        this(settings, rooms, issuer, clock, random, MembershipListener.NONE);
+    }
+
+    /** @param membership told when a room ends or a member leaves for good (the relay revokes their credentials) */
+    public SignalingHub(SignalingSettings settings, RoomRegistry rooms, IceServersIssuer issuer, Clock clock,
+                        SecureRandom random, MembershipListener membership) {
+        this.membership = membership;
         this.settings = settings;
         this.rooms = rooms;
         this.issuer = issuer;
@@ -62,7 +71,12 @@ public final class SignalingHub {
 
     /** A new WebSocket connection. */
     public synchronized Connection open(PeerLink link, String hostHeader) {
-        Connection c = new Connection(link, hostHeader, clock.instant());
+        return open(link, hostHeader, null);
+    }
+
+    /** A new WebSocket connection from {@code remote} (null when unknown). */
+    public synchronized Connection open(PeerLink link, String hostHeader, InetAddress remote) {
+        Connection c = new Connection(link, hostHeader, remote, clock.instant());
         connections.add(c);
         stats.connectionsOpened.increment();
         if (draining) {
@@ -196,7 +210,42 @@ public final class SignalingHub {
         }
     }
 
+    /**
+     * Removes one member now (an operator's decision): it gets {@code kicked}, the others a presence diff, and
+     * its TURN credentials are revoked. Returns false when the room has no such member.
+     */
+    public synchronized boolean kick(String roomCode, String peerId) {
+        Optional<String> code = RoomCode.normalize(roomCode);
+        Peer peer = peerId == null ? null : peers.get(peerId);
+        if (code.isEmpty() || peer == null || !peer.room.equals(code.get())) {
+            return false;
+        }
+        Connection c = peer.connection;
+        if (c != null) {
+            stats.error(ErrorCode.KICKED);
+            c.link.send(ServerMessages.error(ErrorCode.KICKED, null, null));
+            c.idleSince = clock.instant();
+        }
+        removePeer(peer);
+        return true;
+    }
+
+    /**
+     * Source addresses of the live signaling connections of {@code roomCode}'s members (the relay's strict
+     * peers allow them as peers of the room's allocations).
+     */
+    public synchronized Set<InetAddress> memberAddresses(String roomCode) {
+        Set<InetAddress> addresses = new java.util.HashSet<>();
+        for (Peer peer : peers.values()) {
+            if (peer.room.equals(roomCode) && peer.connection != null && peer.connection.remote != null) {
+                addresses.add(peer.connection.remote);
+            }
+        }
+        return addresses;
+    }
+
     private void endRoom(Room room, String why, Instant now) {
+        membership.roomEnded(room.code());
         for (Member member : room.members()) {
             Peer peer = peers.remove(member.peerId());
             if (peer != null && peer.connection != null) {
@@ -344,6 +393,7 @@ public final class SignalingHub {
             peer.connection.peer = null;
             peer.connection = null;
         }
+        membership.memberLeft(peer.room, peer.id());
         if (!rooms.leave(peer.room, peer.id())) {
             return;
         }

@@ -58,7 +58,9 @@ public final class WebSocketSessionHandler extends SimpleChannelInboundHandler<W
             ctx.pipeline().replace(IDLE_HANDLER, IDLE_HANDLER,
                     new IdleStateHandler(heartbeatTimeout.toMillis(), 0, 0, TimeUnit.MILLISECONDS));
             String host = handshake.requestHeaders().get(HttpHeaderNames.HOST);
-            connection = hub.open(new ChannelPeerLink(ctx.channel()), host);
+            connection = hub.open(new ChannelPeerLink(ctx.channel()), host,
+                    ctx.channel().remoteAddress() instanceof java.net.InetSocketAddress remote
+                            ? remote.getAddress() : null);
             return;
         }
         if (evt instanceof IdleStateEvent && connection != null) {
