@@ -13,19 +13,16 @@
 // Exit 0 on success, 1 with a reason (and the pages' logs) on failure, 2 on bad usage. Bounded: 80 s.
 // Launch flags: ../shared/BROWSER-TESTS.md (every packet stays on loopback; never download a browser).
 
-import { chromium } from 'playwright-core';
-import { mkdtempSync, mkdirSync, writeFileSync, rmSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { launch, checkBase, CHROMIUM } from './chromium.mjs';
+import { existsSync } from 'node:fs';
 
 const TOTAL_MS = 80_000;
 const CALL_MS = 20_000;
 const LEAVE_MS = 10_000;
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 
 const base = process.argv[2];
 const spki = process.argv[3] || '';
-if (!base || !/^http:\/\/(127\.0\.0\.1|\[::1\]):\d+$/.test(base)) {
+if (!checkBase(base)) {
   console.error('usage: node browser-call.mjs http://127.0.0.1:<port> [<base64 SPKI SHA-256 pin>]  (loopback only)');
   process.exit(2);
 }
@@ -44,41 +41,13 @@ if (!existsSync(CHROMIUM)) {
   process.exit(1);
 }
 
-const userDataDir = mkdtempSync(join(tmpdir(), 'turnbridge-e2e-'));
-mkdirSync(join(userDataDir, 'Default'));
-// Turns the error-page DNS probes and prediction off (BROWSER-TESTS.md).
-writeFileSync(join(userDataDir, 'Default', 'Preferences'), JSON.stringify({
-  alternate_error_pages: { enabled: false },
-  dns_prefetching: { enabled: false },
-  net: { network_prediction_options: 2 },
-  safebrowsing: { enabled: false },
-}));
-
-// Exactly the command line of BROWSER-TESTS.md; Chromium keeps only the last --disable-features, so one.
-const FLAGS = [
-  '--headless', '--no-sandbox', '--remote-debugging-pipe', '--no-startup-window', '--disable-gpu',
-  '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update',
-  '--disable-sync', '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream',
-  '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE localhost , EXCLUDE 127.0.0.1 , EXCLUDE [::1]',
-  '--disable-features=WebRtcHideLocalIpsWithMdns,OptimizationHints,MediaRouter,DialMediaRouteProvider,Translate,'
-    + 'NetworkTimeServiceQuerying,AutofillServerCommunication,CertificateTransparencyComponentUpdater,'
-    + 'InterestFeedContentSuggestions,PreconnectToSearch,AimEnabled,LensOverlay,PaintHolding,HttpsUpgrades,'
-    + 'HttpsFirstBalancedModeAutoEnable',
-  '--disable-field-trial-config', '--disable-extensions', '--disable-default-apps', '--no-default-browser-check',
-  '--disable-breakpad', '--disable-client-side-phishing-detection', '--disable-dev-shm-usage',
-  '--metrics-recording-only', '--password-store=basic', '--use-mock-keychain', '--mute-audio',
-  '--allow-loopback-in-peer-connection', `--user-data-dir=${userDataDir}`,
-  // trusts exactly the relay's certificate for turns: (BROWSER-TESTS.md); nothing else is exempted
-  ...(spki ? [`--ignore-certificate-errors-spki-list=${spki}`] : []),
-];
-
+let closeBrowser = async () => {};
 let browser;
 const logs = {};
 const pages = {};
 
 async function cleanup() {
-  try { if (browser) await browser.close(); } catch { /* already gone */ }
-  try { rmSync(userDataDir, { recursive: true, force: true }); } catch { /* best effort */ }
+  await closeBrowser();
 }
 
 async function fail(reason) {
@@ -193,7 +162,7 @@ async function relayedCall(transport, checkLeave) {
 }
 
 try {
-  browser = await chromium.launch({ executablePath: CHROMIUM, ignoreDefaultArgs: true, args: FLAGS, timeout: 20_000 });
+  ({ browser, close: closeBrowser } = await launch({ spki }));
   const started = Date.now();
   for (const [i, transport] of TRANSPORTS.entries()) await relayedCall(transport, i === 0);
   console.log(`PASS: relay-only calls over ${TRANSPORTS.join(', ')} in ${Date.now() - started} ms`);

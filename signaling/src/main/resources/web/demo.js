@@ -2,7 +2,7 @@
 // ?transport=udp|tcp|tls keeps only the TURN URIs of that transport (turn:...?transport=udp,
 // turn:...?transport=tcp, turns:), to try one way through a firewall; ?room=CODE joins at once.
 // window.demo exposes the state for tests.
-import { SignalingClient, createRoom } from '/signaling.js';
+import { SignalingClient, createRoom, renewIceServers } from '/signaling.js';
 
 const params = new URLSearchParams(location.search);
 const policy = params.get('relay') === '1' ? 'relay' : 'all';
@@ -20,6 +20,9 @@ let pc = null;
 let localStream = null;
 let pendingCandidates = [];
 let usedIceServers = [];
+let remotePeer = null;   // the one other side of this two-party call
+let offerer = false;     // whether this side made the first offer (and so makes the ICE restarts)
+let restarts = 0;
 
 client.onStatus((s) => show('signaling', s));
 client.onError((e) => log('error ' + e.code + ': ' + e.message));
@@ -51,14 +54,30 @@ function selectTransport(iceServers) {
     .filter((s) => s.urls.length > 0);
 }
 
+// Fresh credentials keep a long call relayed only through an ICE restart (see renewIceServers): the offerer
+// restarts at once; the answerer takes the new configuration and asks the offerer for a restart.
 client.onCredentials((all) => {
-  const iceServers = selectTransport(all);
-  if (pc) pc.setConfiguration({ ...pc.getConfiguration(), iceServers });
   log('fresh TURN credentials');
+  renewIce(selectTransport(all)).catch((e) => log('ICE restart failed: ' + e));
 });
+
+async function renewIce(iceServers) {
+  if (!pc || !remotePeer) return;
+  const offer = await renewIceServers(pc, iceServers, { offerer });
+  if (offer) {
+    restarts++;
+    await client.sendSignal({ type: 'offer', sdp: offer.sdp }, { to: remotePeer });
+    log('ICE restart offer sent');
+  } else if (iceServers) {
+    await client.sendSignal({ type: 'restart' }, { to: remotePeer });
+  }
+}
 client.onSignal(async (msg, from) => {
   try {
-    if (msg.type === 'offer') {
+    if (msg.type === 'restart') {
+      if (offerer && from === remotePeer) await renewIce(null);
+    } else if (msg.type === 'offer') {
+      remotePeer = from;
       await ensurePeerConnection();
       await pc.setRemoteDescription(msg);
       await flushCandidates();
@@ -110,6 +129,8 @@ async function ensurePeerConnection() {
 }
 
 async function call(peerId) {
+  remotePeer = peerId;
+  offerer = true;
   await ensurePeerConnection();
   await pc.setLocalDescription(await pc.createOffer());
   await client.sendSignal({ type: 'offer', sdp: pc.localDescription.sdp }, { to: peerId });
@@ -119,6 +140,8 @@ async function call(peerId) {
 function hangupPeer() {
   if (pc) pc.close();
   pc = null;
+  remotePeer = null;
+  offerer = false;
   pendingCandidates = [];
   $('remote').srcObject = null;
   show('connection', 'closed');
@@ -182,5 +205,10 @@ window.demo = {
   client, create, join, stats, events,
   get pc() { return pc; },
   get iceUrls() { return usedIceServers; },   // the URIs this page's RTCPeerConnection was given
+  get restarts() { return restarts; },         // ICE restarts this side offered after fresh credentials
+  get turnCredential() {                       // the TURN credential the page holds now (tests)
+    const turn = pc && pc.getConfiguration().iceServers.find((s) => s.username);
+    return turn ? { username: turn.username, credential: turn.credential } : null;
+  },
 };
 if (params.get('room')) join(params.get('room')).catch((e) => log('join failed: ' + e.message));
