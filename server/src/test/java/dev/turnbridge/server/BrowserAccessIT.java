@@ -71,7 +71,7 @@ class BrowserAccessIT {
             String log;
             try {
                 log = node(List.of("long", "http://127.0.0.1:" + server.signalingAddresses().get(0).getPort(),
-                        Integer.toString(seconds)), Map.of(), seconds + 120);
+                        Integer.toString(seconds)), Map.of(), seconds + 180);
             } finally {
                 poll.shutdownNow();
             }
@@ -99,7 +99,7 @@ class BrowserAccessIT {
     void closingTheRoomStopsARelayedCallAndTheCredential() throws Exception {
         try (TurnbridgeServer server = start()) {
             String log = node(List.of("revoke", "http://127.0.0.1:" + server.signalingAddresses().get(0).getPort(),
-                    "http://127.0.0.1:" + server.opsAddress().getPort() + "/"), Map.of("ADMIN_TOKEN", ADMIN_TOKEN), 100);
+                    "http://127.0.0.1:" + server.opsAddress().getPort() + "/"), Map.of("ADMIN_TOKEN", ADMIN_TOKEN), 180);
             assertThat(log).contains("PASS revoke");
             assertThat(server.relay().allocationCount()).isZero();
             String line = log.lines().filter(l -> l.startsWith("CREDENTIAL ")).findFirst().orElseThrow();

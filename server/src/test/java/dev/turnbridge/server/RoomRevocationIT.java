@@ -148,9 +148,26 @@ class RoomRevocationIT {
         Member cy = join(room);
         String other = createRoom();
         Member dee = join(other);
+        awaitAllocations(4);
+        try (java.net.DatagramSocket sink = new java.net.DatagramSocket(
+                new InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0))) {
+            sink.setSoTimeout(3000);
+            InetSocketAddress sinkAddress = (InetSocketAddress) sink.getLocalSocketAddress();
+            assertThat(ann.turn().channelBind(0x4000, sinkAddress).isSuccess()).isTrue();
+            ann.turn().channelData(0x4000, new byte[1000]);
+            sink.receive(new java.net.DatagramPacket(new byte[2000], 2000));
+        }
+        // the status page lists the room among the top rooms by relayed bytes, its code masked
+        JsonNode status = JSON.readTree(Scrape.call(ops, "GET", "/status.json", null).body());
+        JsonNode top = status.get("topRoomsByRelayedBytes");
+        assertThat(top).hasSize(2); // both rooms hold allocations; the one that relayed comes first
+        assertThat(top.get(0).get("code").asText()).isEqualTo(room.substring(0, 2) + "••••");
+        assertThat(top.get(0).get("relayedBytes").asLong()).isEqualTo(1000);
+        assertThat(top.get(1).get("relayedBytes").asLong()).isZero();
+        assertThat(Scrape.call(ops, "GET", "/", null).body()).contains("Top rooms by relayed bytes")
+                .doesNotContain(room);
         InetSocketAddress peer = new InetSocketAddress("127.0.0.1", 40000);
         assertThat(ann.turn().createPermission(peer).isSuccess()).isTrue();
-        awaitAllocations(4);
 
         // kicked by the operator (the admin API the `turnbridge admin kick` verb calls)
         assertThat(admin("DELETE", "admin/rooms/" + room + "/members/nobody").statusCode()).isEqualTo(404);

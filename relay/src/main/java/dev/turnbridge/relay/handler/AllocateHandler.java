@@ -1,6 +1,7 @@
 package dev.turnbridge.relay.handler;
 
 import dev.turnbridge.relay.allocation.Allocation;
+import dev.turnbridge.relay.allocation.AllocationListener;
 import dev.turnbridge.relay.allocation.AllocationQuota;
 import dev.turnbridge.relay.allocation.RelayPortPool;
 import dev.turnbridge.relay.allocation.RelaySocket;
@@ -228,6 +229,13 @@ final class AllocateHandler implements RequestHandler {
             r.socket().start(allocation);
         }
         context.stats().created(allocation);
+        if (room != null && context.revocations().isRevoked(identity.holder())) {
+            // revoked while its relay socket was being bound: the revocation's sweep of the tables came too early
+            exchange.allocations().remove(exchange.fiveTuple().client(), AllocationListener.EndReason.REVOKED);
+            exchange.respond(new Authenticator(context).challenge(request, ErrorCode.UNAUTHENTICATED,
+                    exchange.fiveTuple().client().getAddress()), null);
+            return;
+        }
         respondSuccess(request, exchange, allocation, reservation, additionalFailed, identity.key(), now);
     }
 
