@@ -133,6 +133,7 @@ final class AllocateHandler implements RequestHandler {
             if (socket == null) {
                 exchange.allocations().clearPending(client);
                 release(claim, room);
+                // no port could be bound, or the client left meanwhile (then counted as abandoned, not as a 508)
                 reply(request, exchange, ErrorCode.INSUFFICIENT_CAPACITY, identity);
                 return;
             }

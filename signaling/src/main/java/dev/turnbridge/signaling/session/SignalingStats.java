@@ -20,6 +20,8 @@ public final class SignalingStats {
 
     public final LongAdder connectionsOpened = new LongAdder();
     public final LongAdder rateLimited = new LongAdder();
+    /** HTTP connections closed because no complete request arrived within {@code signaling.request-timeout}. */
+    public final LongAdder requestTimeouts = new LongAdder();
     private final LongAdder[] messages = adders(MESSAGE_TYPES.size());
     private final LongAdder[] joins = adders(JOIN_RESULTS.size());
     private final LongAdder[] errors = adders(ErrorCode.values().length);
