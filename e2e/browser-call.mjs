@@ -10,19 +10,23 @@
 // The pin (base64 SHA-256 of the certificate's SubjectPublicKeyInfo; turnbridge logs it for its self-signed
 // development certificate) goes to --ignore-certificate-errors-spki-list so Chromium accepts that one
 // certificate for turns:; without it the tls call is skipped (and said so). TRANSPORTS=udp,tcp picks calls.
+// TOKEN_URL=http://127.0.0.1:<port>/token: the server runs with jwt access and the pages get their access
+// tokens from that (test-only) endpoint through the demo's ?token-url=.
 // Exit 0 on success, 1 with a reason (and the pages' logs) on failure, 2 on bad usage. Bounded: 80 s.
 // Launch flags: ../shared/BROWSER-TESTS.md (every packet stays on loopback; never download a browser).
 
-import { launch, checkBase, CHROMIUM } from './chromium.mjs';
-import { existsSync } from 'node:fs';
+import { chromium } from 'playwright-core';
+import { rmSync, existsSync } from 'node:fs';
+import { chromiumFlags, freshUserDataDir } from './chromium-flags.mjs';
 
 const TOTAL_MS = 80_000;
 const CALL_MS = 20_000;
 const LEAVE_MS = 10_000;
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 
 const base = process.argv[2];
 const spki = process.argv[3] || '';
-if (!checkBase(base)) {
+if (!base || !/^http:\/\/(127\.0\.0\.1|\[::1\]):\d+$/.test(base)) {
   console.error('usage: node browser-call.mjs http://127.0.0.1:<port> [<base64 SPKI SHA-256 pin>]  (loopback only)');
   process.exit(2);
 }
@@ -36,18 +40,29 @@ if (TRANSPORTS.length === 0 || TRANSPORTS.some((t) => !['udp', 'tcp', 'tls'].inc
   process.exit(2);
 }
 if (!spki) console.log('note: no SPKI pin given, skipping the turns: call');
+const TOKEN_URL = process.env.TOKEN_URL || '';
+if (TOKEN_URL && !/^http:\/\/(127\.0\.0\.1|\[::1\]):\d+\/\S*$/.test(TOKEN_URL)) {
+  console.error('TOKEN_URL must be an http URL on loopback, got: ' + TOKEN_URL);
+  process.exit(2);
+}
+const tokenParam = TOKEN_URL ? '&token-url=' + encodeURIComponent(TOKEN_URL) : '';
 if (!existsSync(CHROMIUM)) {
   console.error(`FAIL: ${CHROMIUM} not found (apt-get install -y chromium; scripts/test does it)`);
   process.exit(1);
 }
 
-let closeBrowser = async () => {};
+const userDataDir = freshUserDataDir();
+// Exactly the command line of BROWSER-TESTS.md; the pin makes Chromium trust exactly the relay's certificate
+// for turns: (nothing else is exempted).
+const FLAGS = chromiumFlags(userDataDir, { spki });
+
 let browser;
 const logs = {};
 const pages = {};
 
 async function cleanup() {
-  await closeBrowser();
+  try { if (browser) await browser.close(); } catch { /* already gone */ }
+  try { rmSync(userDataDir, { recursive: true, force: true }); } catch { /* best effort */ }
 }
 
 async function fail(reason) {
@@ -120,9 +135,9 @@ const URI_OF = {
 async function relayedCall(transport, checkLeave) {
   const started = Date.now();
   const [sideA, sideB] = [`A-${transport}`, `B-${transport}`];
-  const a = await openPage(sideA, `${base}/?relay=1&transport=${transport}`);
+  const a = await openPage(sideA, `${base}/?relay=1&transport=${transport}${tokenParam}`);
   const room = await a.evaluate(() => window.demo.create().then((joined) => joined.room));
-  const b = await openPage(sideB, `${base}/?relay=1&transport=${transport}&room=${room}`);
+  const b = await openPage(sideB, `${base}/?relay=1&transport=${transport}&room=${room}${tokenParam}`);
   const bPeer = await b.waitForFunction(() => window.demo.client.peerId, null, { timeout: 10_000 })
     .then((h) => h.jsonValue());
 
@@ -162,7 +177,7 @@ async function relayedCall(transport, checkLeave) {
 }
 
 try {
-  ({ browser, close: closeBrowser } = await launch({ spki }));
+  browser = await chromium.launch({ executablePath: CHROMIUM, ignoreDefaultArgs: true, args: FLAGS, timeout: 20_000 });
   const started = Date.now();
   for (const [i, transport] of TRANSPORTS.entries()) await relayedCall(transport, i === 0);
   console.log(`PASS: relay-only calls over ${TRANSPORTS.join(', ')} in ${Date.now() - started} ms`);

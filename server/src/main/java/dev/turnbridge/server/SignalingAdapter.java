@@ -3,6 +3,8 @@ package dev.turnbridge.server;
 import dev.turnbridge.relay.allocation.RoomDirectory;
 import dev.turnbridge.server.ops.SignalingOps;
 import dev.turnbridge.signaling.SignalingServer;
+import dev.turnbridge.signaling.access.AccessMode;
+import dev.turnbridge.signaling.access.AccessStats;
 import dev.turnbridge.signaling.message.ErrorCode;
 import dev.turnbridge.signaling.room.Room;
 import dev.turnbridge.signaling.session.SignalingStats;
@@ -22,9 +24,9 @@ import java.util.concurrent.atomic.LongAdder;
  * Adapts the signaling module to what operations and the relay need, and binds its counters to meters
  * (signaling builds no registry of its own). Attached once signaling has started; until then it has no rooms.
  *
- * <p>For the relay ({@link RoomDirectory}): the source addresses of a room's signaling connections (strict
- * peers). User ids: signaling records none yet (the JWT {@code sub} will be it), so every member counts as a
- * user of its own for {@code quotas.allocations-per-user} and the per-member limit applies.
+ * <p>For the relay ({@link RoomDirectory}): the user id a member joined with (its token's {@code sub}; none in
+ * open mode, where every member counts as a user of its own for {@code quotas.allocations-per-user}) and the
+ * source addresses of a room's signaling connections (strict peers).
  */
 final class SignalingAdapter implements SignalingOps, RoomDirectory {
     private volatile SignalingServer server;
@@ -70,7 +72,8 @@ final class SignalingAdapter implements SignalingOps, RoomDirectory {
 
     @Override
     public String userId(String room, String member) {
-        return null;
+        SignalingServer s = server;
+        return s == null ? null : s.userId(room, member).orElse(null);
     }
 
     @Override
@@ -85,6 +88,12 @@ final class SignalingAdapter implements SignalingOps, RoomDirectory {
         if (s != null) {
             s.drain();
         }
+    }
+
+    @Override
+    public String accessWarning() {
+        SignalingServer s = server;
+        return s == null ? null : s.accessWarning().orElse(null);
     }
 
     @Override
@@ -117,6 +126,14 @@ final class SignalingAdapter implements SignalingOps, RoomDirectory {
                 FunctionCounter.builder("turnbridge.signaling.errors", stats, x -> x.errors(code))
                         .description("protocol errors sent to WebSocket clients, by code")
                         .tag("code", code.wire()).register(registry);
+            }
+            AccessStats access = s.accessStats();
+            AccessMode mode = s.accessMode(); // only the mode in force: the others stay zero
+            for (int i = 0; i < AccessStats.OUTCOMES.size(); i++) {
+                int outcome = i;
+                FunctionCounter.builder("turnbridge.signaling.auth", access, x -> x.count(mode, outcome))
+                        .description("bearer checks and room admissions, by access mode and outcome")
+                        .tag("mode", mode.setting()).tag("outcome", AccessStats.OUTCOMES.get(i)).register(registry);
             }
             FunctionCounter.builder("turnbridge.signaling.rate.limited", stats.rateLimited, LongAdder::sum)
                     .description("client messages refused by the per-connection rate limit").register(registry);

@@ -40,6 +40,7 @@ class BrowserAccessIT {
 
     private static TurnbridgeServer start() {
         return TurnbridgeServer.start(SettingsLoader.load(null, Map.of(), List.of(
+                "signaling.access=open",
                 "auth.secrets=browser-access-secret",
                 "listeners.udp=127.0.0.1:0",
                 "listeners.tcp=127.0.0.1:0",

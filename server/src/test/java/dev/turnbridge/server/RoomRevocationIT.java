@@ -41,6 +41,7 @@ class RoomRevocationIT {
     @BeforeEach
     void start() {
         server = TurnbridgeServer.start(SettingsLoader.load(null, Map.of(), List.of(
+                "signaling.access=open",
                 "listeners.udp=127.0.0.1:0",
                 "listeners.tcp=127.0.0.1:0",
                 "listeners.tls=127.0.0.1:0",

@@ -13,7 +13,8 @@ import java.util.List;
  * {@code turnbridge.signaling.connections} (gauge), {@code turnbridge.signaling.rooms.active} (gauge),
  * {@code turnbridge.signaling.joins} (counter, tag {@code result}), {@code turnbridge.signaling.messages}
  * (counter, tag {@code type}), {@code turnbridge.signaling.fanout.latency} (timer with histogram),
- * {@code turnbridge.signaling.errors} (counter, tag {@code code}), {@code turnbridge.signaling.rate.limited}
+ * {@code turnbridge.signaling.errors} (counter, tag {@code code}), {@code turnbridge.signaling.auth} (counter,
+ * tags {@code mode} and {@code outcome}: ok, forbidden or the refusal reason), {@code turnbridge.signaling.rate.limited}
  * (counter). Never a room code, peer id or address as a tag.
  */
 public interface SignalingOps {
@@ -40,6 +41,12 @@ public interface SignalingOps {
 
     /** Binds the signaling meters listed above. */
     MeterBinder metrics();
+
+    /**
+     * Why signaling is open to abuse (open access on a non-loopback address), for the status page; null when
+     * it is not.
+     */
+    String accessWarning();
 
     /**
      * One room as operators see it.

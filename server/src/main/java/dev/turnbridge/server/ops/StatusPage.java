@@ -23,7 +23,8 @@ final class StatusPage {
 
     record Status(String notReady, boolean draining, List<AllocationInfo> allocations, int portsUsed,
             int portsCapacity, long permissions, long channels, Throughput.Rates rates, boolean signaling,
-            int connections, List<SignalingOps.RoomSummary> rooms, List<TopRoom> topRooms, Instant now) {
+            int connections, List<SignalingOps.RoomSummary> rooms, List<TopRoom> topRooms, Instant now,
+            String accessWarning) {
     }
 
     /** A room with live allocations and what it relayed; {@code code} is shown masked. */
@@ -51,6 +52,9 @@ final class StatusPage {
         rates.put("packetsPerSecondToPeer", Math.round(s.rates().packetsToPeer()));
         rates.put("packetsPerSecondToClient", Math.round(s.rates().packetsToClient()));
         root.put("signaling", s.signaling());
+        if (s.accessWarning() != null) {
+            root.put("accessWarning", s.accessWarning());
+        }
         root.put("connections", s.connections());
         ArrayNode rooms = root.putArray("rooms");
         for (SignalingOps.RoomSummary r : s.rooms()) {
@@ -80,6 +84,9 @@ final class StatusPage {
             b.append("<span class=bad>not ready: ").append(escape(s.notReady())).append("</span>");
         }
         b.append(" &middot; updated ").append(escape(s.now().toString())).append(" (refreshes every 5 s)</p>");
+        if (s.accessWarning() != null) {
+            b.append("<p class=bad><strong>Warning:</strong> ").append(escape(s.accessWarning())).append("</p>");
+        }
 
         b.append("<h2>Relay</h2><table><tr><th>allocations</th><th>permissions</th><th>channels</th>")
                 .append("<th>relay ports used</th><th>relay ports free</th><th>to peers</th><th>to clients</th></tr>")

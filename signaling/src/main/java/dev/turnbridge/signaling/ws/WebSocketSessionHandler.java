@@ -59,6 +59,7 @@ public final class WebSocketSessionHandler extends SimpleChannelInboundHandler<W
                     new IdleStateHandler(heartbeatTimeout.toMillis(), 0, 0, TimeUnit.MILLISECONDS));
             String host = handshake.requestHeaders().get(HttpHeaderNames.HOST);
             connection = hub.open(new ChannelPeerLink(ctx.channel()), host,
+                    ctx.channel().attr(HttpGateHandler.IDENTITY).getAndSet(null),
                     ctx.channel().remoteAddress() instanceof java.net.InetSocketAddress remote
                             ? remote.getAddress() : null);
             return;

@@ -58,7 +58,7 @@ class MembershipEventsTest {
 
     private Joined join(String address) throws Exception {
         RecordingLink link = new RecordingLink();
-        Connection c = hub.open(link, "127.0.0.1:8080", InetAddress.getByName(address));
+        Connection c = hub.open(link, "127.0.0.1:8080", null, InetAddress.getByName(address));
         Decoded decoded = MessageDecoder.decode("{\"type\":\"join\",\"room\":\"" + code + "\"}");
         hub.handle(c, ((Decoded.Ok) decoded).message());
         JsonNode joined = link.drain().get(0);
