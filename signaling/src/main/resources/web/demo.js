@@ -5,7 +5,7 @@
 // {"token": "..."}; ?room=CODE is appended once the room is known) for an access token before every call
 // to the server. Without it the page sends no token (open access, as scripts/run starts the server).
 // window.demo exposes the state for tests.
-import { SignalingClient, createRoom } from '/signaling.js';
+import { SignalingClient, createRoom, renewIceServers } from '/signaling.js';
 
 const params = new URLSearchParams(location.search);
 const policy = params.get('relay') === '1' ? 'relay' : 'all';
@@ -34,6 +34,9 @@ let pc = null;
 let localStream = null;
 let pendingCandidates = [];
 let usedIceServers = [];
+let remotePeer = null;   // the one other side of this two-party call
+let offerer = false;     // whether this side made the first offer (and so makes the ICE restarts)
+let restarts = 0;
 
 client.onStatus((s) => show('signaling', s));
 client.onError((e) => log('error ' + e.code + ': ' + e.message));
@@ -65,14 +68,30 @@ function selectTransport(iceServers) {
     .filter((s) => s.urls.length > 0);
 }
 
+// Fresh credentials keep a long call relayed only through an ICE restart (see renewIceServers): the offerer
+// restarts at once; the answerer takes the new configuration and asks the offerer for a restart.
 client.onCredentials((all) => {
-  const iceServers = selectTransport(all);
-  if (pc) pc.setConfiguration({ ...pc.getConfiguration(), iceServers });
   log('fresh TURN credentials');
+  renewIce(selectTransport(all)).catch((e) => log('ICE restart failed: ' + e));
 });
+
+async function renewIce(iceServers) {
+  if (!pc || !remotePeer) return;
+  const offer = await renewIceServers(pc, iceServers, { offerer });
+  if (offer) {
+    restarts++;
+    await client.sendSignal({ type: 'offer', sdp: offer.sdp }, { to: remotePeer });
+    log('ICE restart offer sent');
+  } else if (iceServers) {
+    await client.sendSignal({ type: 'restart' }, { to: remotePeer });
+  }
+}
 client.onSignal(async (msg, from) => {
   try {
-    if (msg.type === 'offer') {
+    if (msg.type === 'restart') {
+      if (offerer && from === remotePeer) await renewIce(null);
+    } else if (msg.type === 'offer') {
+      remotePeer = from;
       await ensurePeerConnection();
       await pc.setRemoteDescription(msg);
       await flushCandidates();
@@ -124,6 +143,8 @@ async function ensurePeerConnection() {
 }
 
 async function call(peerId) {
+  remotePeer = peerId;
+  offerer = true;
   await ensurePeerConnection();
   await pc.setLocalDescription(await pc.createOffer());
   await client.sendSignal({ type: 'offer', sdp: pc.localDescription.sdp }, { to: peerId });
@@ -133,6 +154,8 @@ async function call(peerId) {
 function hangupPeer() {
   if (pc) pc.close();
   pc = null;
+  remotePeer = null;
+  offerer = false;
   pendingCandidates = [];
   $('remote').srcObject = null;
   show('connection', 'closed');
@@ -196,5 +219,10 @@ window.demo = {
   client, create, join, stats, events,
   get pc() { return pc; },
   get iceUrls() { return usedIceServers; },   // the URIs this page's RTCPeerConnection was given
+  get restarts() { return restarts; },         // ICE restarts this side offered after fresh credentials
+  get turnCredential() {                       // the TURN credential the page holds now (tests)
+    const turn = pc && pc.getConfiguration().iceServers.find((s) => s.username);
+    return turn ? { username: turn.username, credential: turn.credential } : null;
+  },
 };
 if (params.get('room')) join(params.get('room')).catch((e) => log('join failed: ' + e.message));

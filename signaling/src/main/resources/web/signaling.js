@@ -277,3 +277,36 @@ export class SignalingClient {
     }
   }
 }
+
+/**
+ * Renews a live call's TURN credentials (the `credentials` push, client.onCredentials). A browser keeps the
+ * credentials an allocation was made with, and turnbridge refuses them once they expire (401 on every
+ * request), so a new configuration alone does not keep a long call relayed: new candidates must be gathered,
+ * with new allocations, which is an ICE restart. The side that made the call's first offer restarts (a new
+ * offer with iceRestart); the other side only takes the new configuration, gathers with it when the restart
+ * offer arrives, and should ask the offerer to restart when its own credentials are renewed (send a signal
+ * the offerer answers by calling this). Resolves to the restart offer to send, or null when this side does
+ * not offer. A restart asked for during another negotiation waits until that one is over.
+ *
+ *   client.onCredentials((iceServers) => renewIceServers(pc, iceServers, { offerer })
+ *     .then((offer) => offer && client.sendSignal({ type: 'offer', sdp: offer.sdp }, { to: peerId })));
+ */
+export async function renewIceServers(pc, iceServers, { offerer }) {
+  if (pc.signalingState === 'closed') return null;
+  if (iceServers) pc.setConfiguration({ ...pc.getConfiguration(), iceServers });
+  if (!offerer) return null;
+  if (pc.signalingState !== 'stable') {
+    await new Promise((resolve) => {
+      const done = () => {
+        if (pc.signalingState === 'stable' || pc.signalingState === 'closed') {
+          pc.removeEventListener('signalingstatechange', done);
+          resolve();
+        }
+      };
+      pc.addEventListener('signalingstatechange', done);
+    });
+    if (pc.signalingState === 'closed') return null;
+  }
+  await pc.setLocalDescription(await pc.createOffer({ iceRestart: true }));
+  return pc.localDescription;
+}

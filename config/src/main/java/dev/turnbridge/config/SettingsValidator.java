@@ -220,6 +220,19 @@ public final class SettingsValidator {
         atLeastOne("quotas.permissions-per-allocation", q.permissionsPerAllocation());
         atLeastOne("quotas.channels-per-allocation", q.channelsPerAllocation());
         atLeastOne("quotas.connections-per-allocation", q.connectionsPerAllocation());
+        atLeastOne("quotas.allocations-per-member", q.allocationsPerMember());
+        atLeastOne("quotas.allocations-per-room", q.allocationsPerRoom());
+        atLeastOne("quotas.allocations-per-address", q.allocationsPerAddress());
+        if (q.roomBandwidth() < 0) {
+            fail("quotas.room-bandwidth", q.roomBandwidth(), "0 (no limit) or bytes per second > 0");
+        }
+        if (q.roomBandwidth() > 0 && q.roomBurst() < q.roomBandwidth() / 1000) {
+            // below one millisecond's worth the bucket cannot pass a steady stream of full-size datagrams
+            fail("quotas.room-burst", q.roomBurst(), ">= room-bandwidth / 1000 (" + q.roomBandwidth() / 1000 + ")");
+        }
+        if (q.roomBurst() < 0) {
+            fail("quotas.room-burst", q.roomBurst(), ">= 0 bytes");
+        }
     }
 
     private void peers(PeerPolicySettings p) {

@@ -1,5 +1,6 @@
 package dev.turnbridge.server;
 
+import dev.turnbridge.relay.allocation.RoomDirectory;
 import dev.turnbridge.server.ops.SignalingOps;
 import dev.turnbridge.signaling.SignalingServer;
 import dev.turnbridge.signaling.access.AccessMode;
@@ -11,17 +12,23 @@ import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.MeterBinder;
+import java.net.InetAddress;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * Adapts the signaling module to what operations need, and binds its counters to meters (signaling builds no
- * registry of its own). Attached once signaling has started; until then it has no rooms.
+ * Adapts the signaling module to what operations and the relay need, and binds its counters to meters
+ * (signaling builds no registry of its own). Attached once signaling has started; until then it has no rooms.
+ *
+ * <p>For the relay ({@link RoomDirectory}): the user id a member joined with (its token's {@code sub}; none in
+ * open mode, where every member counts as a user of its own for {@code quotas.allocations-per-user}) and the
+ * source addresses of a room's signaling connections (strict peers).
  */
-final class SignalingAdapter implements SignalingOps {
+final class SignalingAdapter implements SignalingOps, RoomDirectory {
     private volatile SignalingServer server;
 
     void attach(SignalingServer server) {
@@ -55,6 +62,24 @@ final class SignalingAdapter implements SignalingOps {
     public boolean closeRoom(String code) {
         SignalingServer s = server;
         return s != null && s.closeRoom(code);
+    }
+
+    @Override
+    public boolean kick(String code, String peerId) {
+        SignalingServer s = server;
+        return s != null && s.kick(code, peerId);
+    }
+
+    @Override
+    public String userId(String room, String member) {
+        SignalingServer s = server;
+        return s == null ? null : s.userId(room, member).orElse(null);
+    }
+
+    @Override
+    public Set<InetAddress> signalingAddresses(String room) {
+        SignalingServer s = server;
+        return s == null ? Set.of() : s.memberAddresses(room);
     }
 
     @Override

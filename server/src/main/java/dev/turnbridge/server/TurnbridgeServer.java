@@ -83,7 +83,7 @@ public final class TurnbridgeServer implements AutoCloseable {
         int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
         this.transport = NettyTransport.create(threads, "turnbridge-io", true);
         this.dtlsHandshakes = settings.listeners().dtls().isEmpty() ? null : dtlsHandshakeExecutor();
-        this.relay = new RelayServer(settings, clock, transport, dtlsHandshakes);
+        this.relay = new RelayServer(settings, clock, transport, dtlsHandshakes, signalingOps);
         this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         this.throughput = new Throughput(relay.context().stats());
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -200,7 +200,8 @@ public final class TurnbridgeServer implements AutoCloseable {
             https = () -> certificate.context(TlsCertificate.Alpn.HTTP);
         }
         signaling = new SignalingServer(settings, relayListeners(), clock, transport.group(), transport.group(),
-                transport.serverChannel(), https);
+                transport.serverChannel(), https,
+                new RelayRevocation(relay, settings.signaling().turnCredentialTtl(), clock));
         try {
             signalingAddresses = signaling.start();
             signalingOps.attach(signaling);

@@ -23,6 +23,7 @@ import dev.turnbridge.signaling.ice.TurnUris;
 import dev.turnbridge.signaling.limit.ConnectionLimiter;
 import dev.turnbridge.signaling.room.InMemoryRoomRegistry;
 import dev.turnbridge.signaling.room.RoomRegistry;
+import dev.turnbridge.signaling.session.MembershipListener;
 import dev.turnbridge.signaling.session.SignalingHub;
 import dev.turnbridge.signaling.session.SignalingStats;
 import io.netty.bootstrap.ServerBootstrap;
@@ -111,16 +112,19 @@ public final class SignalingServer implements AutoCloseable {
      */
     public SignalingServer(Settings settings, RelayListeners relay, Clock clock, EventLoopGroup parentGroup,
                            EventLoopGroup childGroup, Class<? extends ServerChannel> channelType) {
-        this(settings, relay, clock, parentGroup, childGroup, channelType, null);
+        this(settings, relay, clock, parentGroup, childGroup, channelType, null, MembershipListener.NONE);
     }
 
     /**
-     * @param tls the context of {@code signaling.tls-listen} listeners (the relay's certificate, ALPN
-     *            {@code http/1.1}), fetched per connection; required when {@code signaling.tls-listen} is not empty
+     * @param tls        the context of {@code signaling.tls-listen} listeners (the relay's certificate, ALPN
+     *                   {@code http/1.1}), fetched per connection; required when {@code signaling.tls-listen} is
+     *                   not empty
+     * @param membership told when a room ends or a member leaves for good (the composition root revokes their
+     *                   relay credentials)
      */
     public SignalingServer(Settings settings, RelayListeners relay, Clock clock, EventLoopGroup parentGroup,
                            EventLoopGroup childGroup, Class<? extends ServerChannel> channelType,
-                           Supplier<SslContext> tls) {
+                           Supplier<SslContext> tls, MembershipListener membership) {
         this.settings = settings.signaling();
         this.parentGroup = parentGroup;
         this.childGroup = childGroup;
@@ -132,7 +136,7 @@ public final class SignalingServer implements AutoCloseable {
                 new TurnUris(this.settings.turnUris(), settings.relay().externalAddress(), this.settings.turnsHost(),
                         relay));
         this.access = accessControl(settings, clock);
-        this.hub = new SignalingHub(this.settings, rooms, issuer, clock, random, access);
+        this.hub = new SignalingHub(this.settings, rooms, issuer, clock, random, access, membership);
         SignalingApi api = new SignalingApi(this.settings, rooms, hub, issuer, settings.auth().secrets().get(0), clock);
         TrustedProxies proxies = new TrustedProxies(this.settings.trustedProxies());
         // one limiter for every listener: connections-per-ip counts a client's connections on all of them
@@ -313,6 +317,16 @@ public final class SignalingServer implements AutoCloseable {
     /** Closes a room now, telling its members; false when there is no such room. */
     public boolean closeRoom(String code) {
         return hub.closeRoom(code);
+    }
+
+    /** Removes one member of a room now, telling it and the others; false when there is no such member. */
+    public boolean kick(String code, String peerId) {
+        return hub.kick(code, peerId);
+    }
+
+    /** Source addresses of the signaling connections of a room's members (strict peers on the relay). */
+    public java.util.Set<java.net.InetAddress> memberAddresses(String code) {
+        return hub.memberAddresses(code);
     }
 
     /** Tells every client to reconnect later and turns new connections away the same way (graceful drain). */

@@ -6,6 +6,9 @@ import dev.turnbridge.relay.allocation.Allocation;
 import dev.turnbridge.relay.allocation.AllocationInfo;
 import dev.turnbridge.relay.allocation.AllocationListener;
 import dev.turnbridge.relay.allocation.AllocationTable;
+import dev.turnbridge.relay.allocation.RoomDirectory;
+import dev.turnbridge.relay.allocation.RoomShare;
+import dev.turnbridge.relay.auth.RoomCredential;
 import dev.turnbridge.relay.handler.RelayContext;
 import dev.turnbridge.relay.handler.TurnDispatcher;
 import dev.turnbridge.config.ListenerSettings;
@@ -26,6 +29,7 @@ import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -53,6 +57,7 @@ public final class RelayServer implements AutoCloseable {
     /** A DTLS handshake not finished by then is dropped (BC's own timeout, and the session's watchdog). */
     static final int DTLS_HANDSHAKE_MILLIS = 10_000;
     private static final int DTLS_MIN_SESSIONS = 1024;
+    private static final long REVOCATION_SWEEP_SECONDS = 60;
 
     private final RelayContext context;
     private final NettyTransport transport;
@@ -72,6 +77,7 @@ public final class RelayServer implements AutoCloseable {
     private TlsCertificate tls;
     private ScheduledFuture<?> tlsReload;
     private Supplier<ChannelHandler> sharedHttp = () -> null;
+    private ScheduledFuture<?> revocationSweep;
 
     public RelayServer(Settings settings, Clock clock, NettyTransport transport) {
         this(settings, clock, transport, null);
@@ -83,7 +89,13 @@ public final class RelayServer implements AutoCloseable {
      *                        required when {@code listeners.dtls} is not empty
      */
     public RelayServer(Settings settings, Clock clock, NettyTransport transport, Executor dtlsHandshakes) {
-        this.context = RelayContext.create(settings, clock);
+        this(settings, clock, transport, dtlsHandshakes, RoomDirectory.NONE);
+    }
+
+    /** @param directory what signaling knows of room members: user ids for quotas, addresses for strict peers */
+    public RelayServer(Settings settings, Clock clock, NettyTransport transport, Executor dtlsHandshakes,
+            RoomDirectory directory) {
+        this.context = RelayContext.create(settings, clock, directory);
         this.transport = transport;
         this.dtlsHandshakes = dtlsHandshakes;
         this.dispatcher = new TurnDispatcher(context);
@@ -102,6 +114,9 @@ public final class RelayServer implements AutoCloseable {
      */
     public List<InetSocketAddress> start() {
         KernelBufferCaps.read(KernelBufferCaps.PROC_NET_CORE).clipped(context.settings().relay()).forEach(log::warn);
+        revocationSweep = transport.group().next().scheduleWithFixedDelay(
+                () -> context.revocations().sweep(context.now() / 1000), REVOCATION_SWEEP_SECONDS,
+                REVOCATION_SWEEP_SECONDS, TimeUnit.SECONDS);
         List<InetSocketAddress> udp = startUdp();
         ListenerSettings listeners = context.settings().listeners();
         for (HostPort hp : listeners.tcp()) {
@@ -324,6 +339,38 @@ public final class RelayServer implements AutoCloseable {
                 .thenApply(parts -> parts.stream().mapToInt(Integer::intValue).sum());
     }
 
+    /**
+     * Withdraws a room's relay rights (the room ended): from now on every credential of {@code room} that
+     * expires by {@code until} (every one issued so far, when {@code until} is now plus the longest lifetime
+     * signaling issues) gets 401 on every request, and the room's allocations end, with their permissions,
+     * channels and RFC 6062 connections, on their own event loops. Completes with how many ended.
+     */
+    public CompletableFuture<Integer> revokeRoom(String room, Instant until) {
+        context.revocations().revokeRoom(room, until.getEpochSecond(), context.now() / 1000);
+        context.stats().roomsRevoked.increment();
+        return endRevoked();
+    }
+
+    /** As {@link #revokeRoom}, for one member of a room (it left after the resume grace, or was kicked). */
+    public CompletableFuture<Integer> revokeMember(String room, String member, Instant until) {
+        context.revocations().revokeMember(room, member, until.getEpochSecond(), context.now() / 1000);
+        context.stats().membersRevoked.increment();
+        return endRevoked();
+    }
+
+    /** Ends every allocation whose credential is now revoked: exactly those the authenticator refuses. */
+    private CompletableFuture<Integer> endRevoked() {
+        return onEveryLoop(table -> table.removeIf(
+                a -> a.room() != null && context.revocations().isRevoked(RoomCredential.of(a.username())),
+                AllocationListener.EndReason.REVOKED))
+                .thenApply(parts -> parts.stream().mapToInt(Integer::intValue).sum());
+    }
+
+    /** The rooms with live allocations that relayed most, most first (status page). */
+    public List<RoomShare> topRooms(int n) {
+        return context.rooms().top(n);
+    }
+
     /** Stops admitting new allocations (300 or 508 to Allocate); existing ones keep relaying. */
     public void drain() {
         context.gate().drain();
@@ -362,6 +409,9 @@ public final class RelayServer implements AutoCloseable {
     public void close() {
         if (tlsReload != null) {
             tlsReload.cancel(false);
+        }
+        if (revocationSweep != null) {
+            revocationSweep.cancel(false);
         }
         for (Channel ch : channels) {
             ch.close().syncUninterruptibly();

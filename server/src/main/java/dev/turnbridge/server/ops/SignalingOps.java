@@ -30,6 +30,12 @@ public interface SignalingOps {
     /** Closes a room, telling its members; false when there is no such room. */
     boolean closeRoom(String code);
 
+    /**
+     * Removes one member of a room, telling it and the others; its relay credentials are revoked. False when
+     * the room has no such member.
+     */
+    boolean kick(String code, String peerId);
+
     /** Refuses new rooms and joins and tells connected clients to reconnect (to another server). */
     void drain();
 

@@ -23,8 +23,16 @@ final class StatusPage {
 
     record Status(String notReady, boolean draining, List<AllocationInfo> allocations, int portsUsed,
             int portsCapacity, long permissions, long channels, Throughput.Rates rates, boolean signaling,
-            int connections, List<SignalingOps.RoomSummary> rooms, Instant now, String accessWarning) {
+            int connections, List<SignalingOps.RoomSummary> rooms, List<TopRoom> topRooms, Instant now,
+            String accessWarning) {
     }
+
+    /** A room with live allocations and what it relayed; {@code code} is shown masked. */
+    record TopRoom(String code, long relayedBytes, long budgetDropped) {
+    }
+
+    /** How many rooms the page lists by relayed bytes. */
+    static final int TOP_ROOMS = 10;
 
     static ObjectNode json(ObjectMapper mapper, Status s) {
         ObjectNode root = mapper.createObjectNode();
@@ -52,6 +60,11 @@ final class StatusPage {
         for (SignalingOps.RoomSummary r : s.rooms()) {
             rooms.addObject().put("code", mask(r.code())).put("members", r.members()).put("capacity", r.capacity())
                     .put("ageSeconds", Duration.between(r.createdAt(), s.now()).toSeconds());
+        }
+        ArrayNode top = root.putArray("topRoomsByRelayedBytes");
+        for (TopRoom r : s.topRooms()) {
+            top.addObject().put("code", mask(r.code())).put("relayedBytes", r.relayedBytes())
+                    .put("budgetDropped", r.budgetDropped());
         }
         return root;
     }
@@ -88,7 +101,18 @@ final class StatusPage {
                 .append(Math.round(s.rates().packetsToClient())).append(" pkt/s")
                 .append("</td></tr></table>");
 
-        b.append("<h2>Allocations</h2>");
+        if (!s.topRooms().isEmpty()) {
+            b.append("<h2>Top rooms by relayed bytes</h2><table><tr><th>room</th><th>relayed</th>")
+                    .append("<th>dropped over budget</th></tr>");
+            for (TopRoom r : s.topRooms()) {
+                b.append("<tr><td>").append(escape(mask(r.code())))
+                        .append("</td><td>").append(bytes(r.relayedBytes()))
+                        .append("</td><td>").append(r.budgetDropped()).append(" datagrams</td></tr>");
+            }
+            b.append("</table>");
+        }
+
+                b.append("<h2>Allocations</h2>");
         if (s.allocations().isEmpty()) {
             b.append("<p>none</p>");
         } else {

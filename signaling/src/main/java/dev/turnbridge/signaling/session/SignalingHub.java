@@ -18,6 +18,7 @@ import dev.turnbridge.signaling.room.Member;
 import dev.turnbridge.signaling.room.Room;
 import dev.turnbridge.signaling.room.RoomCode;
 import dev.turnbridge.signaling.room.RoomRegistry;
+import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
@@ -55,6 +56,7 @@ public final class SignalingHub {
     private final Set<Connection> connections = new LinkedHashSet<>();
     private final SignalingStats stats = new SignalingStats();
     private final AccessControl access;
+    private final MembershipListener membership;
     private boolean draining;
 
     /** A hub with open access (anyone may join any room): for tests of the protocol itself. */
@@ -65,6 +67,20 @@ public final class SignalingHub {
 
     public SignalingHub(SignalingSettings settings, RoomRegistry rooms, IceServersIssuer issuer, Clock clock,
                         SecureRandom random, AccessControl access) {
+        this(settings, rooms, issuer, clock, random, access, MembershipListener.NONE);
+    }
+
+    /** In open mode, telling {@code membership} when a room ends or a member leaves for good. */
+    public SignalingHub(SignalingSettings settings, RoomRegistry rooms, IceServersIssuer issuer, Clock clock,
+                        SecureRandom random, MembershipListener membership) {
+        this(settings, rooms, issuer, clock, random, new AccessControl(AccessMode.OPEN, new Secret(""), null, null),
+                membership);
+    }
+
+    /** @param membership told when a room ends or a member leaves for good (the relay revokes their credentials) */
+    public SignalingHub(SignalingSettings settings, RoomRegistry rooms, IceServersIssuer issuer, Clock clock,
+                        SecureRandom random, AccessControl access, MembershipListener membership) {
+        this.membership = membership;
         this.settings = settings;
         this.rooms = rooms;
         this.issuer = issuer;
@@ -84,8 +100,13 @@ public final class SignalingHub {
     }
 
     /** A new WebSocket connection whose access token proved {@code identity} (null: none). */
-    public synchronized Connection open(PeerLink link, String hostHeader, Identity identity) {
-        Connection c = new Connection(link, hostHeader, identity, clock.instant());
+    public Connection open(PeerLink link, String hostHeader, Identity identity) {
+        return open(link, hostHeader, identity, null);
+    }
+
+    /** As above, from {@code remote} (null when unknown: strict peers on the relay then know no address). */
+    public synchronized Connection open(PeerLink link, String hostHeader, Identity identity, InetAddress remote) {
+        Connection c = new Connection(link, hostHeader, identity, remote, clock.instant());
         connections.add(c);
         stats.connectionsOpened.increment();
         if (draining) {
@@ -231,7 +252,42 @@ public final class SignalingHub {
         }
     }
 
+    /**
+     * Removes one member now (an operator's decision): it gets {@code kicked}, the others a presence diff, and
+     * its TURN credentials are revoked. Returns false when the room has no such member.
+     */
+    public synchronized boolean kick(String roomCode, String peerId) {
+        Optional<String> code = RoomCode.normalize(roomCode);
+        Peer peer = peerId == null ? null : peers.get(peerId);
+        if (code.isEmpty() || peer == null || !peer.room.equals(code.get())) {
+            return false;
+        }
+        Connection c = peer.connection;
+        if (c != null) {
+            stats.error(ErrorCode.KICKED);
+            c.link.send(ServerMessages.error(ErrorCode.KICKED, null, null));
+            c.idleSince = clock.instant();
+        }
+        removePeer(peer);
+        return true;
+    }
+
+    /**
+     * Source addresses of the live signaling connections of {@code roomCode}'s members (the relay's strict
+     * peers allow them as peers of the room's allocations).
+     */
+    public synchronized Set<InetAddress> memberAddresses(String roomCode) {
+        Set<InetAddress> addresses = new java.util.HashSet<>();
+        for (Peer peer : peers.values()) {
+            if (peer.room.equals(roomCode) && peer.connection != null && peer.connection.remote != null) {
+                addresses.add(peer.connection.remote);
+            }
+        }
+        return addresses;
+    }
+
     private void endRoom(Room room, String why, Instant now) {
+        membership.roomEnded(room.code());
         for (Member member : room.members()) {
             Peer peer = peers.remove(member.peerId());
             if (peer != null && peer.connection != null) {
@@ -400,6 +456,7 @@ public final class SignalingHub {
             peer.connection.peer = null;
             peer.connection = null;
         }
+        membership.memberLeft(peer.room, peer.id());
         if (!rooms.leave(peer.room, peer.id())) {
             return;
         }

@@ -59,7 +59,9 @@ public final class WebSocketSessionHandler extends SimpleChannelInboundHandler<W
                     new IdleStateHandler(heartbeatTimeout.toMillis(), 0, 0, TimeUnit.MILLISECONDS));
             String host = handshake.requestHeaders().get(HttpHeaderNames.HOST);
             connection = hub.open(new ChannelPeerLink(ctx.channel()), host,
-                    ctx.channel().attr(HttpGateHandler.IDENTITY).getAndSet(null));
+                    ctx.channel().attr(HttpGateHandler.IDENTITY).getAndSet(null),
+                    ctx.channel().remoteAddress() instanceof java.net.InetSocketAddress remote
+                            ? remote.getAddress() : null);
             return;
         }
         if (evt instanceof IdleStateEvent && connection != null) {
