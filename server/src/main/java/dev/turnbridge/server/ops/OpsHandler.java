@@ -122,7 +122,8 @@ final class OpsHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         return new StatusPage.Status(services.notReady().get(), relay.draining(), allocations,
                 relay.relayPortsInUse(), relay.relayPortCapacity(), stats.permissionsActive.sum(),
                 stats.channelsActive.sum(), services.throughput().rates(), services.signaling().available(),
-                services.signaling().connections(), services.signaling().rooms(), Instant.now());
+                services.signaling().connections(), services.signaling().rooms(),
+                services.signaling().lastHourCalls(), Instant.now());
     }
 
     private void admin(ChannelHandlerContext ctx, Reply reply, HttpMethod method, String path,

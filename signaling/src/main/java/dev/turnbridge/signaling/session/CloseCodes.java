@@ -19,6 +19,11 @@ public final class CloseCodes {
     public static final int BEHIND = 4004;
     /** The client stopped reading: its socket's outbound queue passed the limit. */
     public static final int SLOW_READER = 4005;
+    /**
+     * Sent by the client when its page is hidden (a reload or a closed tab, which it cannot tell apart): the
+     * seat is kept for {@code SignalingHub.RELOAD_GRACE} so a reload takes it over, then the others see the leave.
+     */
+    public static final int PAGE_HIDDEN = 4010;
 
     private CloseCodes() {
     }

@@ -15,7 +15,7 @@ import java.util.function.LongFunction;
 final class Outbox {
 
     /** Unacknowledged messages kept per peer (docs/signaling-protocol.md states both bounds). */
-    static final int MAX_MESSAGES = 256;
+    static final int MAX_MESSAGES = 512;
     /** Unacknowledged bytes (as UTF-16 chars of the JSON text) kept per peer. */
     static final long MAX_CHARS = 1L << 20;
 

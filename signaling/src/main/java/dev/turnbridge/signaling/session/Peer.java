@@ -34,6 +34,8 @@ final class Peer {
     Instant lastReportAt;
     Connection connection;
     Instant disconnectedAt;
+    /** When a disconnected peer is removed unless it resumes. */
+    Instant graceEnds;
     Instant credentialsRefreshAt;
 
     Peer(Member member, String room, byte[] tokenSecret, boolean self, boolean ack, boolean sequenced) {

@@ -17,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.HashMap;
@@ -52,6 +53,8 @@ public final class SignalingHub {
     /** Peers whose outbox overflowed during the current operation; ended once it is done. */
     private final Set<Peer> overflowed = new LinkedHashSet<>();
     private final CallRegistry calls = new CallRegistry();
+    /** How long a seat is kept after the page said it was hidden: a reload comes back within it. */
+    public static final Duration RELOAD_GRACE = Duration.ofSeconds(10);
     /** A member reports at most one call this often (a browser ends a call at most every few seconds). */
     static final java.time.Duration CALL_REPORT_INTERVAL = java.time.Duration.ofSeconds(1);
     private boolean draining;
@@ -108,6 +111,15 @@ public final class SignalingHub {
      * a dropped one keeps the peer for the resume grace, with no presence change.
      */
     public synchronized void closed(Connection c, boolean clean) {
+        closed(c, clean, false);
+    }
+
+    /**
+     * As {@link #closed(Connection, boolean)}; {@code pageHidden}: the client closed with
+     * {@link CloseCodes#PAGE_HIDDEN} (its page is reloading or closing), so the seat is kept only for
+     * {@link #RELOAD_GRACE}: long enough for a reload to take it over with its token, short for a closed tab.
+     */
+    public synchronized void closed(Connection c, boolean clean, boolean pageHidden) {
         connections.remove(c);
         Peer peer = c.peer;
         c.peer = null;
@@ -120,6 +132,9 @@ public final class SignalingHub {
         } else {
             peer.connection = null;
             peer.disconnectedAt = clock.instant();
+            Duration grace = pageHidden && RELOAD_GRACE.compareTo(settings.resumeGrace()) < 0
+                    ? RELOAD_GRACE : settings.resumeGrace();
+            peer.graceEnds = peer.disconnectedAt.plus(grace);
         }
     }
 
@@ -144,7 +159,7 @@ public final class SignalingHub {
         }
         for (Peer peer : List.copyOf(peers.values())) {
             if (peer.connection == null) {
-                if (!now.isBefore(peer.disconnectedAt.plus(settings.resumeGrace()))) {
+                if (!now.isBefore(peer.graceEnds)) {
                     log.debug("peer {} did not resume in time", peer.id());
                     removePeer(peer);
                 }

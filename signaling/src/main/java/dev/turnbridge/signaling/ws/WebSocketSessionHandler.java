@@ -46,6 +46,7 @@ public final class WebSocketSessionHandler extends SimpleChannelInboundHandler<W
     private ChannelPeerLink link;
     private Connection connection;
     private boolean clean;
+    private boolean pageHidden;
 
     public WebSocketSessionHandler(SignalingHub hub, int maxMessageSize, Duration heartbeatTimeout,
                                    Clock clock, double rate, int burst) {
@@ -89,9 +90,10 @@ public final class WebSocketSessionHandler extends SimpleChannelInboundHandler<W
         if (connection == null) {
             return;
         }
-        if (frame instanceof CloseWebSocketFrame) {
-            // The client said goodbye (a closing tab does): that is a leave, not a drop.
-            clean = true;
+        if (frame instanceof CloseWebSocketFrame close) {
+            // The client said goodbye: a leave, not a drop; unless its page is only hidden (maybe reloading).
+            pageHidden = close.statusCode() == CloseCodes.PAGE_HIDDEN;
+            clean = !pageHidden;
             ctx.writeAndFlush(new CloseWebSocketFrame(CloseCodes.NORMAL, "")).addListener(ChannelFutureListener.CLOSE);
             return;
         }
@@ -133,7 +135,7 @@ public final class WebSocketSessionHandler extends SimpleChannelInboundHandler<W
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
         if (connection != null) {
-            hub.closed(connection, clean);
+            hub.closed(connection, clean, pageHidden);
             connection = null;
         }
         super.channelInactive(ctx);
