@@ -239,6 +239,34 @@ class SignalingDeliveryTest {
     }
 
     @Test
+    void aHiddenPageKeepsItsSeatForAReloadOnlyBriefly() {
+        Member a = join("Ann", true);
+        Member b = join("Bob", true);
+        a.link().drain();
+        hub.closed(b.connection(), false, true); // Bob's page said "hidden" (4010)
+        clock.advance(SignalingHub.RELOAD_GRACE.minusSeconds(1));
+        hub.sweep();
+        assertThat(a.link().drain()).as("no leave while a reload may come").isEmpty();
+        RecordingLink b2 = new RecordingLink();
+        send(hub.open(b2, "h"), "{\"type\":\"join\",\"room\":\"" + code + "\",\"token\":\"" + b.token()
+                + "\",\"config\":{\"seq\":true}}");
+        assertThat(b2.drain().get(0).get("peerId").asText()).isEqualTo(b.id());
+        assertThat(a.link().drain()).isEmpty();
+
+        // a closed tab: the leave comes after the reload grace, not the 30 s resume grace
+        hub.closed(hub.open(new RecordingLink(), "h"), true);
+        Member c = b;
+        RecordingLink l3 = new RecordingLink();
+        Connection c3 = hub.open(l3, "h");
+        send(c3, "{\"type\":\"join\",\"room\":\"" + code + "\",\"token\":\"" + c.token() + "\"}");
+        hub.closed(c3, false, true);
+        clock.advance(SignalingHub.RELOAD_GRACE);
+        hub.sweep();
+        assertThat(a.link().drain()).singleElement().satisfies(m ->
+                assertThat(m.get("leaves").has(b.id())).isTrue());
+    }
+
+    @Test
     void aTokenOfAnotherRoomOrAForgedOneIsAnOrdinaryJoin() {
         Member a = join("Ann", true);
         String other = rooms.create(2, Duration.ofHours(2), clock.instant()).orElseThrow().code();
