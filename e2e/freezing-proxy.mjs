@@ -4,7 +4,9 @@ import net from 'node:net';
 
 export async function startProxy(targetPort, listenPort = 0) {
   const links = new Set();
+  let blockedUntil = 0;
   const server = net.createServer((client) => {
+    if (Date.now() < blockedUntil) { client.destroy(); return; } // the network is down
     const upstream = net.connect(targetPort, '127.0.0.1');
     const link = { client, upstream, frozen: false };
     links.add(link);
@@ -27,6 +29,12 @@ export async function startProxy(targetPort, listenPort = 0) {
       let n = 0;
       for (const link of links) { if (!link.frozen) { link.frozen = true; n++; } }
       return n;
+    },
+    /** Cuts every connection open now without a close frame (a lost network) and refuses new ones for ms. */
+    cut(ms) {
+      blockedUntil = Date.now() + ms;
+      for (const link of links) { link.client.destroy(); link.upstream.destroy(); }
+      links.clear();
     },
     close() {
       for (const link of links) { link.client.destroy(); link.upstream.destroy(); }

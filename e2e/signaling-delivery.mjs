@@ -10,18 +10,24 @@
 //   frozen-offer   both sockets freeze as soon as the offer has gone out; the call still comes up by itself.
 //   reload         B reloads its tab mid-call: it takes its seat back (same peer id, no leave/join at A) and
 //                  the call comes back.
+//   away-join      (issue 10, defect 1) an app page's socket freezes; meanwhile a second member joins; after the
+//                  resume the first page reports the join (the old client only reported leaves).
+//   away-leave     (defect 2) a page's network is cut for longer than the resume grace; meanwhile the other
+//                  member leaves; the page joins again as a new peer and reports that leave.
 //   cross-origin   an app served from http://127.0.0.1:<app port> (an allowed origin) imports
 //                  <server>/signaling.js, creates a room, joins from two pages and exchanges a signal through
 //                  the server's base URL; the same app from another port (not an allowed origin) cannot.
 // It prints "CALLS <n>": the calls it made, which the server's turnbridge_calls_total must have counted.
-// Exit 0 on success, 1 with a reason and the pages' logs on failure, 2 on bad usage. Bounded: 420 s (the calls take seconds each on an idle machine; the bounds allow for a loaded one).
+// Exit 0 on success, 1 with a reason and the pages' logs on failure, 2 on bad usage. Bounded: 600 s (the calls take seconds each on an idle machine; the bounds allow for a loaded one).
 import http from 'node:http';
 import { launch } from './chromium.mjs';
 import { startProxy } from './freezing-proxy.mjs';
 
-const TOTAL_MS = 420_000;
+const TOTAL_MS = 600_000;
 const CALL_MS = 60_000;
 const RESUME_MS = 45_000;
+/** signaling.resume-grace of the server under test (BrowserDeliveryIT sets it). */
+const GRACE_MS = 60_000;
 
 const base = process.argv[2];
 const proxyPort = Number(process.argv[3]);
@@ -91,6 +97,7 @@ async function closePages(...sides) {
   for (const side of sides) {
     const page = pages[side];
     delete pages[side];
+    delete logs[side];
     if (page) await page.context().close().catch(() => {});
   }
 }
@@ -217,10 +224,19 @@ async function reload() {
   const bPeer = await peerId(b);
   await relayedCall(a, b, 'reload before');
   calls++;
+  step('reload: call up, reloading B');
+  const reloadedAt = Date.now();
   await b.reload({ timeout: 30_000 });
   await b.waitForFunction(() => window.demo !== undefined, null, { timeout: 30_000 });
-  await until('reload: B did not take its seat back', 10_000, async () =>
-    (await events(b)).includes('took the seat back as ' + bPeer));
+  let bEvents = [];
+  await until(`reload: B did not take its seat back (B's events: ${JSON.stringify(bEvents)})`, 30_000, async () => {
+    bEvents = await events(b);
+    return bEvents.includes('took the seat back as ' + bPeer) || bEvents.some((e) => e.startsWith('joined as'));
+  });
+  if (!bEvents.includes('took the seat back as ' + bPeer)) {
+    await fail(`reload: B joined as a new peer ${Date.now() - reloadedAt} ms after the reload: ${JSON.stringify(bEvents)}`);
+  }
+  step(`reload: B took its seat back ${Date.now() - reloadedAt} ms after the reload began`);
   await relayedCall(a, b, 'reload after');
   calls++;
   const aEvents = await events(a);
@@ -236,19 +252,62 @@ async function reload() {
 function appPage() {
   return `<!doctype html><meta charset=utf-8><title>app</title><script type=module>
     window.result = (async () => {
-      const { SignalingClient, createRoom, getRoom } = await import('${base}/signaling.js');
       const params = new URLSearchParams(location.search);
+      const server = params.get('server') || '${base}';
+      const { SignalingClient, createRoom, getRoom } = await import(server + '/signaling.js');
       const code = params.get('room') || (await createRoom()).code;
       const info = await getRoom(code);
       const client = new SignalingClient();
       window.received = [];
+      window.presence = [];
       client.onSignal((p, from) => window.received.push(p));
+      client.onPresenceJoin((id) => window.presence.push('join ' + id));
+      client.onPresenceLeave((id) => window.presence.push('leave ' + id));
       const joined = await client.joinRoom(code, { name: 'app' });
       const ice = await client.getIceServers();
       window.client = client;
       return { code, url: client.url, capacity: info.capacity, peerId: joined.peerId, ice: ice.length };
     })().catch((e) => ({ error: String(e && e.message || e) }));
   </script>`;
+}
+
+const presence = (page) => page.evaluate(() => window.presence.slice());
+
+async function appMember(side, query) {
+  const page = await openPage(side, `http://127.0.0.1:${appPort}/?${query}`);
+  const r = await page.evaluate(() => window.result);
+  if (r.error) await fail(`page ${side}: ${r.error}`);
+  return [page, r];
+}
+
+async function awayJoin() {
+  const started = Date.now();
+  const [a, ra] = await appMember('away-A', `server=http://127.0.0.1:${proxyPort}`);
+  proxy.freeze();
+  const [b, rb] = await appMember('away-B', `room=${ra.code}`);
+  await until(`away-join: A never reported B's join (${JSON.stringify(await presence(a))})`, RESUME_MS, async () =>
+    (await presence(a)).includes('join ' + rb.peerId));
+  const seen = await presence(a);
+  if (seen.filter((e) => e === 'join ' + rb.peerId).length !== 1) await fail(`away-join: A saw ${JSON.stringify(seen)}`);
+  await closePages('away-A', 'away-B');
+  console.log(`PASS away-join: B joined while A's socket was frozen; A reported the join once after its resume `
+    + `(${Date.now() - started} ms)`);
+}
+
+async function awayLeave() {
+  const started = Date.now();
+  const [a, ra] = await appMember('gone-A', `server=http://127.0.0.1:${proxyPort}`);
+  const [b, rb] = await appMember('gone-B', `room=${ra.code}`);
+  await until('away-leave: A did not see B join', 10_000, async () => (await presence(a)).includes('join ' + rb.peerId));
+  proxy.cut(GRACE_MS + 4000); // A's network is down for longer than the resume grace
+  await b.evaluate(() => window.client.close());
+  await until(`away-leave: A never reported B's leave (${JSON.stringify(await presence(a))})`, GRACE_MS + RESUME_MS,
+    async () => (await presence(a)).includes('leave ' + rb.peerId));
+  const peer = await a.evaluate(() => window.client.peerId);
+  if (peer === ra.peerId) await fail('away-leave: A kept its peer id past the grace');
+  await closePages('gone-A', 'gone-B');
+  console.log(`PASS away-leave: B left while A was cut off past the grace; A joined again as ${peer} and reported `
+    + `the leave (${Date.now() - started} ms)`);
 }
 
 async function crossOrigin() {
@@ -285,11 +344,14 @@ try {
   refusedApp = http.createServer(serveApp);
   await new Promise((resolve) => refusedApp.listen(0, '127.0.0.1', resolve));
   ({ browser, cleanup: cleanupBrowser } = await launch());
-  const only = (process.env.SCENARIOS || 'frozen-call,frozen-offer,reload,cross-origin').split(',');
+  const only = (process.env.SCENARIOS || 'frozen-call,frozen-offer,reload,away-join,away-leave,cross-origin')
+    .split(',');
   const started = Date.now();
   if (only.includes('frozen-call')) await frozenCall();
   if (only.includes('frozen-offer')) await frozenOffer();
   if (only.includes('reload')) await reload();
+  if (only.includes('away-join')) await awayJoin();
+  if (only.includes('away-leave')) await awayLeave();
   if (only.includes('cross-origin')) await crossOrigin();
   console.log(`CALLS ${calls}`);
   console.log(`PASS: ${only.join(', ')} in ${Date.now() - started} ms`);

@@ -175,8 +175,9 @@ async function describePath() {
 
 async function join(code) {
   code = code.trim().toUpperCase();
-  await media();
+  // join first: a reloaded page takes its seat back before the camera is up (the call needs it only later)
   const joined = await client.joinRoom(code, { name: 'guest-' + Math.random().toString(36).slice(2, 6) });
+  await media();
   show('room', joined.room);
   $('code').value = joined.room;
   $('hangup').disabled = false;

@@ -184,7 +184,7 @@ export class SignalingClient {
       if (state === 'connected') {
         report.connectMs = Math.min(600000, Date.now() - started);
         const pair = await selectedPair(pc);
-        if (!pair) { reported = false; return; }
+        if (!pair) { reported = false; setTimeout(check, 500); return; } // stats lag the state change
         report.local = pair.local;
         report.remote = pair.remote;
         if (pair.local === 'relay') report.relayProtocol = pair.relayProtocol || 'udp';

@@ -30,7 +30,7 @@ import org.junit.jupiter.api.Test;
  */
 class BrowserDeliveryIT {
 
-    private static final long TIMEOUT_SECONDS = 450;
+    private static final long TIMEOUT_SECONDS = 630;
 
     @Test
     void signalingSurvivesFrozenSocketsReloadsAndOtherOrigins() throws Exception {
@@ -54,6 +54,7 @@ class BrowserDeliveryIT {
                 "signaling.listen=127.0.0.1:" + signalingPort,
                 "signaling.allowed-origins=http://127.0.0.1:" + signalingPort + ",http://127.0.0.1:" + proxyPort
                         + ",http://127.0.0.1:" + appPort,
+                "signaling.resume-grace=60s", // e2e/signaling-delivery.mjs waits it out once (GRACE_MS)
                 "metrics.listen=127.0.0.1:0"));
         try (TurnbridgeServer server = TurnbridgeServer.start(settings)) {
             URI ops = URI.create("http://127.0.0.1:" + server.opsAddress().getPort());
@@ -71,7 +72,8 @@ class BrowserDeliveryIT {
                 System.out.println(log);
                 assertThat(finished).as("finished within %d s:%n%s", TIMEOUT_SECONDS, log).isTrue();
                 assertThat(node.exitValue()).as("exit code:%n%s", log).isZero();
-                assertThat(log).contains("PASS frozen-call", "PASS frozen-offer", "PASS reload", "PASS cross-origin");
+                assertThat(log).contains("PASS frozen-call", "PASS frozen-offer", "PASS reload", "PASS away-join",
+                        "PASS away-leave", "PASS cross-origin");
                 Matcher m = Pattern.compile("CALLS (\\d+)").matcher(log);
                 assertThat(m.find()).as("the script says how many calls it made").isTrue();
                 int calls = Integer.parseInt(m.group(1));

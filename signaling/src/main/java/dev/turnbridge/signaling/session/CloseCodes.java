@@ -21,7 +21,7 @@ public final class CloseCodes {
     public static final int SLOW_READER = 4005;
     /**
      * Sent by the client when its page is hidden (a reload or a closed tab, which it cannot tell apart): the
-     * seat is kept for {@code SignalingHub.RELOAD_GRACE} so a reload takes it over, then the others see the leave.
+     * seat is kept for {@code SignalingHub.reloadGrace} so a reload takes it over, then the others see the leave.
      */
     public static final int PAGE_HIDDEN = 4010;
 

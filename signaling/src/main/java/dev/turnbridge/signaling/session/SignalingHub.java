@@ -53,8 +53,16 @@ public final class SignalingHub {
     /** Peers whose outbox overflowed during the current operation; ended once it is done. */
     private final Set<Peer> overflowed = new LinkedHashSet<>();
     private final CallRegistry calls = new CallRegistry();
-    /** How long a seat is kept after the page said it was hidden: a reload comes back within it. */
-    public static final Duration RELOAD_GRACE = Duration.ofSeconds(10);
+    /**
+     * How long a seat is kept after the page said it was hidden: half the resume grace (15 s by default), at
+     * least 10 s unless the resume grace is shorter. A reload comes back within it; a closed tab's leave shows
+     * after it.
+     */
+    public static Duration reloadGrace(Duration resumeGrace) {
+        Duration half = resumeGrace.dividedBy(2);
+        Duration floor = Duration.ofSeconds(10);
+        return half.compareTo(floor) >= 0 ? half : floor.compareTo(resumeGrace) <= 0 ? floor : resumeGrace;
+    }
     /** A member reports at most one call this often (a browser ends a call at most every few seconds). */
     static final java.time.Duration CALL_REPORT_INTERVAL = java.time.Duration.ofSeconds(1);
     private boolean draining;
@@ -117,7 +125,7 @@ public final class SignalingHub {
     /**
      * As {@link #closed(Connection, boolean)}; {@code pageHidden}: the client closed with
      * {@link CloseCodes#PAGE_HIDDEN} (its page is reloading or closing), so the seat is kept only for
-     * {@link #RELOAD_GRACE}: long enough for a reload to take it over with its token, short for a closed tab.
+     * {@link #reloadGrace}: long enough for a reload to take it over with its token, short for a closed tab.
      */
     public synchronized void closed(Connection c, boolean clean, boolean pageHidden) {
         connections.remove(c);
@@ -132,8 +140,7 @@ public final class SignalingHub {
         } else {
             peer.connection = null;
             peer.disconnectedAt = clock.instant();
-            Duration grace = pageHidden && RELOAD_GRACE.compareTo(settings.resumeGrace()) < 0
-                    ? RELOAD_GRACE : settings.resumeGrace();
+            Duration grace = pageHidden ? reloadGrace(settings.resumeGrace()) : settings.resumeGrace();
             peer.graceEnds = peer.disconnectedAt.plus(grace);
         }
     }

@@ -244,7 +244,9 @@ class SignalingDeliveryTest {
         Member b = join("Bob", true);
         a.link().drain();
         hub.closed(b.connection(), false, true); // Bob's page said "hidden" (4010)
-        clock.advance(SignalingHub.RELOAD_GRACE.minusSeconds(1));
+        Duration reloadGrace = SignalingHub.reloadGrace(settings.signaling().resumeGrace());
+        assertThat(reloadGrace).isEqualTo(Duration.ofSeconds(15));
+        clock.advance(reloadGrace.minusSeconds(1));
         hub.sweep();
         assertThat(a.link().drain()).as("no leave while a reload may come").isEmpty();
         RecordingLink b2 = new RecordingLink();
@@ -260,7 +262,7 @@ class SignalingDeliveryTest {
         Connection c3 = hub.open(l3, "h");
         send(c3, "{\"type\":\"join\",\"room\":\"" + code + "\",\"token\":\"" + c.token() + "\"}");
         hub.closed(c3, false, true);
-        clock.advance(SignalingHub.RELOAD_GRACE);
+        clock.advance(reloadGrace);
         hub.sweep();
         assertThat(a.link().drain()).singleElement().satisfies(m ->
                 assertThat(m.get("leaves").has(b.id())).isTrue());
