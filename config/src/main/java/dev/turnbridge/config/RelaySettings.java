@@ -16,7 +16,24 @@ package dev.turnbridge.config;
  *                        older clients such as coturn 4.6's turnutils_uclient still pick from the old range
  * @param tcpAllocations  serve RFC 6062 TCP allocations (REQUESTED-TRANSPORT TCP over a TCP or TLS connection:
  *                        Connect, ConnectionBind, ConnectionAttempt); off answers 442 as for any other transport
+ * @param socketReceiveBuffer SO_RCVBUF in bytes of UDP relay sockets and RFC 6062 peer connections: room for a
+ *                        peer's burst while the event loop is busy; 0 keeps the kernel's default
+ *                        ({@code net.core.rmem_default}, and TCP autotuning); the kernel caps it at
+ *                        {@code net.core.rmem_max}
+ * @param socketSendBuffer SO_SNDBUF in bytes of the same sockets; 0 keeps the kernel's default; capped at
+ *                        {@code net.core.wmem_max}
  */
 public record RelaySettings(String address, String addressV6, String externalAddress, int portMin, int portMax,
-        boolean rfc5766Channels, boolean tcpAllocations) {
+        boolean rfc5766Channels, boolean tcpAllocations, int socketReceiveBuffer, int socketSendBuffer) {
+
+    /** Default socket buffers ({@code relay.socket-receive-buffer}, {@code relay.socket-send-buffer}). */
+    public static final int DEFAULT_SOCKET_RECEIVE_BUFFER = 2 * 1024 * 1024;
+    public static final int DEFAULT_SOCKET_SEND_BUFFER = 0;
+
+    /** With the default socket buffers. */
+    public RelaySettings(String address, String addressV6, String externalAddress, int portMin, int portMax,
+            boolean rfc5766Channels, boolean tcpAllocations) {
+        this(address, addressV6, externalAddress, portMin, portMax, rfc5766Channels, tcpAllocations,
+                DEFAULT_SOCKET_RECEIVE_BUFFER, DEFAULT_SOCKET_SEND_BUFFER);
+    }
 }

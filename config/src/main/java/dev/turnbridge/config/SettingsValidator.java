@@ -84,6 +84,27 @@ public final class SettingsValidator {
         range("listeners.max-datagram-size", l.maxDatagramSize(), 576, 65535);
         // at least one largest message must fit, or a client could never be sent anything
         range("listeners.stream-write-buffer", l.streamWriteBuffer(), 65536, 64 * 1024 * 1024);
+        between("listeners.stream-stall-timeout", l.streamStallTimeout(), Duration.ofSeconds(1), Duration.ofMinutes(10));
+        range("listeners.connections-per-ip", l.connectionsPerIp(), 1, 1_000_000);
+        between("listeners.allocation-timeout", l.allocationTimeout(), Duration.ofSeconds(1), Duration.ofMinutes(10));
+        hostPorts("listeners.proxy-protocol", l.proxyProtocol());
+        for (int i = 0; i < l.proxyProtocol().size(); i++) {
+            HostPort hp = l.proxyProtocol().get(i);
+            if (!l.tcp().contains(hp) && !l.tls().contains(hp)) {
+                fail("listeners.proxy-protocol[" + i + "]", hp, "one of listeners.tcp or listeners.tls");
+            }
+        }
+        cidrs("listeners.proxy-protocol-sources", l.proxyProtocolSources());
+        if (!l.proxyProtocol().isEmpty() && l.proxyProtocolSources().isEmpty()) {
+            fail("listeners.proxy-protocol-sources", "[]", "the load balancers' CIDRs when listeners.proxy-protocol is set");
+        }
+    }
+
+    private void between(String name, Duration d, Duration min, Duration max) {
+        if (d.compareTo(min) < 0 || d.compareTo(max) > 0) {
+            fail(name, SettingsModule.formatDuration(d),
+                    SettingsModule.formatDuration(min) + "-" + SettingsModule.formatDuration(max));
+        }
     }
 
     private void hostPorts(String name, List<HostPort> list) {
@@ -157,6 +178,15 @@ public final class SettingsValidator {
         if (minOk && maxOk && r.portMin() > r.portMax()) {
             fail("relay.port-max", r.portMax(), ">= relay.port-min (" + r.portMin() + ")");
         }
+        socketBuffer("relay.socket-receive-buffer", r.socketReceiveBuffer());
+        socketBuffer("relay.socket-send-buffer", r.socketSendBuffer());
+    }
+
+    // 0 leaves the kernel's default; below 4 KiB not even a few datagrams fit; 256 MiB is far past any sysctl cap
+    private void socketBuffer(String name, int bytes) {
+        if (bytes != 0 && (bytes < 4096 || bytes > 256 * 1024 * 1024)) {
+            fail(name, bytes, "0 (kernel default) or 4096-268435456 bytes");
+        }
     }
 
     private void lifetimes(LifetimeSettings l) {
@@ -227,6 +257,12 @@ public final class SettingsValidator {
             fail("signaling.room-creation-rate", s.roomCreationRate(), "0 (off) or > 0 rooms per second");
         }
         atLeastOne("signaling.room-creation-burst", s.roomCreationBurst());
+        if (!(s.roomLookupRate() >= 0) || s.roomLookupRate() > 1_000_000) {
+            fail("signaling.room-lookup-rate", s.roomLookupRate(), "0 (off) or > 0 lookups per second");
+        }
+        atLeastOne("signaling.room-lookup-burst", s.roomLookupBurst());
+        cidrs("signaling.trusted-proxies", s.trustedProxies());
+        between("signaling.request-timeout", s.requestTimeout(), Duration.ofSeconds(1), Duration.ofMinutes(10));
         // 1 KiB: an SDP offer alone is a few KiB, so less would break every call.
         range("signaling.max-message-size", s.maxMessageSize(), 1024, 16 * 1024 * 1024);
         if (!(s.messageRate() > 0) || s.messageRate() > 1_000_000) {

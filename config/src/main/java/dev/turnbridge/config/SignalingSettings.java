@@ -36,6 +36,13 @@ import java.util.List;
  *                            rate_limited beyond); 0 switches the limit off. With the defaults one address
  *                            cannot fill {@code maxRooms} within {@code roomTtlDefault}
  * @param roomCreationBurst   rooms one client IP may create at once before the rate applies
+ * @param trustedProxies      CIDRs of reverse proxies whose {@code X-Forwarded-For} / {@code Forwarded} header
+ *                            names the client (right-most untrusted hop); every per-address limit uses it
+ * @param requestTimeout      an HTTP connection must deliver a complete request (head and body) this long after
+ *                            it opened or after the previous response, or it is closed (slowloris)
+ * @param roomLookupRate      room lookups ({@code GET /api/rooms/{code}}) one client IP may make per second
+ *                            (429 rate_limited beyond); 0 switches the limit off
+ * @param roomLookupBurst     room lookups one client IP may make at once before the rate applies
  */
 public record SignalingSettings(
         List<HostPort> listen,
@@ -58,7 +65,11 @@ public record SignalingSettings(
         String turnsHost,
         Secret apiKey,
         double roomCreationRate,
-        int roomCreationBurst) {
+        int roomCreationBurst,
+        List<String> trustedProxies,
+        Duration requestTimeout,
+        double roomLookupRate,
+        int roomLookupBurst) {
 
     /** Room codes are always this long (an unambiguous 31-letter alphabet: about 40 bits). */
     public static final int ROOM_CODE_LENGTH = 8;
@@ -67,6 +78,7 @@ public record SignalingSettings(
         listen = List.copyOf(listen);
         allowedOrigins = List.copyOf(allowedOrigins);
         turnUris = List.copyOf(turnUris);
+        trustedProxies = List.copyOf(trustedProxies);
     }
 
     /** The documented defaults. */
@@ -92,6 +104,10 @@ public record SignalingSettings(
                 "",
                 new Secret(""),
                 1.0,
+                20,
+                List.of(),
+                Duration.ofSeconds(10),
+                5.0,
                 20);
     }
 }

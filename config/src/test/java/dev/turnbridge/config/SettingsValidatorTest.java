@@ -51,6 +51,9 @@ class SettingsValidatorTest {
         "relay.port-min=0                    | relay.port-min: 0 (expected: 1-65535)",
         "relay.port-min=70000                | relay.port-min: 70000 (expected: 1-65535)",
         "relay.port-max=65536                | relay.port-max: 65536 (expected: 1-65535)",
+        "relay.socket-receive-buffer=4095    | relay.socket-receive-buffer: 4095 (expected: 0 (kernel default) or 4096-268435456 bytes)",
+        "relay.socket-receive-buffer=-1      | relay.socket-receive-buffer: -1 (expected: 0 (kernel default) or 4096-268435456 bytes)",
+        "relay.socket-send-buffer=300000000  | relay.socket-send-buffer: 300000000 (expected: 0 (kernel default) or 4096-268435456 bytes)",
         "relay.port-max=1000                 | relay.port-max: 1000 (expected: >= relay.port-min (49152))",
         "lifetimes.permission=0              | lifetimes.permission: 0s (expected: > 0 and <= 24h)",
         "lifetimes.channel=25h               | lifetimes.channel: 90000s (expected: > 0 and <= 24h)",
@@ -123,6 +126,31 @@ class SettingsValidatorTest {
         assertThat(errors("listeners.udp=", "listeners.tcp=", "listeners.tls="))
                 .containsExactly("listeners: udp: [], tcp: [], tls: [], dtls: [] "
                         + "(expected: at least one host:port in udp, tcp, tls or dtls)");
+    }
+
+    @Test
+    void edgeLimitsAreCheckedTogether() {
+        assertThat(errors("listeners.tcp=127.0.0.1:3478", "listeners.stream-stall-timeout=0s",
+                "listeners.connections-per-ip=0", "listeners.allocation-timeout=1h",
+                "listeners.proxy-protocol=127.0.0.1:3479", "listeners.proxy-protocol-sources=10.0.0.0/33",
+                "signaling.trusted-proxies=proxy.example", "signaling.request-timeout=0s",
+                "signaling.room-lookup-rate=-1", "signaling.room-lookup-burst=0")).containsExactly(
+                "listeners.stream-stall-timeout: 0s (expected: 1s-600s)",
+                "listeners.connections-per-ip: 0 (expected: 1-1000000)",
+                "listeners.allocation-timeout: 3600s (expected: 1s-600s)",
+                "listeners.proxy-protocol[0]: 127.0.0.1:3479 (expected: one of listeners.tcp or listeners.tls)",
+                "listeners.proxy-protocol-sources[0]: 10.0.0.0/33 (expected: an IP literal with an optional /prefix "
+                        + "of 0-32 (IPv4) or 0-128 (IPv6))",
+                "signaling.room-lookup-rate: -1.0 (expected: 0 (off) or > 0 lookups per second)",
+                "signaling.room-lookup-burst: 0 (expected: >= 1)",
+                "signaling.trusted-proxies[0]: proxy.example (expected: an IP literal with an optional /prefix "
+                        + "of 0-32 (IPv4) or 0-128 (IPv6))",
+                "signaling.request-timeout: 0s (expected: 1s-600s)");
+        assertThat(errors("listeners.tcp=127.0.0.1:3478", "listeners.proxy-protocol=127.0.0.1:3478"))
+                .containsExactly("listeners.proxy-protocol-sources: [] (expected: the load balancers' CIDRs when "
+                        + "listeners.proxy-protocol is set)");
+        assertThat(errors("listeners.tcp=127.0.0.1:3478", "listeners.proxy-protocol=127.0.0.1:3478",
+                "listeners.proxy-protocol-sources=10.0.0.0/8,fd00::/8", "signaling.trusted-proxies=10.0.0.5,::1")).isEmpty();
     }
 
     @Test

@@ -7,6 +7,7 @@ import dev.turnbridge.config.SettingsException;
 import dev.turnbridge.config.SettingsLoader;
 import dev.turnbridge.config.SettingsPrinter;
 import dev.turnbridge.relay.auth.RestCredentials;
+import io.netty.util.NetUtil;
 import java.net.Inet6Address;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -90,8 +91,8 @@ public final class Main implements Callable<Integer> {
             log.info("relay listening on DTLS {} (RFC 7350)", printable(server.relay().dtlsAddresses()));
         }
         if (!server.signalingAddresses().isEmpty()) {
-            log.info("signaling and demo page on {} (open http://127.0.0.1:{}/ on this machine)",
-                    printable(server.signalingAddresses()), server.signalingAddresses().get(0).getPort());
+            log.info("signaling and demo page on {} (open {} on this machine)",
+                    printable(server.signalingAddresses()), String.join(" or ", openHints(server.signalingAddresses())));
         }
         if (server.opsAddress() != null) {
             log.info("metrics, health and status on http://{}/ (admin API {})",
@@ -128,10 +129,38 @@ public final class Main implements Callable<Integer> {
         return String.join(", ", out);
     }
 
-    /** With a generated secret nobody else can mint credentials, so print one for local testing. */
+    /**
+     * The URLs that reach signaling from this machine, one per listen address: a wildcard bind through loopback
+     * of its family, any other address as it is (signaling bound to one interface does not answer on loopback).
+     */
+    static List<String> openHints(List<InetSocketAddress> addresses) {
+        List<String> out = new ArrayList<>();
+        for (InetSocketAddress a : addresses) {
+            boolean v6 = a.getAddress() instanceof Inet6Address;
+            String host = a.getAddress().isAnyLocalAddress() ? (v6 ? "[::1]" : "127.0.0.1")
+                    : v6 ? "[" + NetUtil.toAddressString(a.getAddress()) + "]"
+                    : a.getAddress().getHostAddress();
+            String url = "http://" + host + ":" + a.getPort() + "/";
+            if (!out.contains(url)) {
+                out.add(url);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * With a generated secret nobody else can mint credentials, so one for local testing goes to a file only
+     * this user can read (deleted when the process ends, when the secret dies too); only its path is logged.
+     */
     private static void printDevCredential(Settings settings) {
-        var c = RestCredentials.issue(settings.auth().secrets().get(0), "dev", Duration.ofHours(24), Instant.now());
-        System.out.println("dev TURN credential (valid 24 h): username=" + c.username() + " password=" + c.password());
+        try {
+            Path file = DevCredentialFile.write(settings.auth().secrets().get(0),
+                    Path.of(System.getProperty("java.io.tmpdir")), Instant.now());
+            file.toFile().deleteOnExit();
+            log.warn("dev TURN credential (valid 24 h) written to {} (mode 0600)", file);
+        } catch (java.io.IOException | UnsupportedOperationException e) {
+            log.warn("dev TURN credential not written: {}", e.toString());
+        }
     }
 
     @Command(name = "mint-credential", mixinStandardHelpOptions = true,

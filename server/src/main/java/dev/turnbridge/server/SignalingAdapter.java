@@ -97,6 +97,9 @@ final class SignalingAdapter implements SignalingOps {
             }
             FunctionCounter.builder("turnbridge.signaling.rate.limited", stats.rateLimited, LongAdder::sum)
                     .description("client messages refused by the per-connection rate limit").register(registry);
+            FunctionCounter.builder("turnbridge.signaling.request.timeouts", stats.requestTimeouts, LongAdder::sum)
+                    .description("HTTP connections closed without a complete request within signaling.request-timeout")
+                    .register(registry);
             Timer fanout = Timer.builder("turnbridge.signaling.fanout.latency")
                     .description("time to hand one signal to every recipient's connection")
                     .publishPercentileHistogram()

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.turnbridge.config.SettingsLoader;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
@@ -32,6 +34,20 @@ class MainTest {
             System.setOut(out);
             System.setErr(err);
         }
+    }
+
+    @Test
+    void startupHintNamesEveryAddressSignalingListensOn() throws Exception {
+        InetSocketAddress lan = new InetSocketAddress(InetAddress.getByName("192.0.2.10"), 8080);
+        InetSocketAddress v6 = new InetSocketAddress(InetAddress.getByName("2001:db8::5"), 8443);
+        InetSocketAddress any4 = new InetSocketAddress(InetAddress.getByName("0.0.0.0"), 8080);
+        InetSocketAddress any6 = new InetSocketAddress(InetAddress.getByName("::"), 8081);
+
+        assertThat(Main.openHints(List.of(lan))).containsExactly("http://192.0.2.10:8080/");
+        assertThat(Main.openHints(List.of(any4))).containsExactly("http://127.0.0.1:8080/");
+        assertThat(Main.openHints(List.of(lan, v6, any6, any4)))
+                .containsExactly("http://192.0.2.10:8080/", "http://[2001:db8::5]:8443/", "http://[::1]:8081/",
+                        "http://127.0.0.1:8080/");
     }
 
     @Test

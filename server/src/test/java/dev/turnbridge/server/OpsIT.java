@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.turnbridge.config.Settings;
 import dev.turnbridge.config.SettingsLoader;
 import dev.turnbridge.relay.transport.StreamTurnClient;
+import dev.turnbridge.relay.transport.TlsEngineConnection;
 import java.io.IOException;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
@@ -356,6 +357,50 @@ class OpsIT {
         start("admin.token=");
         assertThat(Scrape.call(ops, "GET", "/admin/allocations", "Bearer " + ADMIN_TOKEN).statusCode())
                 .isEqualTo(404);
+    }
+
+    @Test
+    void tlsCloseNotifyEndsTheAllocationForAdminAndMetricsLikeAnyClose() throws Exception {
+        start();
+        Scrape before = scrape();
+        TlsEngineConnection tls = TlsEngineConnection.open(server.relay().tlsAddresses().get(0), "TLSv1.3");
+        open.add(tls);
+        StreamTurnClient client = StreamTurnClient.over(tls, "alice", "wonderland");
+        assertThat(client.allocate(b -> { }).isSuccess()).isTrue();
+        assertThat(Scrape.call(ops, "GET", "/admin/allocations", "Bearer " + ADMIN_TOKEN).body())
+                .contains("\"username\" : \"alice\"", "\"transport\" : \"tls\"");
+
+        tls.sendCloseNotify();
+
+        assertThat(tls.awaitCloseNotify(1000)).as("our close_notify within 1 s").isTrue();
+        assertThat(tls.awaitTcpEnd(1000)).as("then the connection closes").isTrue();
+        Scrape after = scrapeUntil(s -> s.get("turnbridge_relay_allocations_active", "transport", "tls",
+                "family", "ipv4") == 0);
+        assertThat(after.get("turnbridge_relay_allocations_active", "transport", "tls", "family", "ipv4")).isZero();
+        assertThat(after.delta(before, "turnbridge_relay_allocations_ended_total", "reason", "connection_closed"))
+                .isEqualTo(1);
+        assertThat(Scrape.call(ops, "GET", "/admin/allocations", "Bearer " + ADMIN_TOKEN).body())
+                .doesNotContain("alice");
+    }
+
+    @Test
+    void allocateWhoseClientLeftIsAbandonedNot508() throws Exception {
+        start();
+        Scrape before = scrape();
+        int allocates = 10;
+        for (int i = 0; i < allocates; i++) {
+            StreamTurnClient c = StreamTurnClient.tcp(server.relay().tcpAddresses().get(0), "alice", "wonderland", 0);
+            open.add(c);
+            c.allocateAndLeave();
+        }
+
+        Scrape after = scrapeUntil(s -> s.delta(before, "turnbridge_relay_requests_abandoned_total", "method",
+                "allocate") + s.delta(before, "turnbridge_relay_allocations_started_total") == allocates);
+        assertThat(after.delta(before, "turnbridge_relay_requests_abandoned_total", "method", "allocate")
+                + after.delta(before, "turnbridge_relay_allocations_started_total")).isEqualTo(allocates);
+        assertThat(after.delta(before, "turnbridge_relay_requests_abandoned_total", "method", "allocate"))
+                .isPositive();
+        assertThat(after.delta(before, "turnbridge_relay_error_responses_total", "code", "508")).isZero();
     }
 
     @Test

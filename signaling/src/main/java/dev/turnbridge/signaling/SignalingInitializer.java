@@ -2,11 +2,14 @@ package dev.turnbridge.signaling;
 
 import dev.turnbridge.config.SignalingSettings;
 import dev.turnbridge.signaling.http.BodyLimitAggregator;
+import dev.turnbridge.signaling.http.ClientAddressHandler;
 import dev.turnbridge.signaling.http.ConnectionLimitHandler;
 import dev.turnbridge.signaling.http.HttpGateHandler;
 import dev.turnbridge.signaling.http.OriginPolicy;
+import dev.turnbridge.signaling.http.RequestDeadlineHandler;
 import dev.turnbridge.signaling.http.SignalingApi;
 import dev.turnbridge.signaling.http.StaticFiles;
+import dev.turnbridge.signaling.http.TrustedProxies;
 import dev.turnbridge.signaling.session.SignalingHub;
 import dev.turnbridge.signaling.ws.WebSocketSessionHandler;
 import io.netty.channel.ChannelInitializer;
@@ -23,11 +26,12 @@ import java.util.concurrent.TimeUnit;
 /**
  * The pipeline of one signaling connection:
  * <pre>
- * limit -> idle -> http codec -> body aggregator -> gate (limit answer, Origin, API, static files)
+ * limit (per address, at accept) -> idle -> http codec -> request deadline -> body aggregator
+ *       -> client address (trusted proxies) -> gate (limit answer, Origin, API, static files)
  *       -> WebSocket handshake + protocol (ping/pong) -> frame aggregator -> session
  * </pre>
  * After the handshake the session handler swaps the idle handler for the heartbeat watchdog and removes the
- * gate; Netty's handshaker swaps the HTTP codec for the WebSocket one.
+ * gate; Netty's handshaker swaps the HTTP codec for the WebSocket one; the request deadline leaves on the 101.
  */
 final class SignalingInitializer extends ChannelInitializer<SocketChannel> {
 
@@ -35,16 +39,18 @@ final class SignalingInitializer extends ChannelInitializer<SocketChannel> {
 
     private final SignalingSettings settings;
     private final ConnectionLimitHandler limit;
+    private final TrustedProxies proxies;
     private final OriginPolicy origins;
     private final SignalingApi api;
     private final StaticFiles files;
     private final SignalingHub hub;
     private final Clock clock;
 
-    SignalingInitializer(SignalingSettings settings, ConnectionLimitHandler limit, OriginPolicy origins,
-                         SignalingApi api, StaticFiles files, SignalingHub hub, Clock clock) {
+    SignalingInitializer(SignalingSettings settings, ConnectionLimitHandler limit, TrustedProxies proxies,
+                         OriginPolicy origins, SignalingApi api, StaticFiles files, SignalingHub hub, Clock clock) {
         this.settings = settings;
         this.limit = limit;
+        this.proxies = proxies;
         this.origins = origins;
         this.api = api;
         this.files = files;
@@ -68,7 +74,10 @@ final class SignalingInitializer extends ChannelInitializer<SocketChannel> {
         p.addLast(WebSocketSessionHandler.IDLE_HANDLER,
                 new IdleStateHandler(0, 0, settings.idleTimeout().toMillis(), TimeUnit.MILLISECONDS));
         p.addLast("http", new HttpServerCodec());
+        p.addLast("deadline", new RequestDeadlineHandler(settings.requestTimeout().toMillis(),
+                hub.stats().requestTimeouts::increment));
         p.addLast("body", new BodyLimitAggregator(max));
+        p.addLast("client", new ClientAddressHandler(proxies, limit));
         p.addLast("gate", new HttpGateHandler(WEBSOCKET_PATH, origins, api, files));
         p.addLast("ws", new WebSocketServerProtocolHandler(WebSocketServerProtocolConfig.newBuilder()
                 .websocketPath(WEBSOCKET_PATH)

@@ -7,6 +7,7 @@ import dev.turnbridge.signaling.http.ConnectionLimitHandler;
 import dev.turnbridge.signaling.http.OriginPolicy;
 import dev.turnbridge.signaling.http.SignalingApi;
 import dev.turnbridge.signaling.http.StaticFiles;
+import dev.turnbridge.signaling.http.TrustedProxies;
 import dev.turnbridge.signaling.ice.IceServersIssuer;
 import dev.turnbridge.signaling.ice.RelayListeners;
 import dev.turnbridge.signaling.ice.TurnUris;
@@ -89,16 +90,18 @@ public final class SignalingServer implements AutoCloseable {
         this.childGroup = childGroup;
         this.channelType = channelType;
         SecureRandom random = new SecureRandom();
-        this.rooms = new InMemoryRoomRegistry(random, this.settings.maxRooms());
+        this.rooms = new InMemoryRoomRegistry(random, this.settings.maxRooms(), this.settings.roomTtlMax());
         IceServersIssuer issuer = new IceServersIssuer(settings.auth().secrets().get(0),
                 this.settings.turnCredentialTtl(),
                 new TurnUris(this.settings.turnUris(), settings.relay().externalAddress(), this.settings.turnsHost(),
                         relay));
         this.hub = new SignalingHub(this.settings, rooms, issuer, clock, random);
         SignalingApi api = new SignalingApi(this.settings, rooms, hub, issuer, settings.auth().secrets().get(0), clock);
+        TrustedProxies proxies = new TrustedProxies(this.settings.trustedProxies());
         this.initializer = new SignalingInitializer(this.settings,
-                new ConnectionLimitHandler(new ConnectionLimiter(this.settings.connectionsPerIp())),
-                new OriginPolicy(this.settings.allowedOrigins()), api, new StaticFiles(), hub, clock);
+                new ConnectionLimitHandler(new ConnectionLimiter(this.settings.connectionsPerIp()), proxies,
+                        hub.stats()),
+                proxies, new OriginPolicy(this.settings.allowedOrigins()), api, new StaticFiles(), hub, clock);
     }
 
     /** Binds every listen address; returns the bound addresses in the configured order. */

@@ -378,28 +378,144 @@ class SignalingServerIT {
         assertThat(server.stats().rateLimited.sum()).isEqualTo(2);
     }
 
+    /** Issue 10 #9: 300 silent connections from one address; all but the limit are closed at accept. */
     @Test
-    void connectionsPerIpLimit() throws Exception {
-        start("signaling.connections-per-ip=2");
-        try (Socket one = new Socket("127.0.0.1", port); Socket two = new Socket("127.0.0.1", port);
-             Socket three = new Socket("127.0.0.1", port)) {
-            // The three are accepted on different event loops: which one is over the limit is not fixed.
-            // Keep-alive keeps the first two open while the third is judged, however late it is accepted.
-            List<String> statuses = new ArrayList<>();
-            for (Socket socket : List.of(one, two, three)) {
-                socket.setSoTimeout(5000);
-                String response = exchange(socket, "GET /api/rooms/ABCDEFGH HTTP/1.1\r\nHost: x\r\n\r\n");
-                statuses.add(response.substring(0, Math.min(12, response.length())));
-                if (response.startsWith("HTTP/1.1 429")) {
-                    assertThat(response).contains("\"code\":\"rate_limited\"");
+    void connectionsOverThePerAddressLimitAreClosedAtAccept() throws Exception {
+        start("signaling.connections-per-ip=32", "signaling.room-lookup-rate=0");
+        List<Socket> sockets = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            Socket socket = new Socket("127.0.0.1", port);
+            toClose.add(socket);
+            sockets.add(socket);
+        }
+        // nothing was sent: the server judged them when it accepted them. Bounded in time.
+        List<Socket> open = new ArrayList<>(sockets);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+        while (open.size() > 32 && System.nanoTime() < deadline) {
+            for (java.util.Iterator<Socket> it = open.iterator(); it.hasNext(); ) {
+                if (closedByServer(it.next())) {
+                    it.remove();
                 }
             }
-            assertThat(statuses).containsExactlyInAnyOrder("HTTP/1.1 404", "HTTP/1.1 404", "HTTP/1.1 429");
-            assertThat(server.stats().errors(ErrorCode.RATE_LIMITED)).isEqualTo(1);
         }
-        // Closed connections are forgotten: the WebSocket below is the only one.
-        Thread.sleep(200);
+        assertThat(open).as("connections left open").hasSize(32);
+        assertThat(server.stats().errors(ErrorCode.RATE_LIMITED)).isEqualTo(268);
+        for (Socket socket : open) { // the ones kept are served
+            socket.setSoTimeout(5000);
+            assertThat(exchange(socket, "GET /api/rooms/ABCDEFGH HTTP/1.1\r\nHost: x\r\n\r\n"))
+                    .startsWith("HTTP/1.1 404");
+        }
+        for (Socket socket : sockets) {
+            socket.close();
+        }
+        // Closed connections are forgotten: the WebSocket below is let in.
+        Thread.sleep(300);
         ws().send("{\"type\":\"heartbeat\"}");
+    }
+
+    private static boolean closedByServer(Socket socket) throws Exception {
+        socket.setSoTimeout(1);
+        try {
+            return socket.getInputStream().read() < 0;
+        } catch (java.net.SocketTimeoutException stillOpen) {
+            return false;
+        } catch (java.net.SocketException reset) {
+            return true;
+        }
+    }
+
+    private Socket from(String localAddress) throws Exception {
+        Socket socket = new Socket();
+        toClose.add(socket);
+        socket.bind(new InetSocketAddress(localAddress, 0));
+        socket.connect(new InetSocketAddress("127.0.0.1", port), 5000);
+        socket.setSoTimeout(5000);
+        return socket;
+    }
+
+    private static String lookup(String forwardedFor) {
+        return "GET /api/rooms/ABCDEFGH HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: " + forwardedFor + "\r\n\r\n";
+    }
+
+    /** Issue 10 #7: behind a trusted reverse proxy, the 33rd client no longer shares the proxy's limit. */
+    @Test
+    void throughATrustedProxyEachClientCountsByItsForwardedAddress() throws Exception {
+        start("signaling.trusted-proxies=127.0.0.1", "signaling.room-lookup-rate=0");
+        for (int i = 1; i <= 40; i++) { // 40 clients, each on its own held connection through the proxy
+            assertThat(exchange(from("127.0.0.1"), lookup("203.0.113.9, 198.51.100." + i)))
+                    .as("client " + i).startsWith("HTTP/1.1 404");
+        }
+        // one client behind the proxy still has the limit (32)
+        for (int i = 1; i <= 32; i++) {
+            assertThat(exchange(from("127.0.0.1"), lookup("192.0.2.7"))).startsWith("HTTP/1.1 404");
+        }
+        String over = exchange(from("127.0.0.1"), lookup("192.0.2.7"));
+        assertThat(over).startsWith("HTTP/1.1 429").contains("\"code\":\"rate_limited\"");
+
+        // room creation counts per client too: the burst (20) of one client does not hold back another
+        for (int i = 0; i < 20; i++) {
+            assertThat(post("/api/rooms", "", "X-Forwarded-For", "192.0.2.50").statusCode()).isEqualTo(201);
+        }
+        assertThat(post("/api/rooms", "", "X-Forwarded-For", "192.0.2.50").statusCode()).isEqualTo(429);
+        assertThat(post("/api/rooms", "", "Forwarded", "for=192.0.2.51").statusCode()).isEqualTo(201);
+    }
+
+    @Test
+    void forwardingHeadersFromAnUntrustedPeerChangeNothing() throws Exception {
+        start("signaling.trusted-proxies=127.0.0.2", "signaling.connections-per-ip=2", "signaling.room-lookup-rate=0");
+        Socket one = from("127.0.0.1");
+        Socket two = from("127.0.0.1");
+        Socket three = from("127.0.0.1");
+        assertThat(exchange(one, lookup("198.51.100.1"))).startsWith("HTTP/1.1 404");
+        assertThat(exchange(two, lookup("198.51.100.2"))).startsWith("HTTP/1.1 404");
+        assertThat(exchange(three, lookup("198.51.100.3"))).as("closed at accept, whatever it claims").isEmpty();
+        // the trusted proxy (127.0.0.2) speaks for its clients
+        for (int i = 1; i <= 3; i++) {
+            assertThat(exchange(from("127.0.0.2"), lookup("198.51.100." + i))).startsWith("HTTP/1.1 404");
+        }
+    }
+
+    /** Issue 10 #9: a byte every so often no longer keeps an HTTP connection open; WebSockets are unaffected. */
+    @Test
+    void slowlorisIsClosedAtTheRequestDeadline() throws Exception {
+        start("signaling.request-timeout=1s", "signaling.heartbeat-interval=10s", "signaling.heartbeat-timeout=20s");
+        WsClient ws = ws(); // upgraded before the deadline: the deadline leaves with the HTTP codec
+        try (Socket silent = new Socket("127.0.0.1", port); Socket slow = new Socket("127.0.0.1", port)) {
+            silent.setSoTimeout(10_000);
+            OutputStream out = slow.getOutputStream();
+            out.write("GET / HTTP/1.1\r\nHost: x\r\n".getBytes(StandardCharsets.US_ASCII));
+            byte[] header = "X-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n"
+                    .getBytes(StandardCharsets.US_ASCII);
+            int sent = 0;
+            boolean closed = false;
+            try {
+                // one byte per 100 ms: every byte would reset an idle timer (60 s here); bounded at 8 s
+                while (sent < header.length && !closed) {
+                    out.write(header[sent++]);
+                    out.flush();
+                    Thread.sleep(100);
+                    closed = closedByServer(slow);
+                }
+            } catch (java.net.SocketException reset) {
+                closed = true;
+            }
+            assertThat(closed).as("closed before the head was complete").isTrue();
+            assertThat(sent).isLessThan(header.length);
+            assertThat(silent.getInputStream().read()).as("a silent connection too").isEqualTo(-1);
+        }
+        assertThat(server.stats().requestTimeouts.sum()).isEqualTo(2);
+        Thread.sleep(300);
+        ws.send("{\"type\":\"heartbeat\",\"ref\":1}");
+        assertThat(ws.next("heartbeat").get("ref").asInt()).isEqualTo(1);
+        // a keep-alive connection gets a fresh deadline for each request
+        try (Socket keepAlive = new Socket("127.0.0.1", port)) {
+            keepAlive.setSoTimeout(5000);
+            for (int i = 0; i < 3; i++) {
+                assertThat(exchange(keepAlive, "GET /api/rooms/ABCDEFGH HTTP/1.1\r\nHost: x\r\n\r\n"))
+                        .startsWith("HTTP/1.1 404");
+                Thread.sleep(600);
+            }
+        }
     }
 
     private static String exchange(Socket socket, String request) throws Exception {
@@ -411,7 +527,12 @@ class SignalingServerIT {
         StringBuilder text = new StringBuilder();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
         while (System.nanoTime() < deadline && !text.toString().contains("}")) {
-            int n = in.read(buffer);
+            int n;
+            try {
+                n = in.read(buffer);
+            } catch (java.net.SocketException reset) {
+                break; // closed by the server before or after answering
+            }
             if (n < 0) {
                 break;
             }

@@ -6,9 +6,18 @@ package dev.turnbridge.relay.allocation;
  * reaches {@code InetAddress.getByName}, which would resolve anything that is not a literal through DNS.
  * Zone ids ({@code fe80::1%eth0}), brackets, and the legacy short and octal IPv4 forms are refused.
  */
-final class IpLiteral {
+public final class IpLiteral {
 
     private IpLiteral() {
+    }
+
+    /** The address {@code text} spells; IllegalArgumentException with the reason when it is not a literal. */
+    public static java.net.InetAddress address(String text) {
+        try {
+            return java.net.InetAddress.getByAddress(parse(text));
+        } catch (java.net.UnknownHostException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
     }
 
     /** The 4 or 16 address bytes of {@code text}; IllegalArgumentException with the reason otherwise. */

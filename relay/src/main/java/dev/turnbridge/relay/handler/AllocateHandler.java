@@ -131,6 +131,7 @@ final class AllocateHandler implements RequestHandler {
             if (socket == null) {
                 exchange.allocations().clearPending(client);
                 context.quota().release(identity.username());
+                // no port could be bound, or the client left meanwhile (then counted as abandoned, not as a 508)
                 reply(request, exchange, ErrorCode.INSUFFICIENT_CAPACITY, identity);
                 return;
             }

@@ -22,6 +22,14 @@ public interface Exchange {
     /** Signed responses recently sent from this server socket, for retransmissions. */
     TransactionCache transactions();
 
+    /**
+     * Whether the connection or DTLS association this request came on has ended, so that an answer would reach
+     * nobody (a UDP server socket serves every client and never does).
+     */
+    default boolean isClosed() {
+        return false;
+    }
+
     /** Sends an already encoded message again (a cached response to a retransmitted request). */
     void resend(byte[] encoded);
 

@@ -48,10 +48,25 @@ public final class RelayStats implements AllocationListener {
      * move it by the same amount.
      */
     public final LongAdder integrityChecks = new LongAdder();
+    /**
+     * TCP/TLS clients closed because they read nothing while {@code listeners.stream-write-buffer} bytes
+     * waited for them for {@code listeners.stream-stall-timeout} (or answers piled up beyond twice that buffer).
+     */
+    public final LongAdder streamStalled = new LongAdder();
+    /** TCP/TLS connections closed at accept: their client IP had {@code listeners.connections-per-ip} open. */
+    public final LongAdder streamConnectionsRefused = new LongAdder();
+    /** TCP/TLS connections held no allocation for {@code listeners.allocation-timeout} and were closed. */
+    public final LongAdder streamAllocationTimeouts = new LongAdder();
+    /**
+     * Connections to a PROXY protocol listener closed: from a source outside
+     * {@code listeners.proxy-protocol-sources}, or without a valid v2 header in time.
+     */
+    public final LongAdder proxyHeaderRefused = new LongAdder();
     /** Allocate requests turned away because the server is draining. */
     public final LongAdder allocationsRefusedDraining = new LongAdder();
 
     private final LongAdder[][] responses = adders(METHODS.size(), 2);
+    private final LongAdder[] abandoned = adders(METHODS.size());
     private final LongAdder[] errors = adders(ErrorCode.values().length);
     private final LongAdder[] authFailures = adders(AuthFailure.values().length);
     private final LongAdder[] ended = adders(EndReason.values().length);
@@ -134,6 +149,14 @@ public final class RelayStats implements AllocationListener {
         }
     }
 
+    /**
+     * Counts one request left unanswered because its connection or DTLS association ended first (a client that
+     * closed right after asking); neither a success nor an error was sent.
+     */
+    public void abandoned(int method) {
+        abandoned[methodIndex(method)].increment();
+    }
+
     public void authFailed(AuthFailure reason) {
         authFailures[reason.ordinal()].increment();
     }
@@ -176,6 +199,11 @@ public final class RelayStats implements AllocationListener {
     /** Responses sent for {@code method} (index into {@link #METHODS}), successes or errors. */
     public long responses(int methodIndex, boolean success) {
         return responses[methodIndex][success ? 0 : 1].sum();
+    }
+
+    /** Requests for {@code method} (index into {@link #METHODS}) whose client left before the answer. */
+    public long abandonedRequests(int methodIndex) {
+        return abandoned[methodIndex].sum();
     }
 
     public long errors(ErrorCode code) {

@@ -127,6 +127,10 @@ public final class StunDecoder {
                 } else if (passwordAlgorithms == null) {
                     passwordAlgorithms = java.util.Arrays.copyOfRange(bytes, pos + 4, valueEnd);
                 }
+            } else if (attrType == AttributeType.USERNAME) {
+                if (!Username.isValid(buf, pos + 4, attrLength)) {
+                    peerMalformed = true;
+                }
             } else if (attrType == AttributeType.USERHASH) {
                 hidden = append(hidden, pos);
                 if (attrLength != USERHASH_LENGTH) {

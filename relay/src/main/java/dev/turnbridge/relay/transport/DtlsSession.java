@@ -265,6 +265,11 @@ final class DtlsSession implements Exchange, AllocationOwner {
     }
 
     @Override
+    public boolean isClosed() {
+        return state == State.CLOSED;
+    }
+
+    @Override
     public void resend(byte[] encoded) {
         send(encoded);
     }

@@ -36,6 +36,8 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Function;
 import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The STUN/TURN relay: one or more UDP server sockets per configured UDP listener (one per event loop with
@@ -44,6 +46,7 @@ import java.util.function.Predicate;
  * handshakes on an executor of the caller's. Event loops and that executor are owned by the caller.
  */
 public final class RelayServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(RelayServer.class);
     private static final int SOCKET_BUFFER = 4 * 1024 * 1024;
     /** A DTLS handshake not finished by then is dropped (BC's own timeout, and the session's watchdog). */
     static final int DTLS_HANDSHAKE_MILLIS = 10_000;
@@ -54,6 +57,7 @@ public final class RelayServer implements AutoCloseable {
     private final TurnDispatcher dispatcher;
     private final List<Channel> channels = new CopyOnWriteArrayList<>();
     private final RelaySockets relaySockets;
+    private final StreamAdmissionHandler streamAdmission;
     // UDP server sockets and live TCP/TLS connections: everything that holds allocations
     private final Set<AllocationOwner> owners = ConcurrentHashMap.newKeySet();
     private final List<InetSocketAddress> tcpBound = new CopyOnWriteArrayList<>();
@@ -80,6 +84,8 @@ public final class RelayServer implements AutoCloseable {
         this.dtlsHandshakes = dtlsHandshakes;
         this.dispatcher = new TurnDispatcher(context);
         this.relaySockets = new RelaySockets(context, transport);
+        this.streamAdmission = new StreamAdmissionHandler(
+                new ConnectionsPerAddress(settings.listeners().connectionsPerIp()), context.stats());
     }
 
     public RelayContext context() {
@@ -91,6 +97,7 @@ public final class RelayServer implements AutoCloseable {
      * ({@link #tcpAddresses}, {@link #tlsAddresses} tell the others).
      */
     public List<InetSocketAddress> start() {
+        KernelBufferCaps.read(KernelBufferCaps.PROC_NET_CORE).clipped(context.settings().relay()).forEach(log::warn);
         List<InetSocketAddress> udp = startUdp();
         ListenerSettings listeners = context.settings().listeners();
         for (HostPort hp : listeners.tcp()) {
@@ -173,10 +180,15 @@ public final class RelayServer implements AutoCloseable {
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(high / 2, high))
                 .childHandler(new TcpServerInitializer(dispatcher, relaySockets, certificate,
-                        listeners.maxDatagramSize(), owners))
+                        listeners.maxDatagramSize(), owners, streamAdmission,
+                        listeners.proxyProtocol().contains(hp) ? proxySources(listeners) : null))
                 .bind(hp.host(), hp.port()).syncUninterruptibly().channel();
         channels.add(ch);
         return (InetSocketAddress) ch.localAddress();
+    }
+
+    private static List<dev.turnbridge.relay.allocation.Cidr> proxySources(ListenerSettings listeners) {
+        return listeners.proxyProtocolSources().stream().map(dev.turnbridge.relay.allocation.Cidr::parse).toList();
     }
 
     /** Bound TCP listener addresses, one per configured listener. */
@@ -192,6 +204,11 @@ public final class RelayServer implements AutoCloseable {
     /** SHA-256 fingerprint of the TLS certificate in use, or null when no TLS listener runs. */
     public String tlsFingerprint() {
         return tls == null ? null : tls.certifiedKey().fingerprintSha256();
+    }
+
+    /** Certificate reloads that failed (the working certificate kept); 0 when no TLS listener runs. */
+    public long tlsReloadFailures() {
+        return tls == null ? 0 : tls.failedReloads();
     }
 
     /** The TLS certificate in use (the latest reload), or null when no TLS listener runs. */

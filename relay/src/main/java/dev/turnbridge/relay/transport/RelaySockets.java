@@ -41,6 +41,8 @@ final class RelaySockets {
     private final ChannelOption<Boolean> reusePort;
     private final boolean epoll;
     private final WriteBufferWaterMark waterMark;
+    private final int receiveBuffer;
+    private final int sendBuffer;
 
     RelaySockets(RelayContext context, NettyTransport transport) {
         this.context = context;
@@ -51,6 +53,21 @@ final class RelaySockets {
                 : NioChannelOption.of(StandardSocketOptions.SO_REUSEPORT);
         int high = context.settings().listeners().streamWriteBuffer();
         this.waterMark = new WriteBufferWaterMark(high / 2, high);
+        this.receiveBuffer = context.settings().relay().socketReceiveBuffer();
+        this.sendBuffer = context.settings().relay().socketSendBuffer();
+    }
+
+    /**
+     * Sets {@code relay.socket-receive-buffer} and {@code relay.socket-send-buffer} through {@code option}
+     * (a bootstrap's, or a server bootstrap's for itself or its children); 0 leaves the kernel's default.
+     */
+    private void buffers(BiConsumer<ChannelOption<Integer>, Integer> option) {
+        if (receiveBuffer > 0) {
+            option.accept(ChannelOption.SO_RCVBUF, receiveBuffer);
+        }
+        if (sendBuffer > 0) {
+            option.accept(ChannelOption.SO_SNDBUF, sendBuffer);
+        }
     }
 
     PeerConnections peerConnections() {
@@ -66,7 +83,11 @@ final class RelaySockets {
             BiConsumer<RelaySocket, Throwable> done) {
         TcpRelayListener socket = new TcpRelayListener(context, peerConnections, client, loop, this,
                 context.stats().traffic(transport));
-        ChannelFuture bind = new ServerBootstrap()
+        ServerBootstrap server = new ServerBootstrap();
+        // accepted peers inherit the listening socket's receive buffer, and with it their TCP window scale
+        buffers(server::option);
+        buffers(server::childOption);
+        ChannelFuture bind = server
                 .group(loop)
                 .channel(netty.serverChannel())
                 .option(ChannelOption.SO_REUSEADDR, true)
@@ -107,6 +128,7 @@ final class RelaySockets {
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) PeerConnections.TIMEOUT_MILLIS)
                 .handler(handler);
+        buffers(b::option);
         // SO_REUSEPORT on both this socket and the listening one lets them share the relayed address
         return epoll ? b.option(EPOLL_CLIENT_REUSE_PORT, 1) : b.option(reusePort, true);
     }
@@ -120,6 +142,7 @@ final class RelaySockets {
                 .group(loop)
                 .channel(netty.datagramChannel())
                 .handler(socket);
+        buffers(bootstrap::option);
         netty.configureDatagramReads(bootstrap, maxDatagramSize);
         ChannelFuture bind = bootstrap.bind(ip, port);
         bind.addListener(f -> {

@@ -43,9 +43,6 @@ final class TcpConnectionHandler extends ChannelInboundHandlerAdapter implements
     private static final long SWEEP_MILLIS = 1000;
     // a reliable stream sees no retransmissions; a few entries cover a client that repeats itself anyway
     private static final int TRANSACTION_CACHE_ENTRIES = 8;
-    // a connection that holds no allocation costs a descriptor for nothing; a STUN keepalive every 2 min or so
-    // (RFC 8445 §11 sends them far more often) keeps a binding-only client connected
-    static final long IDLE_WITHOUT_ALLOCATION_MILLIS = 120_000;
 
     private final RelayContext context;
     private final RelaySockets relaySockets;
@@ -58,8 +55,12 @@ final class TcpConnectionHandler extends ChannelInboundHandlerAdapter implements
     private final Set<AllocationOwner> owners;
     private Channel channel;
     private FiveTuple fiveTuple;
+    private final long allocationTimeoutMillis;
+    private final long stallMillis;
+    private final long answerBacklogLimit;
     private ScheduledFuture<?> sweeper;
-    private long lastFrameMillis;
+    private long withoutAllocationSince;
+    private long unwritableSince = -1;
 
     TcpConnectionHandler(TurnDispatcher dispatcher, RelaySockets relaySockets, FiveTuple.Transport transport,
             Set<AllocationOwner> owners) {
@@ -70,17 +71,21 @@ final class TcpConnectionHandler extends ChannelInboundHandlerAdapter implements
         this.software = context.settings().software();
         this.responder = new Responder(context);
         this.allocations = AllocationTable.withEndReasons(relaySockets::release);
+        var listeners = context.settings().listeners();
+        this.allocationTimeoutMillis = listeners.allocationTimeout().toMillis();
+        this.stallMillis = listeners.streamStallTimeout().toMillis();
+        this.answerBacklogLimit = 2L * listeners.streamWriteBuffer();
         this.inbound = new ClientDemultiplexer(dispatcher, new PeerForwarder(context, allocations), from -> this);
     }
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         channel = ctx.channel();
-        fiveTuple = new FiveTuple((InetSocketAddress) channel.remoteAddress(),
-                (InetSocketAddress) channel.localAddress(), transport);
+        fiveTuple = new FiveTuple(ProxyProtocolHandler.clientOf(channel), (InetSocketAddress) channel.localAddress(),
+                transport);
         sweeper = ctx.executor().scheduleAtFixedRate(this::sweep, SWEEP_MILLIS, SWEEP_MILLIS, TimeUnit.MILLISECONDS);
         owners.add(this);
-        lastFrameMillis = context.now();
+        withoutAllocationSince = context.now();
         ctx.fireChannelActive();
     }
 
@@ -90,14 +95,43 @@ final class TcpConnectionHandler extends ChannelInboundHandlerAdapter implements
         ctx.fireChannelInactive();
     }
 
+    /**
+     * Expiries, and the two limits of a stream connection: one that has held no allocation for
+     * {@code listeners.allocation-timeout} (since it opened or since its allocation ended) is closed whatever
+     * Binding requests it sends, and so is one whose client has read nothing for
+     * {@code listeners.stream-stall-timeout} while the write buffer stayed full.
+     */
     private void sweep() {
         long now = context.now();
         allocations.expire(now);
         transactions.expire(now);
-        if (allocations.size() == 0 && !allocations.isPending(fiveTuple.client())
-                && now - lastFrameMillis > IDLE_WITHOUT_ALLOCATION_MILLIS) {
+        if (allocations.size() > 0 || allocations.isPending(fiveTuple.client())) {
+            withoutAllocationSince = now;
+        } else if (now - withoutAllocationSince >= allocationTimeoutMillis) {
+            context.stats().streamAllocationTimeouts.increment();
             channel.close();
+            return;
         }
+        if (unwritableSince >= 0 && now - unwritableSince >= stallMillis) {
+            stalled();
+        }
+    }
+
+    private void stalled() {
+        log.debug("{} client {} stopped reading: closed", transport, fiveTuple.client());
+        context.stats().streamStalled.increment();
+        unwritableSince = -1;
+        channel.close();
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (ctx.channel().isWritable()) {
+            unwritableSince = -1;
+        } else if (unwritableSince < 0) {
+            unwritableSince = context.now();
+        }
+        ctx.fireChannelWritabilityChanged();
     }
 
     @Override
@@ -110,7 +144,6 @@ final class TcpConnectionHandler extends ChannelInboundHandlerAdapter implements
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         ByteBuf frame = (ByteBuf) msg;
-        lastFrameMillis = context.now();
         try {
             inbound.handle(frame, fiveTuple.client());
         } finally {
@@ -154,8 +187,20 @@ final class TcpConnectionHandler extends ChannelInboundHandlerAdapter implements
     }
 
     @Override
+    public boolean isClosed() {
+        return !channel.isActive();
+    }
+
+    @Override
     public void resend(byte[] encoded) {
-        // responses are not subject to the write-buffer limit: they are few and the client asked for them
+        // answers pass the write-buffer limit (the client asked for them), but not without bound: a client that
+        // sends requests and reads nothing would otherwise queue its answers for ever
+        if (!channel.isWritable() && channel.bytesBeforeWritable() > answerBacklogLimit) {
+            if (channel.isActive()) {
+                stalled();
+            }
+            return;
+        }
         channel.writeAndFlush(Unpooled.wrappedBuffer(encoded), channel.voidPromise());
     }
 

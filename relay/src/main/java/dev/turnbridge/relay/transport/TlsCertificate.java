@@ -45,6 +45,7 @@ final class TlsCertificate {
     private volatile CertifiedKey current;
     private FileTime certModified;
     private FileTime keyModified;
+    private volatile long failedReloads;
 
     private TlsCertificate(TlsSettings settings) {
         this.settings = settings;
@@ -92,8 +93,14 @@ final class TlsCertificate {
             log.info("TLS: reloaded {}", current);
         } catch (IOException | RuntimeException e) {
             // half-written renewal or a bad file: keep serving the working certificate, retry on the next tick
+            failedReloads++;
             log.warn("TLS: certificate reload failed, keeping the current one: {}", e.getMessage());
         }
+    }
+
+    /** Reloads that failed and kept the working certificate: a renewal seen and refused, not just unseen. */
+    long failedReloads() {
+        return failedReloads;
     }
 
     private void reload() throws IOException {

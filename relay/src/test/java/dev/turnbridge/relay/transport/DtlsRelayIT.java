@@ -167,6 +167,31 @@ class DtlsRelayIT {
     }
 
     @Test
+    void closeNotifyIsAnsweredAtOnceAndEndsTheAllocation() throws Exception {
+        start(2, 10_000);
+        DtlsTurnClient client = connect();
+        DatagramSocket peer = socket();
+        InetSocketAddress peerAddress = (InetSocketAddress) peer.getLocalSocketAddress();
+        InetSocketAddress relayed = client.allocate().relayed().get(0);
+        assertThat(client.createPermission(peerAddress).isSuccess()).isTrue();
+        assertThat(client.channelBind(0x4001, peerAddress).isSuccess()).isTrue();
+        assertThat(server.allocations().get(5, TimeUnit.SECONDS)).singleElement()
+                .satisfies(info -> assertThat(info.relayed()).isEqualTo(relayed));
+        var stats = server.context().stats();
+
+        client.sendCloseNotify();
+
+        client.awaitAlertRecord(1000); // the server's close_notify (encrypted: only the record type shows)
+        await("association, allocation, permission and channel end", 5000, () -> server.dtlsSessionCount() == 0
+                && server.allocationCount() == 0 && server.relayPortsInUse() == 0
+                && stats.permissionsActive.sum() == 0 && stats.channelsActive.sum() == 0);
+        assertThat(server.allocations().get(5, TimeUnit.SECONDS)).as("operators' view").isEmpty();
+        assertThat(stats.ended(dev.turnbridge.relay.allocation.AllocationListener.EndReason.CONNECTION_CLOSED))
+                .isEqualTo(1);
+        assertThat(stats.active(FiveTuple.Transport.DTLS, 0)).isZero();
+    }
+
+    @Test
     void twoClientsHaveTheirOwnAssociations() throws Exception {
         start(2, 10_000);
         DtlsTurnClient a = connect();

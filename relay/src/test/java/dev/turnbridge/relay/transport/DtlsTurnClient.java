@@ -76,7 +76,12 @@ final class DtlsTurnClient implements AutoCloseable {
             }
         };
         try {
-            this.dtls = new DTLSClientProtocol().connect(client, new UDPTransport(socket, 1500));
+            // BC closes its transport after close_notify; the socket stays open for what the server answers
+            this.dtls = new DTLSClientProtocol().connect(client, new UDPTransport(socket, 1500) {
+                @Override
+                public void close() {
+                }
+            });
         } catch (IOException e) {
             socket.close();
             throw e;
@@ -192,6 +197,28 @@ final class DtlsTurnClient implements AutoCloseable {
             throw new IOException("nothing received in " + TIMEOUT_MILLIS + " ms");
         }
         return Arrays.copyOf(buf, n);
+    }
+
+    /** Sends close_notify and nothing else; {@link #socket} stays open. */
+    void sendCloseNotify() throws IOException {
+        dtls.close();
+    }
+
+    /**
+     * Reads raw datagrams until a record of content type alert (21), encrypted as it is, arrives; fails if none
+     * does within {@code millis}.
+     */
+    void awaitAlertRecord(int millis) throws IOException {
+        socket.setSoTimeout(millis);
+        byte[] buf = new byte[2048];
+        for (int i = 0; i < 1000; i++) {
+            java.net.DatagramPacket p = new java.net.DatagramPacket(buf, buf.length);
+            socket.receive(p);
+            if (p.getLength() >= 13 && buf[0] == 21) {
+                return;
+            }
+        }
+        throw new IOException("no alert record");
     }
 
     /** Ends the association with close_notify, as a well-behaved client leaves. */

@@ -1,7 +1,6 @@
 package dev.turnbridge.relay.transport;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.turnbridge.relay.handler.RelayStats;
 import dev.turnbridge.relay.stun.AttributeType;
@@ -10,6 +9,7 @@ import dev.turnbridge.relay.stun.StunMessage;
 import dev.turnbridge.relay.stun.StunMessageBuilder;
 import dev.turnbridge.relay.stun.StunMethod;
 import dev.turnbridge.relay.testing.MutableClock;
+import dev.turnbridge.relay.testing.Ipv6Loopback;
 import dev.turnbridge.relay.testing.TestSettings;
 import dev.turnbridge.relay.testing.TurnTestClient;
 import dev.turnbridge.relay.transport.HardeningClient.Transport;
@@ -38,7 +38,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * a peer x every internal, special-purpose or reserved address, each refused by default (403, or a dropped
  * Send indication that never reaches a listening socket) and re-opened only by its own allow entry. IPv6
  * spellings travel as IPv6 XOR-PEER-ADDRESS (family 0x02, also for ::ffff:a.b.c.d) on a dual allocation,
- * so a family mismatch (443) never hides the policy.
+ * so a family mismatch (443) never hides the policy. Without {@code ::1} the IPv4 rows still run (on IPv4
+ * allocations) and the test then stops as skipped, or failed under scripts/test (see {@link Ipv6Loopback}).
  */
 class RefusalMatrixIT {
     /**
@@ -96,6 +97,7 @@ class RefusalMatrixIT {
     private final List<AutoCloseable> closeables = new ArrayList<>();
     private RelayServer server;
     private InetSocketAddress udpAddress;
+    private final boolean ipv6 = Ipv6Loopback.available();
     private DatagramSocket listener4;
     private DatagramSocket listener6;
 
@@ -149,15 +151,22 @@ class RefusalMatrixIT {
     }
 
     private void start(String... overrides) throws Exception {
-        assumeTrue(StreamRelayIT.ipv6Loopback(), "::1 is not configured");
-        List<String> all = new ArrayList<>(List.of("relay.address-v6=::1",
+        List<String> all = new ArrayList<>(List.of(
                 // relay ports above the kernel's ephemeral range, so no test peer port is ever a relay port
                 "relay.port-min=61000", "relay.port-max=64999"));
+        if (ipv6) {
+            all.add("relay.address-v6=::1");
+        }
         all.addAll(Arrays.asList(overrides));
         server = new RelayServer(TestSettings.loopback(all.toArray(String[]::new)), clock, loops);
         udpAddress = server.start().get(0);
         listener4 = listener("127.0.0.1");
-        listener6 = listener("::1");
+        listener6 = ipv6 ? listener("::1") : null;
+    }
+
+    /** The rows this machine can run: all of them, or the IPv4 ones where ::1 is missing. */
+    private List<Peer> peers() {
+        return PEERS.stream().filter(p -> ipv6 || p.ipv4()).toList();
     }
 
     private DatagramSocket listener(String ip) throws Exception {
@@ -179,7 +188,7 @@ class RefusalMatrixIT {
     }
 
     private int port(Peer p) {
-        return (p.ipv4() ? listener4 : listener6).getLocalPort();
+        return p.ipv4() ? listener4.getLocalPort() : listener6.getLocalPort();
     }
 
     static Stream<Arguments> matrix() {
@@ -192,13 +201,13 @@ class RefusalMatrixIT {
     void everyInternalSpellingIsRefusedByDefault(Transport transport, Naming naming) throws Exception {
         start("peers.allow=");
         HardeningClient c = client(transport, "alice");
-        StunMessage allocated = c.allocate(true, naming.protocol());
-        assertThat(allocated.messageClass()).as("dual allocation").isEqualTo(StunClass.SUCCESS_RESPONSE);
+        StunMessage allocated = c.allocate(ipv6, naming.protocol());
+        assertThat(allocated.messageClass()).as("allocation").isEqualTo(StunClass.SUCCESS_RESPONSE);
         SoftAssertions soft = new SoftAssertions();
         int channel = 0x4000;
         long dropped = stats().dataDropped.sum();
         long refused = stats().peersRefused();
-        for (Peer p : PEERS) {
+        for (Peer p : peers()) {
             switch (naming) {
                 case CREATE_PERMISSION -> soft.assertThat(c.code(StunMethod.CREATE_PERMISSION,
                         b -> b.add(AttributeType.XOR_PEER_ADDRESS, xorPeer(p, port(p), b)))).as(p.spelling())
@@ -216,15 +225,18 @@ class RefusalMatrixIT {
             }
         }
         if (naming == Naming.SEND) {
-            long expected = dropped + PEERS.size();
+            long expected = dropped + peers().size();
             awaitCount(() -> stats().dataDropped.sum(), expected);
             soft.assertThat(stats().dataDropped.sum()).as("Send indications dropped").isEqualTo(expected);
         } else {
-            soft.assertThat(stats().peersRefused() - refused).as("refusals counted").isEqualTo(PEERS.size());
+            soft.assertThat(stats().peersRefused() - refused).as("refusals counted").isEqualTo(peers().size());
         }
         soft.assertThat(TurnTestClient.receive(listener4)).as("nothing reached 127.0.0.1").isNull();
-        soft.assertThat(TurnTestClient.receive(listener6)).as("nothing reached ::1").isNull();
+        if (ipv6) {
+            soft.assertThat(TurnTestClient.receive(listener6)).as("nothing reached ::1").isNull();
+        }
         soft.assertAll();
+        Ipv6Loopback.require("the IPv6 rows");
     }
 
     @ParameterizedTest(name = "{0} {1}")
@@ -235,14 +247,14 @@ class RefusalMatrixIT {
         start("peers.allow=" + allow, "quotas.permissions-per-allocation=128", "quotas.channels-per-allocation=128",
                 "quotas.connections-per-allocation=1");
         HardeningClient c = client(transport, "alice");
-        assertThat(c.allocate(true, naming.protocol()).messageClass()).isEqualTo(StunClass.SUCCESS_RESPONSE);
+        assertThat(c.allocate(ipv6, naming.protocol()).messageClass()).isEqualTo(StunClass.SUCCESS_RESPONSE);
         if (naming == Naming.CONNECT) {
             occupyOnlyConnection(c);
         }
         long refused = stats().peersRefused();
         SoftAssertions soft = new SoftAssertions();
         int channel = 0x4000;
-        for (Peer p : PEERS) {
+        for (Peer p : peers()) {
             switch (naming) {
                 case CREATE_PERMISSION, SEND -> soft.assertThat(c.code(StunMethod.CREATE_PERMISSION,
                         b -> b.add(AttributeType.XOR_PEER_ADDRESS, xorPeer(p, port(p), b)))).as(p.spelling())
@@ -263,18 +275,24 @@ class RefusalMatrixIT {
         soft.assertThat(stats().peersRefused() - refused).as("nothing refused").isZero();
         if (naming == Naming.SEND) {
             c.send(sendIndication(v4("127.0.0.1"), listener4.getLocalPort(), "to 127.0.0.1"));
-            c.send(sendIndication(v6("::1"), listener6.getLocalPort(), "to ::1"));
             soft.assertThat(text(TurnTestClient.receive(listener4))).isEqualTo("to 127.0.0.1");
-            soft.assertThat(text(TurnTestClient.receive(listener6))).isEqualTo("to ::1");
+            if (ipv6) {
+                c.send(sendIndication(v6("::1"), listener6.getLocalPort(), "to ::1"));
+                soft.assertThat(text(TurnTestClient.receive(listener6))).isEqualTo("to ::1");
+            }
         }
         // neighbours of allowed addresses stay refused: each entry opens its own address only
         for (Peer neighbour : List.of(v4("10.0.0.2"), v4("127.0.0.2"), v6("::ffff:10.0.0.2"), v6("fe80::2"))) {
+            if (!ipv6 && !neighbour.ipv4()) {
+                continue;
+            }
             int method = naming == Naming.CONNECT ? StunMethod.CONNECT : StunMethod.CREATE_PERMISSION;
             soft.assertThat(c.code(method,
                     b -> b.add(AttributeType.XOR_PEER_ADDRESS, xorPeer(neighbour, 9, b)))).as(neighbour.spelling())
                     .isEqualTo(403);
         }
         soft.assertAll();
+        Ipv6Loopback.require("the IPv6 rows");
     }
 
     /**
@@ -282,7 +300,7 @@ class RefusalMatrixIT {
      * allocation to a loopback TCP listener of its family: its one peer connection, kept until the end.
      */
     private void occupyOnlyConnection(HardeningClient c) throws Exception {
-        for (String ip : List.of("127.0.0.1", "::1")) {
+        for (String ip : ipv6 ? List.of("127.0.0.1", "::1") : List.of("127.0.0.1")) {
             ServerSocket tcpPeer = new ServerSocket(0, 1, InetAddress.getByName(ip));
             closeables.add(tcpPeer);
             InetSocketAddress to = new InetSocketAddress(ip, tcpPeer.getLocalPort());

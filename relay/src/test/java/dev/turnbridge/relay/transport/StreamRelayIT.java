@@ -2,15 +2,18 @@ package dev.turnbridge.relay.transport;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.turnbridge.config.Settings;
 import dev.turnbridge.config.SettingsLoader;
 import dev.turnbridge.relay.allocation.AllocationListener;
 import dev.turnbridge.relay.allocation.FiveTuple;
 import dev.turnbridge.relay.handler.RelayStats;
+import dev.turnbridge.relay.stun.ErrorCode;
+import dev.turnbridge.relay.stun.StunMethod;
+import dev.turnbridge.relay.testing.Ipv6Loopback;
 import dev.turnbridge.relay.testing.MutableClock;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.Inet6Address;
@@ -37,6 +40,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** TURN over TCP and TLS, IPv4 and IPv6, on loopback: allocation, permission, channels, data both ways. */
 class StreamRelayIT {
@@ -44,6 +48,7 @@ class StreamRelayIT {
     private static final String PASSWORD = "wonderland";
     private static NettyTransport transport;
     private RelayServer server;
+    private List<InetSocketAddress> udpBound;
     private final List<AutoCloseable> closeables = new ArrayList<>();
 
     @BeforeAll
@@ -67,12 +72,7 @@ class StreamRelayIT {
     }
 
     static boolean ipv6Loopback() {
-        try {
-            NetworkInterface lo = NetworkInterface.getByInetAddress(InetAddress.getByName("::1"));
-            return lo != null;
-        } catch (IOException e) {
-            return false;
-        }
+        return Ipv6Loopback.available();
     }
 
     private RelayServer start(String... extra) {
@@ -90,7 +90,7 @@ class StreamRelayIT {
         flags.addAll(List.of(extra));
         Settings settings = SettingsLoader.load(null, Map.of(), flags);
         server = new RelayServer(settings, clock, transport);
-        server.start();
+        udpBound = server.start();
         return server;
     }
 
@@ -144,7 +144,9 @@ class StreamRelayIT {
     @ParameterizedTest(name = "{0} ipv6={1}")
     @MethodSource("transportsAndFamilies")
     void relaysBothWaysWithIndicationsAndChannels(String kind, boolean ipv6) throws Exception {
-        assumeTrue(!ipv6 || ipv6Loopback(), "::1 is not configured");
+        if (ipv6) {
+            Ipv6Loopback.require("this IPv6 case");
+        }
         start();
         StreamTurnClient client = connect(kind, ipv6);
         DatagramSocket peer = peer(ipv6);
@@ -198,20 +200,34 @@ class StreamRelayIT {
     void tlsRefusesSuitesWithoutForwardSecrecyOrAead() throws Exception {
         start();
         javax.net.ssl.SSLContext ssl = StreamTurnClient.trustingContext();
+        // positive control: the same client, TLS 1.2 and a forward-secret AEAD suite, gets through
+        String[] strong = {"TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"};
+        try (SSLSocket s = tls12Socket(ssl, strong)) {
+            s.startHandshake();
+            assertThat(s.getSession().getCipherSuite()).isIn((Object[]) strong);
+        }
         for (String weak : List.of("TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA", "TLS_RSA_WITH_AES_128_GCM_SHA256")) {
-            try (SSLSocket s = (SSLSocket) ssl.getSocketFactory().createSocket()) {
-                s.connect(listener("tls", false), 5000);
-                s.setSoTimeout(5000);
-                s.setEnabledProtocols(new String[] {"TLSv1.2"});
-                s.setEnabledCipherSuites(new String[] {weak});
-                assertThatThrownBy(s::startHandshake).as(weak).isInstanceOf(IOException.class);
+            // the client offers it (its JDK does not refuse it first), and the server answers with an alert
+            assertThat(ssl.getSupportedSSLParameters().getCipherSuites()).as("client JDK supports").contains(weak);
+            try (SSLSocket s = tls12Socket(ssl, weak)) {
+                assertThatThrownBy(s::startHandshake).as(weak).isInstanceOf(javax.net.ssl.SSLHandshakeException.class)
+                        .hasMessageContaining("Received fatal alert");
             }
         }
     }
 
+    private SSLSocket tls12Socket(javax.net.ssl.SSLContext ssl, String... suites) throws IOException {
+        SSLSocket s = (SSLSocket) ssl.getSocketFactory().createSocket();
+        s.connect(listener("tls", false), 5000);
+        s.setSoTimeout(5000);
+        s.setEnabledProtocols(new String[] {"TLSv1.2"});
+        s.setEnabledCipherSuites(suites);
+        return s;
+    }
+
     @Test
     void dualAllocationRelaysToBothFamilies() throws Exception {
-        assumeTrue(ipv6Loopback(), "::1 is not configured");
+        Ipv6Loopback.require("this IPv6 case");
         start();
         StreamTurnClient client = connect("tcp", false);
         DatagramSocket peer4 = peer(false);
@@ -267,7 +283,7 @@ class StreamRelayIT {
 
     @Test
     void peerOfTheOtherFamilyIs443() throws Exception {
-        assumeTrue(ipv6Loopback(), "::1 is not configured");
+        Ipv6Loopback.require("this IPv6 case");
         start();
         StreamTurnClient client = connect("tcp", false);
         assertThat(client.allocate(b -> { }).errorCode()).isZero();
@@ -303,13 +319,108 @@ class StreamRelayIT {
         start();
         RelayStats stats = server.context().stats();
         for (int i = 0; i < 20; i++) {
-            connect(i % 2 == 0 ? "tcp" : "tls13", false).allocateAndDie();
+            long created = i + 1;
+            connect(i % 2 == 0 ? "tcp" : "tls13", false).allocateAndDie(
+                    () -> stats.allocationsCreated.sum() == created);
         }
 
         await("every allocation ended", () -> server.allocationCount() == 0
                 && server.context().ports().inUse() == 0
-                && stats.allocationsCreated.sum() == stats.ended(AllocationListener.EndReason.CONNECTION_CLOSED)
-                        + stats.ended(AllocationListener.EndReason.SHUTDOWN));
+                && stats.ended(AllocationListener.EndReason.CONNECTION_CLOSED) == 20);
+        assertThat(stats.allocationsCreated.sum()).isEqualTo(20);
+        assertThat(stats.ended(AllocationListener.EndReason.SHUTDOWN)).isZero();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"TLSv1.2", "TLSv1.3"})
+    void closeNotifyIsAnsweredAtOnceAndEndsTheAllocation(String protocol) throws Exception {
+        start();
+        RelayStats stats = server.context().stats();
+        DatagramSocket peer = peer(false);
+        InetSocketAddress peerAddress = (InetSocketAddress) peer.getLocalSocketAddress();
+        TlsEngineConnection tls = TlsEngineConnection.open(listener("tls13", false), protocol);
+        closeables.add(tls);
+        assertThat(tls.protocol()).isEqualTo(protocol);
+        StreamTurnClient client = StreamTurnClient.over(tls, USER, PASSWORD);
+        InetSocketAddress relayed = client.allocate(b -> { }).relayed().get(0);
+        assertThat(client.createPermission(peerAddress).isSuccess()).isTrue();
+        assertThat(client.channelBind(0x4001, peerAddress).isSuccess()).isTrue();
+        assertThat(server.allocations().get(5, TimeUnit.SECONDS)).singleElement()
+                .satisfies(info -> assertThat(info.relayed()).isEqualTo(relayed));
+        assertThat(stats.permissionsActive.sum()).isEqualTo(1);
+        assertThat(stats.channelsActive.sum()).isEqualTo(1);
+
+        tls.sendCloseNotify(); // and nothing else: no FIN from our side
+
+        assertThat(tls.awaitCloseNotify(1000)).as("the server's close_notify, within 1 s").isTrue();
+        assertThat(tls.awaitTcpEnd(1000)).as("then the server closes the connection").isTrue();
+        await("allocation, permission and channel ended", () -> server.allocationCount() == 0
+                && server.context().ports().inUse() == 0
+                && stats.permissionsActive.sum() == 0 && stats.channelsActive.sum() == 0);
+        assertThat(server.allocations().get(5, TimeUnit.SECONDS)).as("operators' view").isEmpty();
+        assertThat(stats.ended(AllocationListener.EndReason.CONNECTION_CLOSED)).isEqualTo(1);
+        assertThat(stats.active(FiveTuple.Transport.TLS, 0)).isZero();
+        new DatagramSocket(relayed).close(); // the relay port is really closed
+    }
+
+    /** A command line TLS client: `openssl s_client`, then Q on its own line, which sends close_notify. */
+    @Test
+    void opensslClientQuittingClosesAtOnce() throws Exception {
+        assertThat(onPath("openssl")).as("openssl on PATH (scripts/test installs it)").isTrue();
+        start();
+        InetSocketAddress address = listener("tls13", false);
+        Process openssl = new ProcessBuilder("openssl", "s_client", "-connect", "127.0.0.1:" + address.getPort(),
+                "-alpn", TlsCertificate.ALPN_TURN, "-msg").redirectErrorStream(true).start();
+        StringBuffer output = new StringBuffer();
+        Thread reader = new Thread(() -> {
+            try (InputStream in = openssl.getInputStream()) {
+                byte[] buf = new byte[4096];
+                for (int n; (n = in.read(buf)) >= 0; ) {
+                    output.append(new String(buf, 0, n, StandardCharsets.UTF_8));
+                }
+            } catch (IOException e) {
+                // the process ended
+            }
+        });
+        reader.setDaemon(true);
+        reader.start();
+        try {
+            await("s_client connected", () -> output.indexOf("ALPN protocol: " + TlsCertificate.ALPN_TURN) >= 0);
+            openssl.getOutputStream().write("Q\n".getBytes(StandardCharsets.US_ASCII));
+            openssl.getOutputStream().flush();
+            assertThat(openssl.waitFor(5, TimeUnit.SECONDS)).as("s_client ends at once").isTrue();
+            reader.join(5000);
+            assertThat(openssl.exitValue()).as(output.toString()).isZero();
+            assertThat(output.toString()).as("Q sent close_notify").contains("close_notify");
+        } finally {
+            openssl.destroyForcibly();
+        }
+    }
+
+    private static boolean onPath(String command) {
+        return Stream.of(System.getenv("PATH").split(":"))
+                .anyMatch(dir -> java.nio.file.Files.isExecutable(java.nio.file.Path.of(dir, command)));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"tcp", "tls12", "tls13"})
+    void allocateWhoseConnectionClosedIsAbandonedNotCountedAs508(String kind) throws Exception {
+        start();
+        RelayStats stats = server.context().stats();
+        int allocates = 20;
+        for (int i = 0; i < allocates; i++) {
+            connect(kind, false).allocateAndLeave();
+        }
+
+        // each Allocate either won the race (an allocation, ended with its connection) or found the client gone
+        int allocate = RelayStats.methodIndex(StunMethod.ALLOCATE);
+        await("every Allocate accounted for", () -> server.allocationCount() == 0
+                && server.context().ports().inUse() == 0
+                && stats.allocationsCreated.sum() + stats.abandonedRequests(allocate) == allocates);
+        assertThat(stats.errors(ErrorCode.INSUFFICIENT_CAPACITY)).as("508s never sent").isZero();
+        assertThat(stats.responses(allocate, false)).as("no Allocate error sent").isZero();
+        assertThat(stats.abandonedRequests(allocate)).as("the race is mostly lost by the client").isPositive();
+        assertThat(stats.ended(AllocationListener.EndReason.CONNECTION_CLOSED)).isEqualTo(stats.allocationsCreated.sum());
     }
 
     @Test
@@ -375,19 +486,36 @@ class StreamRelayIT {
         }
     }
 
+    /** Issue 10 #9: Bindings no longer keep a connection without an allocation open. */
     @Test
-    void idleConnectionWithoutAllocationIsClosedButOneWithAnAllocationStays() throws Exception {
+    void connectionWithoutAllocationIsClosedAtTheDeadlineWhateverBindingsItSends() throws Exception {
         MutableClock clock = MutableClock.now();
-        start(clock);
-        StreamTurnClient idle = connect("tcp", false);
+        start(clock, "listeners.allocation-timeout=30s");
+        StreamTurnClient bindingOnly = connect("tcp", false);
         StreamTurnClient allocated = connect("tcp", false);
-        assertThat(idle.request(0x001, b -> { }).isSuccess()).isTrue();
         assertThat(allocated.allocate(b -> { }).errorCode()).isZero();
+        for (int i = 0; i < 5; i++) { // a Binding every 7 s: each one used to restart the clock
+            assertThat(bindingOnly.request(0x001, b -> { }).isSuccess()).isTrue();
+            clock.advance(Duration.ofSeconds(7));
+            Thread.sleep(1100); // let the once-a-second sweep see the time
+            if (i < 4) {
+                assertThat(allocated.refresh(600).isSuccess()).isTrue();
+            }
+        }
+        bindingOnly.socket().setSoTimeout(5000);
+        assertThat(bindingOnly.socket().getInputStream().read()).as("closed by the server").isEqualTo(-1);
+        assertThat(server.context().stats().streamAllocationTimeouts.sum()).isEqualTo(1);
 
-        clock.advance(Duration.ofMillis(TcpConnectionHandler.IDLE_WITHOUT_ALLOCATION_MILLIS + 1000));
-
-        assertThat(idle.socket().getInputStream().read()).as("closed by the server").isEqualTo(-1);
+        // the allocated one stayed; once its allocation ends, its own deadline starts
         assertThat(allocated.refresh(600).isSuccess()).isTrue();
+        assertThat(allocated.refresh(0).isSuccess()).isTrue();
+        clock.advance(Duration.ofSeconds(29));
+        Thread.sleep(1100);
+        assertThat(allocated.request(0x001, b -> { }).isSuccess()).as("still open at 29 s").isTrue();
+        clock.advance(Duration.ofSeconds(2));
+        allocated.socket().setSoTimeout(5000);
+        assertThat(allocated.socket().getInputStream().read()).as("closed 30 s after its allocation ended")
+                .isEqualTo(-1);
     }
 
     @Test

@@ -10,6 +10,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import java.io.DataInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -50,12 +51,23 @@ public final class StreamTurnClient implements AutoCloseable {
     private byte[] key;
 
     private StreamTurnClient(Socket socket, String username, String password) throws IOException {
+        this(socket, socket.getInputStream(), socket.getOutputStream(), username, password);
+    }
+
+    private StreamTurnClient(Socket socket, InputStream in, OutputStream out, String username, String password)
+            throws IOException {
         this.socket = socket;
         socket.setSoTimeout(5000);
-        this.in = new DataInputStream(socket.getInputStream());
-        this.out = socket.getOutputStream();
+        this.in = new DataInputStream(in);
+        this.out = out;
         this.username = username;
         this.password = password;
+    }
+
+    /** A client over {@code connection}'s TLS engine, the test's own (see {@link TlsEngineConnection}). */
+    public static StreamTurnClient over(TlsEngineConnection connection, String username, String password)
+            throws IOException {
+        return new StreamTurnClient(connection.socket(), connection.in(), connection.out(), username, password);
     }
 
     public static StreamTurnClient tcp(InetSocketAddress server, String username, String password, int receiveBuffer)
@@ -65,6 +77,19 @@ public final class StreamTurnClient implements AutoCloseable {
             s.setReceiveBufferSize(receiveBuffer); // before connect, so the window is small from the start
         }
         s.connect(server, 5000);
+        return new StreamTurnClient(s, username, password);
+    }
+
+    /** A client on a socket the caller connected (and may have written to, such as a PROXY header). */
+    static StreamTurnClient over(Socket connected, String username, String password) throws IOException {
+        return new StreamTurnClient(connected, username, password);
+    }
+
+    /** A TLS client layered on a socket the caller connected and wrote a PROXY header to. */
+    static StreamTurnClient tlsOver(Socket connected, String username, String password) throws Exception {
+        SSLSocket s = (SSLSocket) trustingContext().getSocketFactory().createSocket(connected,
+                connected.getInetAddress().getHostAddress(), connected.getPort(), true);
+        s.startHandshake();
         return new StreamTurnClient(s, username, password);
     }
 
@@ -116,7 +141,7 @@ public final class StreamTurnClient implements AutoCloseable {
         throw new IOException("authentication did not converge");
     }
 
-    Reply allocate(Consumer<StunMessageBuilder> extra) throws IOException {
+    public Reply allocate(Consumer<StunMessageBuilder> extra) throws IOException {
         return request(StunMethod.ALLOCATE, b -> {
             b.add(AttributeFactory.createRequestedTransportAttribute((byte) 17));
             extra.accept(b);
@@ -136,8 +161,35 @@ public final class StreamTurnClient implements AutoCloseable {
         return b -> b.add(type, new byte[] {(byte) family, 0, 0, 0});
     }
 
-    /** Sends a signed Allocate and closes at once, before any answer: a client dying mid-allocation. */
-    void allocateAndDie() throws IOException {
+    /**
+     * Sends a signed Allocate and resets the connection once {@code serverAllocated} says the server holds the
+     * allocation, without reading the answer: a client dying mid-allocation.
+     */
+    void allocateAndDie(java.util.function.BooleanSupplier serverAllocated) throws IOException,
+            InterruptedException {
+        sendSignedAllocate();
+        // dies once the server holds the allocation (its response unread), so the test cannot pass on
+        // connections that died before any allocation existed
+        for (int i = 0; i < 250 && !serverAllocated.getAsBoolean(); i++) {
+            Thread.sleep(20);
+        }
+        if (!serverAllocated.getAsBoolean()) {
+            throw new AssertionError("the server created no allocation within 5 s");
+        }
+        socket.setSoLinger(true, 0); // RST, as a crashing client's kernel would
+        socket.close();
+    }
+
+    /**
+     * Sends a signed Allocate and closes gracefully at once (FIN, after close_notify over TLS), before any answer:
+     * what Chromium does with the extra TURN connections it no longer needs once the answer arrives.
+     */
+    public void allocateAndLeave() throws IOException {
+        sendSignedAllocate();
+        socket.close();
+    }
+
+    private void sendSignedAllocate() throws IOException {
         if (nonce == null) {
             refresh(600); // learns realm and nonce (437: no allocation yet)
         }
@@ -147,8 +199,6 @@ public final class StreamTurnClient implements AutoCloseable {
                 .add(AttributeFactory.createRequestedTransportAttribute((byte) 17))
                 .add(AttributeFactory.createUsernameAttribute(username)).realm(realm).nonce(nonce)
                 .encode("", key));
-        socket.setSoLinger(true, 0); // RST, as a crashing client's kernel would
-        socket.close();
     }
 
     /** Allocate with REQUESTED-TRANSPORT TCP (RFC 6062 §4.1). */

@@ -1,10 +1,10 @@
 package dev.turnbridge.relay.transport;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.turnbridge.config.Settings;
 import dev.turnbridge.config.SettingsLoader;
+import dev.turnbridge.relay.allocation.AllocationListener;
 import dev.turnbridge.relay.stun.StunMessage;
 import dev.turnbridge.relay.stun.StunMethod;
 import dev.turnbridge.relay.testing.MutableClock;
@@ -261,6 +261,39 @@ class TcpRelayIT {
         assertClosed(data.socket());
         await("the peer's side closed", peer::allClosed);
         await("allocation ended", () -> server.allocationCount() == 0 && server.relayPortsInUse() == 0);
+    }
+
+    @Test
+    void closeNotifyOnDataThenControlConnectionEndsThemAsAClose() throws Exception {
+        start();
+        EchoPeer peer = echoPeer();
+        TlsEngineConnection controlTls = TlsEngineConnection.open(server.tlsAddresses().get(0), "TLSv1.3");
+        closeables.add(controlTls);
+        StreamTurnClient control = StreamTurnClient.over(controlTls, USER, PASSWORD);
+        assertThat(control.allocateTcp(b -> { }).errorCode()).isZero();
+        StreamTurnClient.Reply connected = control.connect(peer.address());
+        assertThat(connected.errorCode()).as("Connect").isZero();
+        TlsEngineConnection dataTls = TlsEngineConnection.open(server.tlsAddresses().get(0), "TLSv1.3");
+        closeables.add(dataTls);
+        StreamTurnClient data = StreamTurnClient.over(dataTls, USER, PASSWORD);
+        assertThat(data.connectionBind(connected.connectionId()).isSuccess()).isTrue();
+        dataTls.out().write(bytes("hello"));
+        assertThat(dataTls.in().readNBytes(5)).isEqualTo(bytes("hello"));
+        assertThat(server.context().stats().peerConnectionsActive.sum()).isEqualTo(1);
+
+        // the client data connection ends gracefully: answered, closed, and the peer connection with it
+        dataTls.sendCloseNotify();
+        assertThat(dataTls.awaitCloseNotify(1000)).as("close_notify on the data connection").isTrue();
+        assertThat(dataTls.awaitTcpEnd(1000)).isTrue();
+        await("the peer's side closed", peer::allClosed);
+        await("peer connection counted off", () -> server.context().stats().peerConnectionsActive.sum() == 0);
+        assertThat(server.allocationCount()).as("the allocation belongs to the control connection").isEqualTo(1);
+
+        controlTls.sendCloseNotify();
+        assertThat(controlTls.awaitCloseNotify(1000)).as("close_notify on the control connection").isTrue();
+        assertThat(controlTls.awaitTcpEnd(1000)).isTrue();
+        await("allocation ended", () -> server.allocationCount() == 0 && server.relayPortsInUse() == 0);
+        assertThat(server.context().stats().ended(AllocationListener.EndReason.CONNECTION_CLOSED)).isEqualTo(1);
     }
 
     private static boolean canConnect(Socket s, InetSocketAddress to) {

@@ -113,8 +113,13 @@ class TlsCertificateReloadIT {
         CertifiedKey third = SelfSignedCertificate.generate("third");
         generation++;
         FileTime later = FileTime.from(Instant.now().plusSeconds(10L * generation));
+        assertThat(server.tlsReloadFailures()).as("good renewals fail nothing").isZero();
         write(cert, pem(third.leaf()), later);
-        Thread.sleep(2500);
+        // the poll saw the half-way renewal and refused it (not merely: has not looked yet)
+        for (int i = 0; i < 100 && server.tlsReloadFailures() == 0; i++) {
+            Thread.sleep(100);
+        }
+        assertThat(server.tlsReloadFailures()).as("bad renewal refused").isPositive();
         assertThat(servedFingerprint(address)).isEqualTo(second.fingerprintSha256());
 
         write(key, pem(new JcaPKCS8Generator(third.key(), null)), FileTime.from(later.toInstant().plusSeconds(1)));

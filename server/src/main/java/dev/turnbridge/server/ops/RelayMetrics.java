@@ -66,6 +66,14 @@ public final class RelayMetrics implements MeterBinder {
                         .register(registry);
             }
         }
+        for (int m = 0; m < RelayStats.METHODS.size(); m++) {
+            int method = m;
+            FunctionCounter.builder("turnbridge.relay.requests.abandoned", stats, s -> s.abandonedRequests(method))
+                    .description("requests left unanswered because the client's connection or DTLS association "
+                            + "ended first (neither a success nor an error was sent), by method")
+                    .tag("method", RelayStats.METHODS.get(m))
+                    .register(registry);
+        }
         for (ErrorCode code : ErrorCode.values()) {
             FunctionCounter.builder("turnbridge.relay.error.responses", stats, s -> s.errors(code))
                     .description("error responses sent, by ERROR-CODE")
@@ -94,6 +102,18 @@ public final class RelayMetrics implements MeterBinder {
         counter(registry, "turnbridge.relay.unauthenticated.dropped",
                 "unauthenticated UDP answers not sent: the source exceeded amplification.unauthenticated-rate",
                 stats.unauthenticatedDropped);
+        counter(registry, "turnbridge.relay.stream.stalled",
+                "TCP/TLS clients closed for reading nothing while listeners.stream-write-buffer stayed full",
+                stats.streamStalled);
+        counter(registry, "turnbridge.relay.stream.refused",
+                "TCP/TLS connections closed at accept: the client IP had listeners.connections-per-ip open",
+                stats.streamConnectionsRefused);
+        counter(registry, "turnbridge.relay.stream.allocation.timeouts",
+                "TCP/TLS connections closed for holding no allocation for listeners.allocation-timeout",
+                stats.streamAllocationTimeouts);
+        counter(registry, "turnbridge.relay.proxy.refused",
+                "PROXY protocol connections closed: untrusted source, or no valid v2 header in time",
+                stats.proxyHeaderRefused);
         counter(registry, "turnbridge.relay.auth.integrity.checks",
                 "MESSAGE-INTEGRITY verifications, one per candidate key", stats.integrityChecks);
 

@@ -3,6 +3,8 @@ package dev.turnbridge.server.interop;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
+import dev.turnbridge.relay.allocation.FiveTuple;
+import dev.turnbridge.relay.handler.RelayStats;
 import dev.turnbridge.relay.testing.TestSettings;
 import dev.turnbridge.server.TurnbridgeServer;
 import java.io.IOException;
@@ -14,11 +16,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.TestReporter;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -79,7 +82,7 @@ class StreamTurnutilsInteropIT {
         "::1,       udp, -x -c",
         "::1,       udp, -x -c -s",
     })
-    void uclientLosesNothing(String host, String transport, String flags) throws Exception {
+    void uclientLosesNothing(String host, String transport, String flags, TestReporter reporter) throws Exception {
         boolean ipv6 = host.contains(":");
         int serverPort = switch (transport) {
             case "tcp" -> port(server.relay().tcpAddresses(), ipv6);
@@ -93,18 +96,30 @@ class StreamTurnutilsInteropIT {
             Thread.sleep(300); // let the echo peer bind
             List<String> command = new ArrayList<>(List.of(ExternalTool.require("turnutils_uclient"),
                     "-W", TestSettings.SECRET, "-u", "interop", "-p", String.valueOf(serverPort),
-                    "-e", host, "-r", String.valueOf(peerPort), "-n", "100", "-m", "10", "-l", "172"));
+                    "-e", host, "-r", String.valueOf(peerPort), "-n", String.valueOf(MESSAGES),
+                    "-m", String.valueOf(CLIENTS), "-l", "172"));
             command.addAll(List.of(flags.trim().split(" +")));
             command.add(host);
-            String output = runUclient(command, transport + "-" + peerPort + "-1");
-            if (!output.contains(NO_LOSS) && transport.equals("tls")) {
+            FiveTuple.Transport counted = FiveTuple.Transport.valueOf(transport.toUpperCase(Locale.ROOT));
+            Run run = runUclient(command, transport + "-" + peerPort + "-1", counted);
+            for (int rerun = 1; rerun <= MAX_TLS_RERUNS && transport.equals("tls")
+                    && run.report().completeWithSmallEchoLoss(PLANNED); rerun++) {
                 // coturn 4.6's uclient over TLS now and then misses a few echoes against any server, coturn
-                // included (seen in scripts/bench-relay). One more run is allowed only when the server itself
-                // dropped nothing during the lossy one; every run before the last must still finish.
-                assertThat(droppedSince()).as("the server dropped data during:%n%s", tail(output)).isZero();
-                output = runUclient(command, transport + "-" + peerPort + "-2");
+                // included (seen in scripts/bench-relay), more often on a loaded machine. Another run only when
+                // the lossy one was complete and the server's own TLS counters show it relayed every message
+                // to the peer and every echo back to the client, and dropped nothing: then the miss was the
+                // client's. Each rerun is printed and published as a RERUN line.
+                assertThat(run.relayedEverything())
+                        .as("a lossy TLS run the server did not fully relay, no rerun: %s%n%s", run,
+                                UclientReport.tail(run.output()))
+                        .isTrue();
+                String line = "RERUN " + rerun + " " + transport + " " + host + " uclient " + flags.trim()
+                        + ": previous run " + run;
+                System.out.println(line);
+                reporter.publishEntry("RERUN", line);
+                run = runUclient(command, transport + "-" + peerPort + "-" + (rerun + 1), counted);
             }
-            assertThat(output).as(tail(output)).contains(NO_LOSS);
+            run.report().assertLossless(PLANNED, run + "\n" + UclientReport.tail(run.output()));
         } finally {
             peer.destroy();
             if (!peer.waitFor(5, TimeUnit.SECONDS)) {
@@ -113,12 +128,32 @@ class StreamTurnutilsInteropIT {
         }
     }
 
-    private static final String NO_LOSS = "Total lost packets 0 (0.000000%)";
-    private static long droppedBefore;
+    private static final int CLIENTS = 10;
+    private static final int MESSAGES = 100;
+    private static final int PLANNED = CLIENTS * MESSAGES;
+    private static final int MAX_TLS_RERUNS = 2;
 
-    /** Runs uclient to completion (bounded) and returns its output; records the server's drop counters. */
-    private String runUclient(List<String> command, String name) throws Exception {
-        droppedBefore = dropped();
+    /** One uclient run: its output, its totals, and what the server counted meanwhile on that transport. */
+    private record Run(String output, UclientReport report, long toPeer, long toClient, long dropped) {
+        boolean relayedEverything() {
+            return toPeer == report.sent() && toClient == report.sent() && dropped == 0;
+        }
+
+        @Override
+        public String toString() {
+            return String.format("uclient sent %d, received %d, lost %d, send dropped %d; server relayed %d to"
+                    + " the peer, %d to the client, dropped %d", report.sent(), report.received(), report.lost(),
+                    report.sendDropped(), toPeer, toClient, dropped);
+        }
+    }
+
+    /** Runs uclient to completion (bounded); the server's counters are read before and after. */
+    private Run runUclient(List<String> command, String name, FiveTuple.Transport transport) throws Exception {
+        var stats = server.relay().context().stats();
+        RelayStats.Traffic traffic = stats.traffic(transport);
+        long toPeer = traffic.packetsToPeer.sum();
+        long toClient = traffic.packetsToClient.sum();
+        long dropped = dropped();
         Path log = dir.resolve("uclient-" + name + ".log");
         Process uclient = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         boolean finished = uclient.waitFor(RUN_SECONDS, TimeUnit.SECONDS);
@@ -126,18 +161,16 @@ class StreamTurnutilsInteropIT {
             uclient.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
         }
         String output = Files.readString(log, StandardCharsets.UTF_8);
-        assertThat(finished).as("uclient finished within %ds:%n%s", RUN_SECONDS, tail(output)).isTrue();
-        return output;
+        assertThat(finished).as("uclient finished within %ds:%n%s", RUN_SECONDS, UclientReport.tail(output))
+                .isTrue();
+        assertThat(uclient.exitValue()).as("uclient's exit status:%n%s", UclientReport.tail(output)).isZero();
+        return new Run(output, UclientReport.of(output), traffic.packetsToPeer.sum() - toPeer,
+                traffic.packetsToClient.sum() - toClient, dropped() - dropped);
     }
 
     private static long dropped() {
         var stats = server.relay().context().stats();
         return stats.dataDropped.sum() + stats.malformedDropped.sum();
-    }
-
-    /** Data and malformed messages the server dropped since the last {@link #runUclient} started. */
-    private static long droppedSince() {
-        return dropped() - droppedBefore;
     }
 
     @ParameterizedTest(name = "uclient {0}")
@@ -161,18 +194,8 @@ class StreamTurnutilsInteropIT {
             uclient.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
         }
         String output = Files.readString(log, StandardCharsets.UTF_8);
-        assertThat(finished).as("uclient finished within %ds:%n%s", RUN_SECONDS, tail(output)).isTrue();
-        java.util.regex.Matcher totals = java.util.regex.Pattern
-                .compile("start_mclient: tot_send_msgs=(\\d+), tot_recv_msgs=(\\d+)").matcher(output);
-        assertThat(totals.find()).as(tail(output)).isTrue();
-        int sent = Integer.parseInt(totals.group(1));
-        assertThat(sent).as(tail(output)).isGreaterThanOrEqualTo(400);
-        assertThat(Integer.parseInt(totals.group(2))).as(tail(output)).isEqualTo(sent);
-        assertThat(output).as(tail(output)).contains("Total lost packets 0 (0.000000%)");
-    }
-
-    private static String tail(String output) {
-        String[] lines = output.split("\n");
-        return String.join("\n", Arrays.copyOfRange(lines, Math.max(0, lines.length - 25), lines.length));
+        assertThat(finished).as("uclient finished within %ds:%n%s", RUN_SECONDS, UclientReport.tail(output))
+                .isTrue();
+        UclientReport.of(output).assertLossless(4 * 100, UclientReport.tail(output));
     }
 }

@@ -81,10 +81,23 @@ final class ServerProcess implements AutoCloseable {
         }
     }
 
+    /** A figure the soak judges by could not be read from {@code /proc}: a FAIL, never a pass. */
+    static final class ProcUnreadable extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        ProcUnreadable(String what, Exception cause) {
+            super("cannot read " + what + (cause == null ? "" : ": " + cause));
+        }
+    }
+
     /** Open file descriptors of the server process. */
     int fds() {
-        String[] entries = Path.of("/proc", Long.toString(pid()), "fd").toFile().list();
-        return entries == null ? -1 : entries.length;
+        Path dir = Path.of("/proc", Long.toString(pid()), "fd");
+        String[] entries = dir.toFile().list();
+        if (entries == null) {
+            throw new ProcUnreadable(dir.toString(), null);
+        }
+        return entries.length;
     }
 
     /** Heap in use after two full collections, in KiB, from {@code jcmd GC.run} and {@code GC.heap_info}. */
@@ -133,7 +146,10 @@ final class ServerProcess implements AutoCloseable {
             for (String table : List.of("udp", "udp6")) {
                 Path net = Path.of("/proc", Long.toString(pid()), "net", table);
                 if (!Files.exists(net)) {
-                    continue;
+                    if (table.equals("udp6")) {
+                        continue; // a kernel without IPv6; the soak's relay ports are IPv4
+                    }
+                    throw new ProcUnreadable(net.toString(), null);
                 }
                 for (String line : Files.readAllLines(net)) {
                     String[] f = line.trim().split("\\s+");
@@ -147,8 +163,8 @@ final class ServerProcess implements AutoCloseable {
                 }
             }
             return inUse;
-        } catch (IOException e) {
-            return -1;
+        } catch (IOException | NumberFormatException e) {
+            throw new ProcUnreadable("the server's relay ports in /proc/" + pid(), e);
         }
     }
 

@@ -25,7 +25,12 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Options ({@code --name value}): allocations, messages, clients, signals, rounds, duration (seconds, the
  * most the rounds may take; at least one round runs), jar, log, max-loss (percent), heap-tolerance-mb,
- * fd-tolerance, settle (seconds to wait for the return to baseline).
+ * fd-tolerance, settle (seconds to wait for the return to baseline), leak-sampling (the server's Netty leak
+ * detection, level ADVANCED, tracks 1 in N buffers; default 1, every one).
+ *
+ * <p>Gates, each a FAIL: any relayed message lost (max-loss, default 0 %), duplicated, reordered or corrupt; any
+ * signaling message missing, duplicated or out of order; fds, heap or relay ports not back to baseline; a
+ * {@code LEAK:} or error in the server log; any figure from {@code /proc} that cannot be read.
  */
 public final class SoakRunner {
 
@@ -36,8 +41,8 @@ public final class SoakRunner {
         Map<String, String> o = new HashMap<>(Map.of(
                 "allocations", "2000", "messages", "50", "clients", "2000", "signals", "20", "rounds", "5",
                 "duration", "120", "jar", "server/target/turnbridge.jar", "log", "server/target/soak/server.log",
-                "max-loss", "0.1", "heap-tolerance-mb", "16"));
-        o.putAll(Map.of("fd-tolerance", "8", "settle", "60"));
+                "max-loss", "0", "heap-tolerance-mb", "16"));
+        o.putAll(Map.of("fd-tolerance", "8", "settle", "60", "leak-sampling", "1"));
         for (int i = 0; i < args.length; i++) {
             String name = args[i].startsWith("--") ? args[i].substring(2) : null;
             if (name == null || !o.containsKey(name) || i + 1 == args.length) {
@@ -51,15 +56,7 @@ public final class SoakRunner {
 
     private static boolean run(Map<String, String> o) throws Exception {
         int allocations = Integer.parseInt(o.get("allocations"));
-        int messages = Integer.parseInt(o.get("messages"));
         int clients = Integer.parseInt(o.get("clients")) / 2 * 2;
-        int signals = Integer.parseInt(o.get("signals"));
-        int rounds = Integer.parseInt(o.get("rounds"));
-        Duration duration = Duration.ofSeconds(Long.parseLong(o.get("duration")));
-        double maxLoss = Double.parseDouble(o.get("max-loss"));
-        long heapTolKib = Long.parseLong(o.get("heap-tolerance-mb")) * 1024;
-        int fdTol = Integer.parseInt(o.get("fd-tolerance"));
-        Duration settle = Duration.ofSeconds(Long.parseLong(o.get("settle")));
 
         int turnPort = freePort();
         int signalingPort = freePort();
@@ -90,11 +87,44 @@ public final class SoakRunner {
                 "drain.deadline=0s", // the soak ends with nothing left to drain; stop at once on SIGTERM
                 // rooms outlive their members until their TTL (the soak asks for 120 s), so rounds add up
                 "signaling.max-rooms=1000000");
-        List<String> jvm = List.of("-Xms64m", "-Xmx512m", "-XX:+UseG1GC");
+        // leak detection at ADVANCED (with access records), and by default on every buffer rather than Netty's
+        // 1 in 128: a leak under load shows up as LEAK: in the server log, which fails the soak
+        List<String> jvm = List.of("-Xms64m", "-Xmx512m", "-XX:+UseG1GC", "-Dio.netty.leakDetection.level=advanced",
+                "-Dio.netty.leakDetection.samplingInterval=" + Integer.parseInt(o.get("leak-sampling")));
         System.out.printf("soak: server on udp 127.0.0.1:%d, signaling 127.0.0.1:%d, relay ports %d-%d%n",
                 turnPort, signalingPort, portMin, portMax);
 
         List<String> failures = new ArrayList<>();
+        try {
+            return soak(o, settings, jvm, portMin, portMax, turnPort, signalingPort, secret, failures);
+        } catch (Exception e) {
+            Throwable cause = e;
+            while (cause != null && !(cause instanceof ServerProcess.ProcUnreadable)) {
+                cause = cause.getCause();
+            }
+            if (cause == null) {
+                throw e;
+            }
+            // no figure, no verdict: a soak that cannot see fds or ports must not pass
+            failures.add(cause.getMessage());
+            failures.forEach(f -> System.out.println("soak: FAIL " + f));
+            System.out.println("soak: FAIL (unreadable /proc)");
+            return false;
+        }
+    }
+
+    private static boolean soak(Map<String, String> o, List<String> settings, List<String> jvm, int portMin,
+            int portMax, int turnPort, int signalingPort, String secret, List<String> failures) throws Exception {
+        int allocations = Integer.parseInt(o.get("allocations"));
+        int messages = Integer.parseInt(o.get("messages"));
+        int clients = Integer.parseInt(o.get("clients")) / 2 * 2;
+        int signals = Integer.parseInt(o.get("signals"));
+        int rounds = Integer.parseInt(o.get("rounds"));
+        Duration duration = Duration.ofSeconds(Long.parseLong(o.get("duration")));
+        double maxLoss = Double.parseDouble(o.get("max-loss"));
+        long heapTolKib = Long.parseLong(o.get("heap-tolerance-mb")) * 1024;
+        int fdTol = Integer.parseInt(o.get("fd-tolerance"));
+        Duration settle = Duration.ofSeconds(Long.parseLong(o.get("settle")));
         try (ServerProcess server = ServerProcess.start(Path.of(o.get("jar")), Path.of(o.get("log")), jvm, settings,
                 portMin, portMax)) {
             InetSocketAddress turn = new InetSocketAddress("127.0.0.1", turnPort);
@@ -220,8 +250,9 @@ public final class SoakRunner {
             if (turn.failed() > 0 || turn.completed() != turn.allocations()) {
                 failures.add(name + ": " + (turn.allocations() - turn.completed()) + " allocations failed");
             }
-            if (turn.duplicates() > 0 || turn.corrupt() > 0) {
-                failures.add(name + ": relayed duplicates " + turn.duplicates() + ", corrupt " + turn.corrupt());
+            if (turn.duplicates() > 0 || turn.corrupt() > 0 || turn.reordered() > 0) {
+                failures.add(name + ": relayed duplicates " + turn.duplicates() + ", reordered " + turn.reordered()
+                        + ", corrupt " + turn.corrupt());
             }
             if (loss > maxLossPercent) {
                 failures.add(String.format(Locale.ROOT, "%s: relay loss %.3f%% over %.3f%%", name, loss,

@@ -13,8 +13,6 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.timeout.IdleStateEvent;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
@@ -76,7 +74,7 @@ public final class HttpGateHandler extends SimpleChannelInboundHandler<FullHttpR
             }
             FullHttpResponse response = HttpMethod.OPTIONS.equals(request.method())
                     ? preflight()
-                    : api(request, uri, path, host, ctx.channel().remoteAddress());
+                    : api(request, uri, path, host, ClientAddressHandler.clientOf(ctx.channel()));
             if (origin != null) {
                 response.headers().set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_ORIGIN, origin);
                 response.headers().set(HttpHeaderNames.VARY, HttpHeaderNames.ORIGIN);
@@ -104,14 +102,13 @@ public final class HttpGateHandler extends SimpleChannelInboundHandler<FullHttpR
     }
 
     private FullHttpResponse api(FullHttpRequest request, QueryStringDecoder uri, String path, String host,
-            SocketAddress remote) {
+            InetAddress client) {
         HttpMethod method = request.method();
         String authorization = request.headers().get(HttpHeaderNames.AUTHORIZATION);
         if (path.equals("/api/rooms")) {
             if (!HttpMethod.POST.equals(method)) {
                 return HttpResponses.empty(405);
             }
-            InetAddress client = remote instanceof InetSocketAddress a ? a.getAddress() : null;
             return toHttp(api.createRoom(request.content().toString(StandardCharsets.UTF_8), client));
         }
         if (path.equals("/api/turn")) {
@@ -132,7 +129,7 @@ public final class HttpGateHandler extends SimpleChannelInboundHandler<FullHttpR
             String rest = path.substring("/api/rooms/".length());
             int slash = rest.indexOf('/');
             if (slash < 0) {
-                return toHttp(api.room(rest));
+                return toHttp(api.room(rest, client));
             }
             if (rest.substring(slash).equals("/ice-servers")) {
                 return toHttp(api.iceServers(rest.substring(0, slash), authorization, host));

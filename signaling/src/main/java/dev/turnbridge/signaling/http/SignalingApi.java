@@ -41,6 +41,7 @@ public final class SignalingApi {
     private final Secret turnSecret;
     private final Clock clock;
     private final AddressRateLimiter roomCreation;
+    private final AddressRateLimiter roomLookup;
 
     public SignalingApi(SignalingSettings settings, RoomRegistry rooms, SignalingHub hub, IceServersIssuer issuer,
                         Secret turnSecret, Clock clock) {
@@ -52,6 +53,7 @@ public final class SignalingApi {
         this.clock = clock;
         this.roomCreation = AddressRateLimiter.create(clock, settings.roomCreationRate(),
                 settings.roomCreationBurst());
+        this.roomLookup = AddressRateLimiter.create(clock, settings.roomLookupRate(), settings.roomLookupBurst());
     }
 
     /**
@@ -111,11 +113,20 @@ public final class SignalingApi {
         return ApiResponse.ok(201, describe(room.get(), now));
     }
 
-    /** {@code GET /api/rooms/{code}}: existence, capacity, member count, expiry; never who is in it. */
-    public ApiResponse room(String code) {
-        Optional<Room> room = RoomCode.normalize(code).flatMap(rooms::find);
+    /**
+     * {@code GET /api/rooms/{code}} from {@code client}: at most {@code room-lookup-rate} per address, so that
+     * codes cannot be enumerated. Existence, capacity, member count, expiry; never who is in it. A room that
+     * expired answers 410 for as long as its code stays reserved ({@link RoomRegistry#isRetired}).
+     */
+    public ApiResponse room(String code, InetAddress client) {
+        if (roomLookup != null && client != null && !roomLookup.tryAcquire(client)) {
+            return refuse(ErrorCode.RATE_LIMITED, "too many room lookups from this address");
+        }
+        Optional<String> normalized = RoomCode.normalize(code);
+        Optional<Room> room = normalized.flatMap(rooms::find);
         if (room.isEmpty()) {
-            return ApiResponse.error(ErrorCode.ROOM_NOT_FOUND, null);
+            return ApiResponse.error(normalized.isPresent() && rooms.isRetired(normalized.get())
+                    ? ErrorCode.ROOM_EXPIRED : ErrorCode.ROOM_NOT_FOUND, null);
         }
         Instant now = clock.instant();
         if (room.get().isExpired(now)) {

@@ -6,20 +6,34 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-/** Rooms of one process, in a map behind one lock (a handful of operations per call setup). */
+/**
+ * Rooms of one process, in a map behind one lock (a handful of operations per call setup). The codes of
+ * expired rooms stay reserved for {@code reservation} after their expiry, at most {@code maxRooms} of them
+ * (the oldest are released first when more expire), so the memory they take is bounded like the rooms'.
+ */
 public final class InMemoryRoomRegistry implements RoomRegistry {
 
     private final SecureRandom random;
     private final int maxRooms;
+    private final Duration reservation;
     private final Map<String, Room> rooms = new HashMap<>();
+    /** Codes of expired rooms -> when they expired, oldest first. */
+    private final LinkedHashMap<String, Instant> retired = new LinkedHashMap<>();
 
+    /** A registry that reserves no code after its room expired. */
     public InMemoryRoomRegistry(SecureRandom random, int maxRooms) {
+        this(random, maxRooms, Duration.ZERO);
+    }
+
+    public InMemoryRoomRegistry(SecureRandom random, int maxRooms, Duration reservation) {
         this.random = random;
         this.maxRooms = maxRooms;
+        this.reservation = reservation;
     }
 
     @Override
@@ -30,7 +44,7 @@ public final class InMemoryRoomRegistry implements RoomRegistry {
         String code;
         do {
             code = RoomCode.generate(random);
-        } while (rooms.containsKey(code));
+        } while (rooms.containsKey(code) || retired.containsKey(code));
         Room room = new Room(code, capacity, now, now.plus(ttl), List.of());
         rooms.put(code, room);
         return Optional.of(room);
@@ -75,12 +89,26 @@ public final class InMemoryRoomRegistry implements RoomRegistry {
     }
 
     @Override
+    public synchronized boolean isRetired(String code) {
+        return retired.containsKey(code);
+    }
+
+    @Override
     public synchronized List<Room> removeExpired(Instant now) {
         List<Room> expired = new ArrayList<>();
         for (Iterator<Room> it = rooms.values().iterator(); it.hasNext(); ) {
             Room room = it.next();
             if (room.isExpired(now)) {
                 expired.add(room);
+                it.remove();
+                if (!reservation.isZero() && !reservation.isNegative()) {
+                    retired.put(room.code(), room.expiresAt());
+                }
+            }
+        }
+        for (Iterator<Instant> it = retired.values().iterator(); it.hasNext(); ) {
+            Instant expiredAt = it.next();
+            if (retired.size() > maxRooms || !now.isBefore(expiredAt.plus(reservation))) {
                 it.remove();
             }
         }

@@ -24,6 +24,13 @@ public interface RoomRegistry {
     /** Removes a member; returns false when it was not in the room. */
     boolean leave(String code, String peerId);
 
+    /**
+     * Whether {@code code} belonged to a room that expired and was removed, and is still reserved: it is not
+     * given to a new room, so a link to the old one keeps saying "expired" rather than "not found" or, worse,
+     * leading into a stranger's room.
+     */
+    boolean isRetired(String code);
+
     /** Removes every room whose expiry has passed and returns them with the members they had. */
     List<Room> removeExpired(Instant now);
 

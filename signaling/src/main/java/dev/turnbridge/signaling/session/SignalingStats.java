@@ -28,6 +28,8 @@ public final class SignalingStats {
     /** Connections closed because the client stopped reading (outbound queue over its limit). */
     public final LongAdder slowReaders = new LongAdder();
     private final CallStats calls = new CallStats();
+    /** HTTP connections closed because no complete request arrived within {@code signaling.request-timeout}. */
+    public final LongAdder requestTimeouts = new LongAdder();
     private final LongAdder[] messages = adders(MESSAGE_TYPES.size());
     private final LongAdder[] joins = adders(JOIN_RESULTS.size());
     private final LongAdder[] errors = adders(ErrorCode.values().length);

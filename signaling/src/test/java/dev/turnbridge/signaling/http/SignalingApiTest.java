@@ -11,6 +11,7 @@ import dev.turnbridge.signaling.ice.IceServersIssuer;
 import dev.turnbridge.signaling.ice.TurnUris;
 import dev.turnbridge.signaling.room.InMemoryRoomRegistry;
 import dev.turnbridge.signaling.session.SignalingHub;
+import java.net.InetAddress;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
@@ -21,9 +22,10 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 class SignalingApiTest {
 
+    private static final InetAddress CLIENT = InetAddress.getLoopbackAddress();
     private final MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
     private final Settings settings = TestSettings.with("signaling.api-key=k3y", "signaling.max-rooms=2");
-    private final InMemoryRoomRegistry rooms = new InMemoryRoomRegistry(new SecureRandom(), 2);
+    private final InMemoryRoomRegistry rooms = new InMemoryRoomRegistry(new SecureRandom(), 2, Duration.ofHours(24));
     private final IceServersIssuer issuer = new IceServersIssuer(new Secret(TestSettings.SECRET), Duration.ofHours(1),
             new TurnUris(List.of(), "", 3478));
     private final SignalingApi api = new SignalingApi(settings.signaling(), rooms,
@@ -68,16 +70,64 @@ class SignalingApiTest {
     void roomInfoTellsNothingAboutMembers() {
         String code = api.createRoom("{\"ttl\":60}").body().get("code").asText();
 
-        ApiResponse info = api.room(code.toLowerCase());
+        ApiResponse info = api.room(code.toLowerCase(), CLIENT);
 
         assertThat(info.status()).isEqualTo(200);
         assertThat(info.body().fieldNames()).toIterable()
                 .containsExactly("code", "capacity", "members", "expiresAt", "ttl");
-        assertThat(api.room("ZZZZZZZZ").status()).isEqualTo(404);
-        assertThat(api.room("x").body().get("code").asText()).isEqualTo("room_not_found");
+        assertThat(api.room("ZZZZZZZZ", CLIENT).status()).isEqualTo(404);
+        assertThat(api.room("x", CLIENT).body().get("code").asText()).isEqualTo("room_not_found");
         clock.advance(Duration.ofSeconds(60));
-        assertThat(api.room(code).status()).isEqualTo(410);
-        assertThat(api.room(code).body().get("code").asText()).isEqualTo("room_expired");
+        assertThat(api.room(code, CLIENT).status()).isEqualTo(410);
+        assertThat(api.room(code, CLIENT).body().get("code").asText()).isEqualTo("room_expired");
+    }
+
+    @Test
+    void expiredRoomAnswers410AfterTheSweepForAsLongAsItsCodeIsReserved() {
+        String code = api.createRoom("{\"ttl\":60}").body().get("code").asText();
+        clock.advance(Duration.ofSeconds(60));
+        assertThat(rooms.removeExpired(clock.instant())).hasSize(1);
+
+        assertThat(api.room(code, CLIENT).status()).as("after the sweep").isEqualTo(410);
+        assertThat(api.room(code, CLIENT).body().get("code").asText()).isEqualTo("room_expired");
+        clock.advance(Duration.ofHours(24).minusSeconds(1));
+        rooms.removeExpired(clock.instant());
+        assertThat(api.room(code, CLIENT).status()).as("still reserved").isEqualTo(410);
+
+        clock.advance(Duration.ofSeconds(1));
+        rooms.removeExpired(clock.instant());
+        assertThat(api.room(code, CLIENT).status()).as("reservation over (room-ttl-max)").isEqualTo(404);
+    }
+
+    @Test
+    void reservedCodesAreBoundedByMaxRooms() {
+        List<String> codes = new java.util.ArrayList<>();
+        for (int i = 0; i < 3; i++) { // max-rooms is 2
+            codes.add(api.createRoom("{\"ttl\":1}").body().get("code").asText());
+            clock.advance(Duration.ofSeconds(1));
+            rooms.removeExpired(clock.instant());
+        }
+        assertThat(codes.stream().filter(rooms::isRetired)).as("the oldest released first")
+                .containsExactly(codes.get(1), codes.get(2));
+    }
+
+    @Test
+    void lookupsAreRateLimitedPerAddress() throws Exception {
+        InetAddress other = InetAddress.getByAddress(new byte[] {10, 0, 0, 2});
+        int ok = 0;
+        for (int i = 0; i < 100; i++) {
+            if (api.room("ABCDEFGH", CLIENT).status() == 404) {
+                ok++;
+            }
+        }
+        assertThat(ok).as("the burst (room-lookup-burst)").isEqualTo(20);
+        ApiResponse refused = api.room("ABCDEFGH", CLIENT);
+        assertThat(refused.status()).isEqualTo(429);
+        assertThat(refused.body().get("code").asText()).isEqualTo("rate_limited");
+        assertThat(api.room("ABCDEFGH", other).status()).as("another address").isEqualTo(404);
+        clock.advance(Duration.ofMillis(200)); // room-lookup-rate 5/s: one more
+        assertThat(api.room("ABCDEFGH", CLIENT).status()).isEqualTo(404);
+        assertThat(api.room("ABCDEFGH", CLIENT).status()).isEqualTo(429);
     }
 
     @Test
