@@ -20,7 +20,9 @@ import { join } from 'node:path';
 
 const TOTAL_MS = 80_000;
 const CALL_MS = 20_000;
-const LEAVE_MS = 10_000;
+// A closed tab says "page hidden" (4010): its seat is kept for a reload (half the resume grace, 15 s) before
+// the others see the leave.
+const LEAVE_MS = 30_000;
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 
 const base = process.argv[2];
