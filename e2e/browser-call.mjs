@@ -10,7 +10,7 @@
 // The pin (base64 SHA-256 of the certificate's SubjectPublicKeyInfo; turnbridge logs it for its self-signed
 // development certificate) goes to --ignore-certificate-errors-spki-list so Chromium accepts that one
 // certificate for turns:; without it the tls call is skipped (and said so). TRANSPORTS=udp,tcp picks calls.
-// Exit 0 on success, 1 with a reason (and the pages' logs) on failure, 2 on bad usage. Bounded: 80 s.
+// Exit 0 on success, 1 with a reason (and the pages' logs) on failure, 2 on bad usage. Bounded: 110 s.
 // Launch flags: ../shared/BROWSER-TESTS.md (every packet stays on loopback; never download a browser).
 
 import { chromium } from 'playwright-core';
@@ -18,7 +18,7 @@ import { mkdtempSync, mkdirSync, writeFileSync, rmSync, existsSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const TOTAL_MS = 80_000;
+const TOTAL_MS = 110_000;
 const CALL_MS = 20_000;
 // A closed tab says "page hidden" (4010): its seat is kept for a reload (half the resume grace, 15 s) before
 // the others see the leave.
