@@ -10,13 +10,14 @@
 // The pin (base64 SHA-256 of the certificate's SubjectPublicKeyInfo; turnbridge logs it for its self-signed
 // development certificate) goes to --ignore-certificate-errors-spki-list so Chromium accepts that one
 // certificate for turns:; without it the tls call is skipped (and said so). TRANSPORTS=udp,tcp picks calls.
+// TOKEN_URL=http://127.0.0.1:<port>/token: the server runs with jwt access and the pages get their access
+// tokens from that (test-only) endpoint through the demo's ?token-url=.
 // Exit 0 on success, 1 with a reason (and the pages' logs) on failure, 2 on bad usage. Bounded: 110 s.
 // Launch flags: ../shared/BROWSER-TESTS.md (every packet stays on loopback; never download a browser).
 
 import { chromium } from 'playwright-core';
-import { mkdtempSync, mkdirSync, writeFileSync, rmSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync, existsSync } from 'node:fs';
+import { chromiumFlags, freshUserDataDir } from './chromium-flags.mjs';
 
 const TOTAL_MS = 110_000;
 const CALL_MS = 20_000;
@@ -41,38 +42,21 @@ if (TRANSPORTS.length === 0 || TRANSPORTS.some((t) => !['udp', 'tcp', 'tls'].inc
   process.exit(2);
 }
 if (!spki) console.log('note: no SPKI pin given, skipping the turns: call');
+const TOKEN_URL = process.env.TOKEN_URL || '';
+if (TOKEN_URL && !/^http:\/\/(127\.0\.0\.1|\[::1\]):\d+\/\S*$/.test(TOKEN_URL)) {
+  console.error('TOKEN_URL must be an http URL on loopback, got: ' + TOKEN_URL);
+  process.exit(2);
+}
+const tokenParam = TOKEN_URL ? '&token-url=' + encodeURIComponent(TOKEN_URL) : '';
 if (!existsSync(CHROMIUM)) {
   console.error(`FAIL: ${CHROMIUM} not found (apt-get install -y chromium; scripts/test does it)`);
   process.exit(1);
 }
 
-const userDataDir = mkdtempSync(join(tmpdir(), 'turnbridge-e2e-'));
-mkdirSync(join(userDataDir, 'Default'));
-// Turns the error-page DNS probes and prediction off (BROWSER-TESTS.md).
-writeFileSync(join(userDataDir, 'Default', 'Preferences'), JSON.stringify({
-  alternate_error_pages: { enabled: false },
-  dns_prefetching: { enabled: false },
-  net: { network_prediction_options: 2 },
-  safebrowsing: { enabled: false },
-}));
-
-// Exactly the command line of BROWSER-TESTS.md; Chromium keeps only the last --disable-features, so one.
-const FLAGS = [
-  '--headless', '--no-sandbox', '--remote-debugging-pipe', '--no-startup-window', '--disable-gpu',
-  '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update',
-  '--disable-sync', '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream',
-  '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE localhost , EXCLUDE 127.0.0.1 , EXCLUDE [::1]',
-  '--disable-features=WebRtcHideLocalIpsWithMdns,OptimizationHints,MediaRouter,DialMediaRouteProvider,Translate,'
-    + 'NetworkTimeServiceQuerying,AutofillServerCommunication,CertificateTransparencyComponentUpdater,'
-    + 'InterestFeedContentSuggestions,PreconnectToSearch,AimEnabled,LensOverlay,PaintHolding,HttpsUpgrades,'
-    + 'HttpsFirstBalancedModeAutoEnable',
-  '--disable-field-trial-config', '--disable-extensions', '--disable-default-apps', '--no-default-browser-check',
-  '--disable-breakpad', '--disable-client-side-phishing-detection', '--disable-dev-shm-usage',
-  '--metrics-recording-only', '--password-store=basic', '--use-mock-keychain', '--mute-audio',
-  '--allow-loopback-in-peer-connection', `--user-data-dir=${userDataDir}`,
-  // trusts exactly the relay's certificate for turns: (BROWSER-TESTS.md); nothing else is exempted
-  ...(spki ? [`--ignore-certificate-errors-spki-list=${spki}`] : []),
-];
+const userDataDir = freshUserDataDir();
+// Exactly the command line of BROWSER-TESTS.md; the pin makes Chromium trust exactly the relay's certificate
+// for turns: (nothing else is exempted).
+const FLAGS = chromiumFlags(userDataDir, { spki });
 
 let browser;
 const logs = {};
@@ -153,9 +137,9 @@ const URI_OF = {
 async function relayedCall(transport, checkLeave) {
   const started = Date.now();
   const [sideA, sideB] = [`A-${transport}`, `B-${transport}`];
-  const a = await openPage(sideA, `${base}/?relay=1&transport=${transport}`);
+  const a = await openPage(sideA, `${base}/?relay=1&transport=${transport}${tokenParam}`);
   const room = await a.evaluate(() => window.demo.create().then((joined) => joined.room));
-  const b = await openPage(sideB, `${base}/?relay=1&transport=${transport}&room=${room}`);
+  const b = await openPage(sideB, `${base}/?relay=1&transport=${transport}&room=${room}${tokenParam}`);
   const bPeer = await b.waitForFunction(() => window.demo.client.peerId, null, { timeout: 10_000 })
     .then((h) => h.jsonValue());
 

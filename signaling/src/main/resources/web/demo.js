@@ -1,6 +1,9 @@
 // Two-party video call over turnbridge signaling. ?relay=1 forces iceTransportPolicy 'relay';
 // ?transport=udp|tcp|tls keeps only the TURN URIs of that transport (turn:...?transport=udp,
 // turn:...?transport=tcp, turns:), to try one way through a firewall; ?room=CODE joins at once.
+// ?token-url=URL: with jwt or api-key access, the page asks URL (your app's endpoint, answering
+// {"token": "..."}; ?room=CODE is appended once the room is known) for an access token before every call
+// to the server. Without it the page sends no token (open access, as scripts/run starts the server).
 // window.demo exposes the state for tests.
 import { SignalingClient, createRoom } from '/signaling.js';
 
@@ -15,7 +18,18 @@ function log(text) {
   $('log').textContent += new Date().toISOString().slice(11, 23) + ' ' + text + '\n';
 }
 
-const client = new SignalingClient({ ack: true });
+const tokenUrl = params.get('token-url');
+/** A fresh access token from ?token-url= (naming the room when there is one), or null without it. */
+async function accessToken(room) {
+  if (!tokenUrl) return null;
+  const url = new URL(tokenUrl, location.href);
+  if (room) url.searchParams.set('room', room);
+  const res = await fetch(url);
+  if (!res.ok) throw new Error('token endpoint answered ' + res.status);
+  return (await res.json()).token;
+}
+
+const client = new SignalingClient({ ack: true, token: () => accessToken(client.room) });
 let pc = null;
 let localStream = null;
 let pendingCandidates = [];
@@ -187,7 +201,7 @@ async function join(code) {
 }
 
 async function create() {
-  const room = await createRoom();
+  const room = await createRoom({ token: () => accessToken(null) });
   log('created room ' + room.code);
   return join(room.code);
 }

@@ -1,8 +1,9 @@
 // turnbridge signaling client (protocol v1 with sequenced delivery, see docs/signaling-protocol.md).
 //
 //   import { SignalingClient, createRoom } from 'https://turn.example.org/signaling.js';
-//   const { code } = await createRoom();              // the server this module came from
-//   const client = new SignalingClient();              // same server: ws(s)://<its host>/ws/v1
+//   const token = () => myApp.accessToken();       // jwt/api-key access: a JWT or join token (string or function)
+//   const { code } = await createRoom({ token });  // the server this module came from
+//   const client = new SignalingClient({ token }); // same server: ws(s)://<its host>/ws/v1
 //   client.onSignal((payload, from) => ...);
 //   client.onPresenceJoin((peerId, meta, { before }) => ...);   // before: was there before we joined
 //   client.onPresenceLeave((peerId, meta) => ...);
@@ -35,20 +36,38 @@ function baseOf(base) {
   return new URL(base || MODULE_ORIGIN);
 }
 
-/** Creates a room: resolves to {code, capacity, members, expiresAt, ttl}. */
-export async function createRoom({ capacity, ttl, base } = {}) {
+/** An access token given as a string, or as a (possibly async) function returning one; null for none. */
+async function resolveToken(token) {
+  const t = typeof token === 'function' ? await token() : token;
+  return t || null;
+}
+
+async function authHeaders(token, headers = {}) {
+  const t = await resolveToken(token);
+  return t ? { ...headers, Authorization: 'Bearer ' + t } : headers;
+}
+
+/**
+ * Creates a room: resolves to {code, capacity, members, expiresAt, ttl, visibility}. With jwt or api-key
+ * access pass {token}; visibility is 'private' (the default there: only you and tokens naming the room) or
+ * 'public' (anyone with a valid token).
+ */
+export async function createRoom({ capacity, ttl, visibility, base, token } = {}) {
   const body = {};
   if (capacity !== undefined) body.capacity = capacity;
   if (ttl !== undefined) body.ttl = ttl;
+  if (visibility !== undefined) body.visibility = visibility;
   const res = await fetch(new URL('/api/rooms', baseOf(base)), {
-    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body),
+    method: 'POST', headers: await authHeaders(token, { 'Content-Type': 'application/json' }),
+    body: JSON.stringify(body),
   });
   return answer(res);
 }
 
 /** Room info: resolves to {code, capacity, members, expiresAt, ttl}; rejects with {code:'room_not_found'}. */
-export async function getRoom(code, { base } = {}) {
-  return answer(await fetch(new URL('/api/rooms/' + encodeURIComponent(code), baseOf(base))));
+export async function getRoom(code, { base, token } = {}) {
+  return answer(await fetch(new URL('/api/rooms/' + encodeURIComponent(code), baseOf(base)),
+    { headers: await authHeaders(token) }));
 }
 
 async function answer(res) {
@@ -77,10 +96,13 @@ export class SignalingClient {
    * @param {string} [options.url]  the WebSocket URL, to override the derived one
    * @param {boolean} [options.self] receive your own signals back
    * @param {boolean} [options.ack]  sendSignal resolves once the server has fanned the message out
+   * @param {string|function} [options.token] access token (jwt/api-key access), or a function returning one
+   *   (called for every connection, so a reconnect gets a fresh token); sent as access_token= on the upgrade
    */
-  constructor({ base, url, self = false, ack = true } = {}) {
+  constructor({ base, url, self = false, ack = true, token = null } = {}) {
     this.base = baseOf(base);
     this.url = url || (this.base.protocol === 'https:' ? 'wss://' : 'ws://') + this.base.host + PATH;
+    this.accessToken = token;
     this.config = { self, ack, seq: true };
     this.handlers = { signal: [], join: [], leave: [], state: [], error: [], status: [], credentials: [] };
     this.pending = new Map();      // ref -> {resolve, reject, entry?} for requests and acked signals
@@ -235,9 +257,12 @@ export class SignalingClient {
     this.setStatus('closed');
   }
 
-  connect() {
+  async connect() {
+    const token = await resolveToken(this.accessToken);
+    const url = token ? this.url + (this.url.includes('?') ? '&' : '?') + 'access_token=' + encodeURIComponent(token)
+      : this.url;
     return new Promise((resolve, reject) => {
-      const ws = new WebSocket(this.url);
+      const ws = new WebSocket(url);
       this.ws = ws;
       this.sentUpTo = 0;
       this.setStatus('connecting');

@@ -298,6 +298,73 @@ public final class SettingsValidator {
         if (!turnsHost.isEmpty() && !DNS_NAME.matcher(turnsHost).matches() && !IpLiteral.isValid(turnsHost)) {
             fail("signaling.turns-host", turnsHost, "empty, a DNS name (turn.example.org) or " + IP);
         }
+        // One address creates at most burst + rate x ttl rooms that are alive at once: keep that below
+        // max-rooms, so that it cannot lock room creation for everyone (the capacity math of the sample config).
+        if (s.roomCreationRate() > 0 && ttlMaxOk && s.roomCreationBurst() >= 1 && s.maxRooms() >= 1
+                && s.roomCreationBurst() + s.roomCreationRate() * s.roomTtlMax().toSeconds() > s.maxRooms()) {
+            long bound = (long) Math.floor((s.maxRooms() - s.roomCreationBurst()) / s.roomCreationRate());
+            fail("signaling.room-ttl-max", SettingsModule.formatDuration(s.roomTtlMax()),
+                    "<= (max-rooms - room-creation-burst) / room-creation-rate = " + Math.max(0, bound) + "s");
+        }
+        access(s);
+    }
+
+    private void access(SignalingSettings s) {
+        atLeastOne("signaling.rooms-per-user", s.roomsPerUser());
+        Duration joinTtl = s.joinTokenTtl();
+        if (joinTtl.compareTo(Duration.ofSeconds(10)) < 0 || joinTtl.compareTo(MAX_LIFETIME) > 0) {
+            fail("signaling.join-token-ttl", SettingsModule.formatDuration(joinTtl), "10s-24h");
+        }
+        JwtSettings jwt = s.jwt();
+        switch (s.access()) {
+            case SignalingSettings.ACCESS_JWT -> {
+                if (!jwt.hasKeys()) {
+                    fail("signaling.jwt", "no keys", "signaling.jwt.secret, jwks-file or jwks-url for "
+                            + "signaling.access: jwt (or signaling.access: open for development)");
+                }
+            }
+            case SignalingSettings.ACCESS_API_KEY -> {
+                // The key is all that stands between the internet and room creation in this mode.
+                if (s.apiKey().isEmpty()) {
+                    fail("signaling.api-key", "\"\"", "a key of at least " + MIN_TOKEN
+                            + " characters for signaling.access: api-key");
+                } else {
+                    token("signaling.api-key", s.apiKey());
+                }
+            }
+            case SignalingSettings.ACCESS_OPEN -> { }
+            default -> fail("signaling.access", s.access(), "jwt, api-key or open");
+        }
+        // HS256 needs a 256-bit key (RFC 7518 §3.2); Supabase's JWT secrets are longer.
+        if (!jwt.secret().isEmpty() && jwt.secret().bytes().length < 32) {
+            fail("signaling.jwt.secret", jwt.secret(), "empty, or at least 32 bytes (HS256)");
+        }
+        if (!jwt.jwksFile().isEmpty() && !Files.isReadable(Path.of(jwt.jwksFile()))) {
+            fail("signaling.jwt.jwks-file", jwt.jwksFile(), "empty, or a readable JWKS file");
+        }
+        if (!jwt.jwksFile().isEmpty() && !jwt.jwksUrl().isEmpty()) {
+            fail("signaling.jwt.jwks-file", jwt.jwksFile(), "empty when signaling.jwt.jwks-url is set (one JWKS)");
+        }
+        String url = jwt.jwksUrl();
+        if (!url.isEmpty() && !url.matches("https://[^\\s/]+(/\\S*)?")
+                && !url.matches("http://(127\\.[0-9.]+|localhost|\\[::1\\])(:[0-9]+)?(/\\S*)?")) {
+            fail("signaling.jwt.jwks-url", url, "empty, an https:// URL, or http:// on loopback");
+        }
+        Duration skew = jwt.clockSkew();
+        if (skew.isNegative() || skew.compareTo(Duration.ofMinutes(5)) > 0) {
+            fail("signaling.jwt.clock-skew", SettingsModule.formatDuration(skew), "0s-5m");
+        }
+        for (int i = 0; i < jwt.requiredClaims().size(); i++) {
+            if (jwt.requiredClaims().get(i).isBlank()) {
+                fail("signaling.jwt.required-claims[" + i + "]", "\"\"", "a claim name");
+            }
+        }
+        boolean minOk = lifetime("signaling.jwt.jwks-min-refresh", jwt.jwksMinRefresh());
+        if (lifetime("signaling.jwt.jwks-refresh", jwt.jwksRefresh()) && minOk
+                && jwt.jwksRefresh().compareTo(jwt.jwksMinRefresh()) < 0) {
+            fail("signaling.jwt.jwks-refresh", SettingsModule.formatDuration(jwt.jwksRefresh()),
+                    ">= signaling.jwt.jwks-min-refresh (" + SettingsModule.formatDuration(jwt.jwksMinRefresh()) + ")");
+        }
     }
 
     private void metrics(MetricsSettings m, AdminSettings a) {

@@ -33,8 +33,8 @@ import java.util.List;
  *                            empty takes the first DNS name of {@code tls.cert-file}, else (self-signed) H
  * @param apiKey              key for the server-to-server endpoint {@code GET /api/turn}; empty disables it
  * @param roomCreationRate    rooms one client IP may create per second ({@code POST /api/rooms}; 429
- *                            rate_limited beyond); 0 switches the limit off. With the defaults one address
- *                            cannot fill {@code maxRooms} within {@code roomTtlDefault}
+ *                            rate_limited beyond); 0 switches the limit off. The validator checks that one address
+ *                            cannot fill {@code maxRooms} with rooms of {@code roomTtlMax}
  * @param roomCreationBurst   rooms one client IP may create at once before the rate applies
  * @param trustedProxies      CIDRs of reverse proxies whose {@code X-Forwarded-For} / {@code Forwarded} header
  *                            names the client (right-most untrusted hop); every per-address limit uses it
@@ -43,6 +43,12 @@ import java.util.List;
  * @param roomLookupRate      room lookups ({@code GET /api/rooms/{code}}) one client IP may make per second
  *                            (429 rate_limited beyond); 0 switches the limit off
  * @param roomLookupBurst     room lookups one client IP may make at once before the rate applies
+ * @param access              who may create and join rooms: {@code jwt} (a bearer JWT from the app's identity
+ *                            provider), {@code api-key} (the app's backend creates rooms and mints join tokens)
+ *                            or {@code open} (anyone; development only)
+ * @param jwt                 how {@code jwt} mode verifies tokens
+ * @param roomsPerUser        live rooms one creator ({@code sub}) may hold at once (429 rate_limited beyond)
+ * @param joinTokenTtl        lifetime of the join tokens {@code POST /api/rooms/{code}/tokens} mints
  */
 public record SignalingSettings(
         List<HostPort> listen,
@@ -69,7 +75,16 @@ public record SignalingSettings(
         List<String> trustedProxies,
         Duration requestTimeout,
         double roomLookupRate,
-        int roomLookupBurst) {
+        int roomLookupBurst,
+        String access,
+        JwtSettings jwt,
+        int roomsPerUser,
+        Duration joinTokenTtl) {
+
+    /** The values of {@code signaling.access}. */
+    public static final String ACCESS_JWT = "jwt";
+    public static final String ACCESS_API_KEY = "api-key";
+    public static final String ACCESS_OPEN = "open";
 
     /** Room codes are always this long (an unambiguous 31-letter alphabet: about 40 bits). */
     public static final int ROOM_CODE_LENGTH = 8;
@@ -103,11 +118,15 @@ public record SignalingSettings(
                 List.of(),
                 "",
                 new Secret(""),
-                1.0,
+                0.1,
                 20,
                 List.of(),
                 Duration.ofSeconds(10),
                 5.0,
-                20);
+                20,
+                ACCESS_JWT,
+                JwtSettings.defaults(),
+                10,
+                Duration.ofMinutes(10));
     }
 }

@@ -26,25 +26,55 @@ class SettingsLoaderTest {
         return file;
     }
 
+    /** Open access unless {@code overrides} say otherwise: jwt, the default, needs keys. */
+    static final String OPEN = "signaling.access=open";
+
     private static Settings flags(String... overrides) {
-        return SettingsLoader.load(null, Map.of(), List.of(overrides));
+        return SettingsLoader.load(null, Map.of(), open(overrides));
+    }
+
+    static List<String> open(String... overrides) {
+        List<String> all = new java.util.ArrayList<>(List.of(OPEN));
+        all.addAll(List.of(overrides));
+        return all;
     }
 
     private static List<String> errors(ThrowingCallable load) {
         return ((SettingsException) org.assertj.core.api.Assertions.catchThrowable(load)).errors();
     }
 
+    /** Key material that makes the default access mode (jwt) valid. */
+    private static final String JWT_SECRET = "signaling.jwt.secret=0123456789abcdef0123456789abcdef";
+
     /** The settings with the secrets set aside, for comparing loads that each generate their own. */
     private static Settings withoutSecrets(Settings s) {
+        SignalingSettings signaling = copy(s.signaling(), "jwt", copy(s.signaling().jwt(), "secret", new Secret("")));
         return new Settings(s.realm(), s.software(), s.listeners(), s.tls(),
                 new AuthSettings(List.of(), false, s.auth().staticUsers()),
-                s.relay(), s.lifetimes(), s.quotas(), s.peers(), s.amplification(), s.signaling(),
+                s.relay(), s.lifetimes(), s.quotas(), s.peers(), s.amplification(), signaling,
                 s.metrics(), s.admin(), s.drain(), s.logging());
+    }
+
+    /** {@code record} with one component replaced (the settings records have no withers). */
+    @SuppressWarnings("unchecked")
+    private static <R extends Record> R copy(R record, String component, Object value) {
+        try {
+            var components = record.getClass().getRecordComponents();
+            Object[] args = new Object[components.length];
+            Class<?>[] types = new Class<?>[components.length];
+            for (int i = 0; i < components.length; i++) {
+                types[i] = components[i].getType();
+                args[i] = components[i].getName().equals(component) ? value : components[i].getAccessor().invoke(record);
+            }
+            return (R) record.getClass().getDeclaredConstructor(types).newInstance(args);
+        } catch (ReflectiveOperationException e) {
+            throw new AssertionError(e);
+        }
     }
 
     @Test
     void defaults() {
-        Settings s = flags();
+        Settings s = SettingsLoader.load(null, Map.of(), List.of(JWT_SECRET));
 
         assertThat(withoutSecrets(s)).isEqualTo(new Settings(
                 "turnbridge",
@@ -102,7 +132,7 @@ class SettingsLoaderTest {
                   allow: [127.0.0.1/32]
                 """);
 
-        Settings s = SettingsLoader.load(file, Map.of(), List.of());
+        Settings s = SettingsLoader.load(file, Map.of(), open());
 
         assertThat(s.realm()).isEqualTo("example.org");
         assertThat(s.listeners().udp()).containsExactly(new HostPort("127.0.0.1", 3478), new HostPort("::1", 3479));
@@ -124,7 +154,7 @@ class SettingsLoaderTest {
                 "PATH", "/usr/bin",
                 "TURNBRIDGEX", "not ours");
 
-        Settings s = SettingsLoader.load(file, env, List.of("relay.port-max=50020"));
+        Settings s = SettingsLoader.load(file, env, open("relay.port-max=50020"));
 
         assertThat(s.realm()).isEqualTo("from-env");
         assertThat(s.relay().portMin()).isEqualTo(50010);
@@ -148,7 +178,7 @@ class SettingsLoaderTest {
                 "TURNBRIDGE_LISTENERS__UDP", "127.0.0.1:0, [::1]:3478",
                 "TURNBRIDGE_AUTH__SECRETS", "a,b",
                 "TURNBRIDGE_AUTH__STATIC_USERS", "alice:pw:with:colons,bob:pw2",
-                "TURNBRIDGE_PEERS__DENY", ""), List.of());
+                "TURNBRIDGE_PEERS__DENY", ""), open());
 
         assertThat(s.listeners().udp()).containsExactly(new HostPort("127.0.0.1", 0), new HostPort("::1", 3478));
         assertThat(s.auth().secrets()).containsExactly(new Secret("a"), new Secret("b"));
@@ -162,7 +192,7 @@ class SettingsLoaderTest {
         Path file = yaml("peers: {deny: [203.0.113.0/24]}\nauth: {static-users: {alice: a}}\n");
 
         Settings s = SettingsLoader.load(file, Map.of(),
-                List.of("peers.deny=", "auth.static-users.Carol=c", "peers.allow=10.0.0.0/8,::1"));
+                open("peers.deny=", "auth.static-users.Carol=c", "peers.allow=10.0.0.0/8,::1"));
 
         assertThat(s.peers().deny()).isEmpty();
         assertThat(s.peers().allow()).containsExactly("10.0.0.0/8", "::1");
@@ -180,7 +210,7 @@ class SettingsLoaderTest {
     })
     void durations(String text, Duration expected) throws IOException {
         assertThat(flags("lifetimes.permission=" + text).lifetimes().permission()).isEqualTo(expected);
-        assertThat(SettingsLoader.load(yaml("lifetimes: {channel: " + text.trim() + "}"), Map.of(), List.of())
+        assertThat(SettingsLoader.load(yaml("lifetimes: {channel: " + text.trim() + "}"), Map.of(), open())
                 .lifetimes().channel()).isEqualTo(expected);
     }
 
@@ -209,7 +239,7 @@ class SettingsLoaderTest {
                 quotas: {allocations-total: null}
                 """);
 
-        assertThat(errors(() -> SettingsLoader.load(file, Map.of(), List.of()))).containsExactly(
+        assertThat(errors(() -> SettingsLoader.load(file, Map.of(), open()))).containsExactly(
                 "realm: [\"a\",\"b\"] (expected: a string)",
                 "listeners.max-datagram-size: 1500.5 (expected: an integer)",
                 "relay: 5 (expected: a mapping)",
@@ -243,18 +273,18 @@ class SettingsLoaderTest {
     @Test
     void fileProblems() throws IOException {
         Path missing = dir.resolve("missing.yaml");
-        assertThat(errors(() -> SettingsLoader.load(missing, Map.of(), List.of()))).singleElement()
+        assertThat(errors(() -> SettingsLoader.load(missing, Map.of(), open()))).singleElement()
                 .asString().startsWith(missing + ": unreadable (");
 
         Path list = yaml("- a\n- b\n");
-        assertThat(errors(() -> SettingsLoader.load(list, Map.of(), List.of())))
+        assertThat(errors(() -> SettingsLoader.load(list, Map.of(), open())))
                 .containsExactly("(document): not a mapping (expected: a YAML mapping of settings)");
 
         Path duplicate = yaml("realm: a\nrealm: b\n");
-        assertThat(errors(() -> SettingsLoader.load(duplicate, Map.of(), List.of()))).singleElement()
+        assertThat(errors(() -> SettingsLoader.load(duplicate, Map.of(), open()))).singleElement()
                 .asString().startsWith(duplicate + ": invalid YAML at line 2");
 
-        assertThat(SettingsLoader.load(yaml("# nothing set\n"), Map.of(), List.of()).realm()).isEqualTo("turnbridge");
+        assertThat(SettingsLoader.load(yaml("# nothing set\n"), Map.of(), open()).realm()).isEqualTo("turnbridge");
     }
 
     @Test
@@ -279,7 +309,7 @@ class SettingsLoaderTest {
                 });
 
         Path broken = yaml("auth:\n  secrets: [topsecret-6\nrealm: x\n");
-        assertThatThrownBy(() -> SettingsLoader.load(broken, Map.of(), List.of()))
+        assertThatThrownBy(() -> SettingsLoader.load(broken, Map.of(), open()))
                 .hasMessageContaining("invalid YAML").hasMessageNotContaining("topsecret");
 
         assertThatThrownBy(() -> flags("auth.secrets=topsecret-7,"))
@@ -290,9 +320,11 @@ class SettingsLoaderTest {
     void sampleFileEqualsTheDefaults() {
         Path sample = Path.of("..", "turnbridge.sample.yaml");
 
-        Settings fromSample = SettingsLoader.load(sample, Map.of(), List.of());
+        // The sample keeps the default access (jwt), which needs keys: the same one for both.
+        Settings fromSample = SettingsLoader.load(sample, Map.of(), List.of(JWT_SECRET));
 
-        assertThat(withoutSecrets(fromSample)).isEqualTo(withoutSecrets(flags()));
+        assertThat(withoutSecrets(fromSample))
+                .isEqualTo(withoutSecrets(SettingsLoader.load(null, Map.of(), List.of(JWT_SECRET))));
         assertThat(fromSample.auth().secretGenerated()).isTrue();
     }
 }

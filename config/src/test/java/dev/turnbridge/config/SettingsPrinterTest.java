@@ -18,7 +18,7 @@ class SettingsPrinterTest {
     @Test
     void printsEffectiveSettingsWithSecretsRedacted() {
         Settings s = SettingsLoader.load(null, Map.of("TURNBRIDGE_AUTH__SECRETS", "topsecret-1,topsecret-2"),
-                List.of("auth.static-users=alice:topsecret-3", "lifetimes.permission=1500ms",
+                SettingsLoaderTest.open("auth.static-users=alice:topsecret-3", "lifetimes.permission=1500ms",
                         "listeners.udp=[::1]:3478"));
 
         String yaml = SettingsPrinter.print(s);
@@ -33,7 +33,7 @@ class SettingsPrinterTest {
 
     @Test
     void saysWhenTheSecretWasGenerated() {
-        Settings s = SettingsLoader.load(null, Map.of(), List.of());
+        Settings s = SettingsLoader.load(null, Map.of(), SettingsLoaderTest.open());
 
         String yaml = SettingsPrinter.print(s);
 
@@ -43,11 +43,11 @@ class SettingsPrinterTest {
 
     @Test
     void printedSettingsLoadBackUnchanged() throws IOException {
-        Settings s = SettingsLoader.load(null, Map.of(), List.of("auth.secrets=x", "realm=example.org",
+        Settings s = SettingsLoader.load(null, Map.of(), SettingsLoaderTest.open("auth.secrets=x", "realm=example.org",
                 "relay.external-address=2001:db8::1", "peers.deny=203.0.113.0/24", "lifetimes.nonce=1h"));
         Path file = Files.writeString(dir.resolve("printed.yaml"), SettingsPrinter.print(s));
 
-        Settings reloaded = SettingsLoader.load(file, Map.of(), List.of("auth.secrets=x"));
+        Settings reloaded = SettingsLoader.load(file, Map.of(), SettingsLoaderTest.open("auth.secrets=x"));
 
         assertThat(reloaded).isEqualTo(s);
     }

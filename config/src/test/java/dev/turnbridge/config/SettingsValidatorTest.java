@@ -14,7 +14,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class SettingsValidatorTest {
 
     private static Settings load(String... overrides) {
-        return SettingsLoader.load(null, Map.of(), List.of(overrides));
+        return SettingsLoader.load(null, Map.of(), SettingsLoaderTest.open(overrides));
     }
 
     private static List<String> errors(String... overrides) {
@@ -260,5 +260,62 @@ class SettingsValidatorTest {
                 "signaling.room-creation-burst: 0 (expected: >= 1)");
         assertThat(errors("auth.secrets=x", "amplification.unauthenticated-rate=0", "amplification.binding=false",
                 "signaling.room-creation-rate=0")).isEmpty();
+    }
+
+    @Test
+    void jwtAccessWithoutKeysIsRefusedClearly() {
+        assertThat(errors("auth.secrets=x", "signaling.access=jwt")).containsExactly(
+                "signaling.jwt: no keys (expected: signaling.jwt.secret, jwks-file or jwks-url for signaling.access: "
+                        + "jwt (or signaling.access: open for development))");
+        assertThat(errors("auth.secrets=x", "signaling.access=jwt",
+                "signaling.jwt.secret=0123456789abcdef0123456789abcdef")).isEmpty();
+        assertThat(errors("auth.secrets=x", "signaling.access=jwt",
+                "signaling.jwt.jwks-url=https://project.supabase.co/auth/v1/.well-known/jwks.json")).isEmpty();
+        assertThat(errors("auth.secrets=x", "signaling.access=jwt",
+                "signaling.jwt.jwks-url=http://127.0.0.1:8000/jwks.json")).isEmpty();
+        assertThat(errors("auth.secrets=x", "signaling.access=jwt", "signaling.jwt.jwks-file=pom.xml",
+                "signaling.jwt.jwks-url=https://idp.example.org/jwks.json")).containsExactly(
+                "signaling.jwt.jwks-file: pom.xml (expected: empty when signaling.jwt.jwks-url is set (one JWKS))");
+    }
+
+    @Test
+    void checksAccessSettingsTogether() {
+        assertThat(errors("auth.secrets=x", "signaling.access=closed", "signaling.jwt.secret=short",
+                "signaling.jwt.jwks-file=/nonexistent/jwks.json", "signaling.jwt.jwks-url=http://idp.example.org/jwks",
+                "signaling.jwt.clock-skew=10m", "signaling.jwt.jwks-refresh=10s", "signaling.rooms-per-user=0",
+                "signaling.join-token-ttl=1s")).containsExactly(
+                "signaling.rooms-per-user: 0 (expected: >= 1)",
+                "signaling.join-token-ttl: 1s (expected: 10s-24h)",
+                "signaling.access: closed (expected: jwt, api-key or open)",
+                "signaling.jwt.secret: <redacted> (expected: empty, or at least 32 bytes (HS256))",
+                "signaling.jwt.jwks-file: /nonexistent/jwks.json (expected: empty, or a readable JWKS file)",
+                "signaling.jwt.jwks-file: /nonexistent/jwks.json (expected: empty when signaling.jwt.jwks-url is "
+                        + "set (one JWKS))",
+                "signaling.jwt.jwks-url: http://idp.example.org/jwks (expected: empty, an https:// URL, or http:// "
+                        + "on loopback)",
+                "signaling.jwt.clock-skew: 600s (expected: 0s-5m)",
+                "signaling.jwt.jwks-refresh: 10s (expected: >= signaling.jwt.jwks-min-refresh (30s))");
+    }
+
+    @Test
+    void apiKeyAccessNeedsAStrongKey() {
+        assertThat(errors("auth.secrets=x", "signaling.access=api-key")).containsExactly(
+                "signaling.api-key: \"\" (expected: a key of at least 16 characters for signaling.access: api-key)");
+        assertThat(errors("auth.secrets=x", "signaling.access=api-key", "signaling.api-key=k3y")).containsExactly(
+                "signaling.api-key: <redacted> (expected: empty, or at least 16 printable ASCII characters without "
+                        + "spaces)");
+        assertThat(errors("auth.secrets=x", "signaling.access=api-key",
+                "signaling.api-key=backend-key-0123456789")).isEmpty();
+    }
+
+    @Test
+    void oneAddressCannotFillTheServerWithLongRooms() {
+        // burst + rate x room-ttl-max live rooms per address must fit in max-rooms: 20 + 1 x 86400 > 10000
+        assertThat(errors("auth.secrets=x", "signaling.room-creation-rate=1")).containsExactly(
+                "signaling.room-ttl-max: 86400s (expected: <= (max-rooms - room-creation-burst) / "
+                        + "room-creation-rate = 9980s)");
+        assertThat(errors("auth.secrets=x", "signaling.room-creation-rate=1", "signaling.room-ttl-max=9980s",
+                "signaling.room-ttl-default=1h")).isEmpty();
+        assertThat(errors("auth.secrets=x", "signaling.room-creation-rate=0")).isEmpty();
     }
 }

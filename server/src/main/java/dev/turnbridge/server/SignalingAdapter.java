@@ -2,6 +2,8 @@ package dev.turnbridge.server;
 
 import dev.turnbridge.server.ops.SignalingOps;
 import dev.turnbridge.signaling.SignalingServer;
+import dev.turnbridge.signaling.access.AccessMode;
+import dev.turnbridge.signaling.access.AccessStats;
 import dev.turnbridge.signaling.message.ErrorCode;
 import dev.turnbridge.signaling.room.Room;
 import dev.turnbridge.signaling.session.CallStats;
@@ -65,6 +67,12 @@ final class SignalingAdapter implements SignalingOps {
     }
 
     @Override
+    public String accessWarning() {
+        SignalingServer s = server;
+        return s == null ? null : s.accessWarning().orElse(null);
+    }
+
+    @Override
     public MeterBinder metrics() {
         return registry -> {
             SignalingServer s = server;
@@ -94,6 +102,14 @@ final class SignalingAdapter implements SignalingOps {
                 FunctionCounter.builder("turnbridge.signaling.errors", stats, x -> x.errors(code))
                         .description("protocol errors sent to WebSocket clients, by code")
                         .tag("code", code.wire()).register(registry);
+            }
+            AccessStats access = s.accessStats();
+            AccessMode mode = s.accessMode(); // only the mode in force: the others stay zero
+            for (int i = 0; i < AccessStats.OUTCOMES.size(); i++) {
+                int outcome = i;
+                FunctionCounter.builder("turnbridge.signaling.auth", access, x -> x.count(mode, outcome))
+                        .description("bearer checks and room admissions, by access mode and outcome")
+                        .tag("mode", mode.setting()).tag("outcome", AccessStats.OUTCOMES.get(i)).register(registry);
             }
             FunctionCounter.builder("turnbridge.signaling.rate.limited", stats.rateLimited, LongAdder::sum)
                     .description("client messages refused by the per-connection rate limit").register(registry);

@@ -28,7 +28,12 @@ class MainTest {
         try {
             System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
             System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
-            int exit = new CommandLine(new Main()).execute(args);
+            // These tests predate access control: open, explicitly (jwt, the default, needs keys).
+            String[] all = new String[args.length + 2];
+            all[0] = "--set";
+            all[1] = "signaling.access=open";
+            System.arraycopy(args, 0, all, 2, args.length);
+            int exit = new CommandLine(new Main()).execute(all);
             return new Run(exit, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
         } finally {
             System.setOut(out);
@@ -82,7 +87,7 @@ class MainTest {
 
     @Test
     void adminSubcommandCallsTheRunningServerWithTheConfiguredToken() {
-        try (TurnbridgeServer server = TurnbridgeServer.start(SettingsLoader.load(null, Map.of(), List.of(
+        try (TurnbridgeServer server = TurnbridgeServer.start(SettingsLoader.load(null, Map.of(), List.of("signaling.access=open",
                 "listeners.udp=127.0.0.1:0", "listeners.tcp=127.0.0.1:0", "listeners.tls=127.0.0.1:0",
                 "signaling.listen=127.0.0.1:0", "metrics.listen=127.0.0.1:0", "admin.token=" + ADMIN_TOKEN)))) {
             String url = "http://127.0.0.1:" + server.opsAddress().getPort() + "/";

@@ -53,7 +53,8 @@ class OpsIT {
                 "metrics.listen=127.0.0.1:0",
                 "metrics.token=" + METRICS_TOKEN,
                 "admin.token=" + ADMIN_TOKEN,
-                "signaling.listen=127.0.0.1:0"));
+                "signaling.listen=127.0.0.1:0",
+                "signaling.access=open"));
         overrides.addAll(List.of(extra));
         Settings settings = SettingsLoader.load(null, Map.of(), overrides);
         server = TurnbridgeServer.start(settings);

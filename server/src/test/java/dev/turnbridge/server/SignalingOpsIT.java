@@ -34,7 +34,7 @@ class SignalingOpsIT {
 
     @BeforeEach
     void start() {
-        server = TurnbridgeServer.start(SettingsLoader.load(null, Map.of(), List.of(
+        server = TurnbridgeServer.start(SettingsLoader.load(null, Map.of(), List.of("signaling.access=open",
                 "listeners.udp=127.0.0.1:0",
                 "listeners.tcp=127.0.0.1:0",
                 "listeners.tls=127.0.0.1:0",
@@ -137,6 +137,11 @@ class SignalingOpsIT {
         assertThat(after.delta(before, "turnbridge_signaling_messages_total", "type", "signal")).isEqualTo(1);
         assertThat(after.delta(before, "turnbridge_signaling_errors_total", "code", "bad_message")).isEqualTo(2);
         assertThat(after.delta(before, "turnbridge_signaling_fanout_latency_seconds_count")).isEqualTo(1);
+        // open access: the room creation and both upgrades pass, counted by mode and outcome, never by user
+        assertThat(after.delta(before, "turnbridge_signaling_auth_total", "mode", "open", "outcome", "ok"))
+                .isEqualTo(3);
+        assertThat(after.delta(before, "turnbridge_signaling_auth_total", "mode", "open", "outcome", "forbidden"))
+                .isZero();
         assertThat(after.anyKeyContains("turnbridge_signaling_fanout_latency_seconds_bucket")).isTrue();
         assertThat(after.anyKeyContains(room)).isFalse();
     }

@@ -96,7 +96,8 @@ class TurnUrisIT {
                 "relay.address=127.0.0.1",
                 "signaling.listen=127.0.0.1:0",
                 "signaling.api-key=" + API_KEY,
-                "metrics.enabled=false"));
+                "metrics.enabled=false",
+                "signaling.access=open"));
         overrides.addAll(List.of(extra));
         return TurnbridgeServer.start(SettingsLoader.load(null, Map.of(), overrides));
     }

@@ -1,8 +1,16 @@
 package dev.turnbridge.signaling;
 
 import dev.turnbridge.config.HostPort;
+import dev.turnbridge.config.JwtSettings;
 import dev.turnbridge.config.Settings;
 import dev.turnbridge.config.SignalingSettings;
+import dev.turnbridge.signaling.access.AccessControl;
+import dev.turnbridge.signaling.access.AccessMode;
+import dev.turnbridge.signaling.access.AccessStats;
+import dev.turnbridge.signaling.access.JoinTokens;
+import dev.turnbridge.signaling.access.JwksSource;
+import dev.turnbridge.signaling.access.JwtVerifier;
+import dev.turnbridge.signaling.access.TokenVerifier;
 import dev.turnbridge.signaling.http.ConnectionLimitHandler;
 import dev.turnbridge.signaling.http.OriginPolicy;
 import dev.turnbridge.signaling.http.SignalingApi;
@@ -24,10 +32,16 @@ import io.netty.channel.ServerChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -50,6 +64,8 @@ public final class SignalingServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SignalingServer.class);
     /** How often the hub's timers run: fine enough for a 30 s resume grace and second-granular expiries. */
     private static final long SWEEP_MILLIS = 250;
+    /** How often an open server on a public address says so again. */
+    private static final Duration OPEN_WARNING_INTERVAL = Duration.ofHours(1);
 
     private final SignalingSettings settings;
     private final EventLoopGroup parentGroup;
@@ -59,7 +75,9 @@ public final class SignalingServer implements AutoCloseable {
     private final SignalingHub hub;
     private final SignalingInitializer initializer;
     private final List<Channel> serverChannels = new ArrayList<>();
+    private final AccessControl access;
     private ScheduledFuture<?> sweep;
+    private ScheduledFuture<?> openWarning;
 
     /** Uses the relay's configured listener ports for derived TURN URIs, and NIO server channels. */
     public SignalingServer(Settings settings, Clock clock, EventLoopGroup parentGroup, EventLoopGroup childGroup) {
@@ -95,13 +113,71 @@ public final class SignalingServer implements AutoCloseable {
                 this.settings.turnCredentialTtl(),
                 new TurnUris(this.settings.turnUris(), settings.relay().externalAddress(), this.settings.turnsHost(),
                         relay));
-        this.hub = new SignalingHub(this.settings, rooms, issuer, clock, random);
+        this.access = accessControl(settings, clock);
+        this.hub = new SignalingHub(this.settings, rooms, issuer, clock, random, access);
         SignalingApi api = new SignalingApi(this.settings, rooms, hub, issuer, settings.auth().secrets().get(0), clock);
         TrustedProxies proxies = new TrustedProxies(this.settings.trustedProxies());
         this.initializer = new SignalingInitializer(this.settings,
                 new ConnectionLimitHandler(new ConnectionLimiter(this.settings.connectionsPerIp()), proxies,
                         hub.stats()),
                 proxies, new OriginPolicy(this.settings.allowedOrigins()), api, new StaticFiles(), hub, clock);
+    }
+
+    /**
+     * {@code signaling.access} as configured: in jwt mode a verifier with the HS256 secret and/or a JWKS (file
+     * read now, URL fetched in the background by the JDK's HTTP client, never on an event loop).
+     */
+    private static AccessControl accessControl(Settings settings, Clock clock) {
+        SignalingSettings s = settings.signaling();
+        AccessMode mode = AccessMode.of(s.access());
+        TokenVerifier idp = null;
+        if (mode == AccessMode.JWT) {
+            JwtSettings jwt = s.jwt();
+            JwksSource jwks = null;
+            if (!jwt.jwksUrl().isEmpty()) {
+                HttpClient client = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER)
+                        .connectTimeout(Duration.ofSeconds(5)).build();
+                jwks = JwksSource.url(URI.create(jwt.jwksUrl()), client, ForkJoinPool.commonPool(), clock,
+                        jwt.jwksRefresh(), jwt.jwksMinRefresh());
+            } else if (!jwt.jwksFile().isEmpty()) {
+                jwks = JwksSource.file(Path.of(jwt.jwksFile()), ForkJoinPool.commonPool(), clock, jwt.jwksRefresh(),
+                        jwt.jwksMinRefresh());
+            }
+            if (jwks != null) {
+                jwks.load();
+            }
+            idp = new JwtVerifier(jwt.secret().isEmpty() ? List.of() : List.of(jwt.secret().bytes()), jwks,
+                    new JwtVerifier.Rules(jwt.issuer(), jwt.audience(), jwt.clockSkew(), jwt.requiredClaims()),
+                    clock);
+        }
+        return new AccessControl(mode, s.apiKey(), idp, new JoinTokens(settings.auth().secrets(), clock));
+    }
+
+    /**
+     * Why this server is open to abuse, for the log and the status page: open access on an address other
+     * than loopback. Empty otherwise.
+     */
+    public Optional<String> accessWarning() {
+        if (access.mode() != AccessMode.OPEN) {
+            return Optional.empty();
+        }
+        List<HostPort> exposed = settings.listen().stream().filter(hp -> !isLoopback(hp.host())).toList();
+        if (exposed.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of("signaling.access is open on " + exposed + ": anyone who reaches it can create rooms "
+                + "and get TURN credentials (an open relay); use jwt or api-key outside development");
+    }
+
+    private static boolean isLoopback(String host) {
+        if ("localhost".equals(host)) {
+            return true;
+        }
+        try {
+            return java.net.InetAddress.getByName(host).isLoopbackAddress(); // an IP literal (validated): no lookup
+        } catch (java.net.UnknownHostException e) {
+            return false;
+        }
     }
 
     /** Binds every listen address; returns the bound addresses in the configured order. */
@@ -127,7 +203,17 @@ public final class SignalingServer implements AutoCloseable {
             throw e;
         }
         sweep = childGroup.next().scheduleAtFixedRate(this::sweep, SWEEP_MILLIS, SWEEP_MILLIS, TimeUnit.MILLISECONDS);
-        log.info("signaling listening on {}", bound);
+        log.info("signaling listening on {} (access: {})", bound, access.mode().setting());
+        if (access.mode() == AccessMode.OPEN) {
+            log.warn("*** OPEN ACCESS: anyone may create rooms, join them and get TURN credentials; for development "
+                    + "only (set signaling.access: jwt or api-key, see docs/deploy.md) ***");
+        }
+        accessWarning().ifPresent(warning -> {
+            log.warn(warning);
+            long every = OPEN_WARNING_INTERVAL.toMillis();
+            openWarning = childGroup.next().scheduleAtFixedRate(() -> log.warn(warning), every, every,
+                    TimeUnit.MILLISECONDS);
+        });
         return List.copyOf(bound);
     }
 
@@ -145,6 +231,10 @@ public final class SignalingServer implements AutoCloseable {
         if (sweep != null) {
             sweep.cancel(false);
             sweep = null;
+        }
+        if (openWarning != null) {
+            openWarning.cancel(false);
+            openWarning = null;
         }
         for (Channel channel : serverChannels) {
             channel.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
@@ -176,6 +266,25 @@ public final class SignalingServer implements AutoCloseable {
     /** Tells every client to reconnect later and turns new connections away the same way (graceful drain). */
     public void drain() {
         hub.drain();
+    }
+
+    /** Authentication outcomes by mode, for the composition root to bind to meters. */
+    public AccessStats accessStats() {
+        return access.stats();
+    }
+
+    /** The access mode in force. */
+    public AccessMode accessMode() {
+        return access.mode();
+    }
+
+    /**
+     * The verified user id ({@code sub}) of a room member, for the relay's per-user quotas: room code and peer
+     * id as they appear in the TURN username {@code <expiry>:<room>:<peer>}. Empty for an unknown member or in
+     * open mode.
+     */
+    public Optional<String> userId(String roomCode, String peerId) {
+        return hub.userId(roomCode, peerId);
     }
 
     /** The protocol hub (for tests). */

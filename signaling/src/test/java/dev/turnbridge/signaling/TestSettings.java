@@ -16,7 +16,9 @@ public final class TestSettings {
 
     public static Settings with(String... overrides) {
         List<String> all = new ArrayList<>(List.of("auth.secrets=" + SECRET, "signaling.listen=127.0.0.1:0",
-                "listeners.udp=127.0.0.1:3478"));
+                "listeners.udp=127.0.0.1:3478",
+                // tests written before access control; access tests override it
+                "signaling.access=open"));
         all.addAll(List.of(overrides));
         return SettingsLoader.load(null, Map.of(), all);
     }

@@ -62,7 +62,7 @@ class AuthenticatorTest {
     private final AtomicInteger ids = new AtomicInteger();
 
     private static RelayContext context(Clock clock) {
-        Settings settings = SettingsLoader.load(null, Map.of(), List.of("realm=" + REALM, "auth.secrets=north"));
+        Settings settings = SettingsLoader.load(null, Map.of(), List.of("signaling.access=open", "realm=" + REALM, "auth.secrets=north"));
         RelayContext base = RelayContext.create(settings, clock);
         CredentialStore store = new CredentialStore(
                 new AuthSettings(List.of(SECRET), false, Map.of(STATIC_USER, new Secret(STATIC_PASSWORD))), REALM,

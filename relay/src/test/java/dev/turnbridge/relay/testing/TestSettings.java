@@ -30,7 +30,9 @@ public final class TestSettings {
                 "peers.allow=127.0.0.1/32",
                 // a composition root started with these must not take the default ports of its other listeners
                 "signaling.listen=127.0.0.1:0",
-                "metrics.listen=127.0.0.1:0"));
+                "metrics.listen=127.0.0.1:0",
+                // relay tests do not exercise signaling access control; jwt (the default) needs keys
+                "signaling.access=open"));
         all.addAll(Arrays.asList(overrides));
         return SettingsLoader.load(null, Map.of(), all);
     }

@@ -69,7 +69,7 @@ class DtlsRelayIT {
     }
 
     private RelayServer start(int handshakeThreads, int handshakeMillis) {
-        Settings settings = SettingsLoader.load(null, Map.of(), List.of(
+        Settings settings = SettingsLoader.load(null, Map.of(), List.of("signaling.access=open",
                 "listeners.udp=", "listeners.tcp=", "listeners.tls=",
                 "listeners.dtls=127.0.0.1:0",
                 "auth.secrets=it-secret", "auth.static-users=" + USER + ":" + PASSWORD,

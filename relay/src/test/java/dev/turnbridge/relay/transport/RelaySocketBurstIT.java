@@ -119,7 +119,7 @@ class RelaySocketBurstIT {
                 peer.send(new DatagramPacket(payload, SIZE, relayed));
             }
             reader.join(30_000);
-            return new Outcome(receiveBuffer(relayed.getPort()), received.get(), kernelDrops(relayed.getPort()) - relayDropsBefore,
+            return new Outcome(SocketMemory.of(true, relayed.getPort()).receiveBuffer(), received.get(), kernelDrops(relayed.getPort()) - relayDropsBefore,
                     kernelDrops(client.localAddress().getPort()) - clientDropsBefore,
                     server.context().stats().dataDropped.sum() - relayDroppedBefore);
         }
@@ -172,16 +172,6 @@ class RelaySocketBurstIT {
             }
         }
         throw new AssertionError("no UDP socket on port " + port + " in /proc/net/udp or udp6");
-    }
-
-    /** The socket's receive buffer as the kernel keeps it: {@code rb} of {@code ss -uam}'s skmem. */
-    private static long receiveBuffer(int port) throws Exception {
-        Process ss = new ProcessBuilder("ss", "-uamnH", "sport = :" + port).redirectErrorStream(true).start();
-        String out = new String(ss.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-        assertThat(ss.waitFor(10, TimeUnit.SECONDS)).isTrue();
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("rb(\\d+)").matcher(out);
-        assertThat(m.find()).as("ss output: %s", out).isTrue();
-        return Long.parseLong(m.group(1));
     }
 
     private static String sysctl(String name) throws IOException {

@@ -64,7 +64,7 @@ class StreamEdgeIT {
     }
 
     private void start(String... extra) {
-        List<String> flags = new ArrayList<>(List.of(
+        List<String> flags = new ArrayList<>(List.of("signaling.access=open",
                 "listeners.udp=127.0.0.1:0", "listeners.tcp=127.0.0.1:0", "listeners.tls=[::1]:0",
                 "auth.secrets=it-secret", "auth.static-users=" + USER + ":" + PASSWORD,
                 "peers.allow=127.0.0.0/8,::1/128", "relay.address-v6="));

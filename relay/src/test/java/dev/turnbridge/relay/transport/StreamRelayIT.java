@@ -2,6 +2,7 @@ package dev.turnbridge.relay.transport;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.turnbridge.config.Settings;
 import dev.turnbridge.config.SettingsLoader;
@@ -80,7 +81,7 @@ class StreamRelayIT {
     }
 
     private RelayServer start(Clock clock, String... extra) {
-        List<String> flags = new ArrayList<>(List.of(
+        List<String> flags = new ArrayList<>(List.of("signaling.access=open",
                 "listeners.udp=127.0.0.1:0",
                 "listeners.tcp=127.0.0.1:0" + (ipv6Loopback() ? ",[::1]:0" : ""),
                 "listeners.tls=127.0.0.1:0" + (ipv6Loopback() ? ",[::1]:0" : ""),

@@ -74,7 +74,7 @@ class TcpRelayIT {
 
     private void start(Clock clock, String... extra) {
         boolean v6 = StreamRelayIT.ipv6Loopback();
-        List<String> flags = new ArrayList<>(List.of(
+        List<String> flags = new ArrayList<>(List.of("signaling.access=open",
                 "listeners.udp=127.0.0.1:0",
                 "listeners.tcp=127.0.0.1:0",
                 "listeners.tls=127.0.0.1:0",
@@ -261,6 +261,37 @@ class TcpRelayIT {
         assertClosed(data.socket());
         await("the peer's side closed", peer::allClosed);
         await("allocation ended", () -> server.allocationCount() == 0 && server.relayPortsInUse() == 0);
+    }
+
+    @Test
+    void peerConnectionsGetTheConfiguredSocketBuffers() throws Exception {
+        start("relay.socket-receive-buffer=524288", "relay.socket-send-buffer=262144");
+        long rmemMax = Long.parseLong(java.nio.file.Files.readAllLines(
+                java.nio.file.Path.of("/proc/sys/net/core/rmem_max")).get(0).trim());
+        long wmemMax = Long.parseLong(java.nio.file.Files.readAllLines(
+                java.nio.file.Path.of("/proc/sys/net/core/wmem_max")).get(0).trim());
+        SocketMemory expected = new SocketMemory(2 * Math.min(524288, rmemMax), 2 * Math.min(262144, wmemMax));
+        EchoPeer peer = echoPeer();
+        StreamTurnClient control = client("tcp");
+        InetSocketAddress relayed = control.allocateTcp(b -> { }).relayed().get(0);
+        // one way out (Connect), one way in (a peer connecting to the relayed address)
+        StreamTurnClient data = connectAndBind(control, "tcp", peer.address());
+        assertThat(control.createPermission(new InetSocketAddress("127.0.0.1", 9)).isSuccess()).isTrue();
+        Socket incoming = new Socket();
+        closeables.add(incoming);
+        incoming.connect(relayed, 5000);
+        control.awaitIndication(StunMethod.CONNECTION_ATTEMPT);
+
+        List<SocketMemory> seen = new ArrayList<>();
+        Process ss = new ProcessBuilder("ss", "-tmnH", "state", "established", "sport = :" + relayed.getPort())
+                .redirectErrorStream(true).start();
+        String out = new String(ss.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("rb(\\d+),t\\d+,tb(\\d+)").matcher(out);
+        while (m.find()) {
+            seen.add(new SocketMemory(Long.parseLong(m.group(1)), Long.parseLong(m.group(2))));
+        }
+        assertThat(seen).as("both peer connections on the relayed port: %s", out).containsExactly(expected, expected);
+        assertThat(data.socket().isClosed()).isFalse();
     }
 
     @Test

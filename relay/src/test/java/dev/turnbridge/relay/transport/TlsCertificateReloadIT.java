@@ -90,7 +90,7 @@ class TlsCertificateReloadIT {
         Path key = dir.resolve("privkey.pem");
         CertifiedKey first = SelfSignedCertificate.generate("first");
         install(first, cert, key);
-        Settings settings = SettingsLoader.load(null, Map.of(), List.of(
+        Settings settings = SettingsLoader.load(null, Map.of(), List.of("signaling.access=open",
                 "listeners.udp=", "listeners.tcp=", "listeners.tls=127.0.0.1:0",
                 "tls.cert-file=" + cert, "tls.key-file=" + key, "tls.reload-interval=1s", "auth.secrets=x"));
         transport = NettyTransport.create(1, "tls-reload-it", true);

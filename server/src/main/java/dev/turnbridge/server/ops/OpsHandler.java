@@ -123,7 +123,7 @@ final class OpsHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                 relay.relayPortsInUse(), relay.relayPortCapacity(), stats.permissionsActive.sum(),
                 stats.channelsActive.sum(), services.throughput().rates(), services.signaling().available(),
                 services.signaling().connections(), services.signaling().rooms(),
-                services.signaling().lastHourCalls(), Instant.now());
+                services.signaling().lastHourCalls(), Instant.now(), services.signaling().accessWarning());
     }
 
     private void admin(ChannelHandlerContext ctx, Reply reply, HttpMethod method, String path,

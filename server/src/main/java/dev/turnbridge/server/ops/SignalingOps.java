@@ -13,7 +13,8 @@ import java.util.List;
  * {@code turnbridge.signaling.connections} (gauge), {@code turnbridge.signaling.rooms.active} (gauge),
  * {@code turnbridge.signaling.joins} (counter, tag {@code result}), {@code turnbridge.signaling.messages}
  * (counter, tag {@code type}), {@code turnbridge.signaling.fanout.latency} (timer with histogram),
- * {@code turnbridge.signaling.errors} (counter, tag {@code code}), {@code turnbridge.signaling.rate.limited}
+ * {@code turnbridge.signaling.errors} (counter, tag {@code code}), {@code turnbridge.signaling.auth} (counter,
+ * tags {@code mode} and {@code outcome}: ok, forbidden or the refusal reason), {@code turnbridge.signaling.rate.limited}
  * (counter), {@code turnbridge.signaling.slow.readers}, {@code turnbridge.signaling.duplicates},
  * {@code turnbridge.signaling.outbox.overflows} (counters); the connection-success figure
  * {@code turnbridge.calls} (counter, tags {@code outcome} and {@code path}), {@code turnbridge.calls.ice.restarts}
@@ -49,6 +50,12 @@ public interface SignalingOps {
     record CallFigures(long calls, long connected, long relayed, long connectMillisMean) {
         public static final CallFigures NONE = new CallFigures(0, 0, 0, -1);
     }
+
+    /**
+     * Why signaling is open to abuse (open access on a non-loopback address), for the status page; null when
+     * it is not.
+     */
+    String accessWarning();
 
     /**
      * One room as operators see it.

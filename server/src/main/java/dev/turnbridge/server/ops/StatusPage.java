@@ -23,7 +23,8 @@ final class StatusPage {
 
     record Status(String notReady, boolean draining, List<AllocationInfo> allocations, int portsUsed,
             int portsCapacity, long permissions, long channels, Throughput.Rates rates, boolean signaling,
-            int connections, List<SignalingOps.RoomSummary> rooms, SignalingOps.CallFigures calls, Instant now) {
+            int connections, List<SignalingOps.RoomSummary> rooms, SignalingOps.CallFigures calls, Instant now,
+            String accessWarning) {
     }
 
     static ObjectNode json(ObjectMapper mapper, Status s) {
@@ -44,6 +45,9 @@ final class StatusPage {
         rates.put("packetsPerSecondToPeer", Math.round(s.rates().packetsToPeer()));
         rates.put("packetsPerSecondToClient", Math.round(s.rates().packetsToClient()));
         root.put("signaling", s.signaling());
+        if (s.accessWarning() != null) {
+            root.put("accessWarning", s.accessWarning());
+        }
         root.put("connections", s.connections());
         SignalingOps.CallFigures c = s.calls();
         root.putObject("callsLastHour").put("calls", c.calls()).put("connected", c.connected())
@@ -71,6 +75,9 @@ final class StatusPage {
             b.append("<span class=bad>not ready: ").append(escape(s.notReady())).append("</span>");
         }
         b.append(" &middot; updated ").append(escape(s.now().toString())).append(" (refreshes every 5 s)</p>");
+        if (s.accessWarning() != null) {
+            b.append("<p class=bad><strong>Warning:</strong> ").append(escape(s.accessWarning())).append("</p>");
+        }
 
         b.append("<h2>Relay</h2><table><tr><th>allocations</th><th>permissions</th><th>channels</th>")
                 .append("<th>relay ports used</th><th>relay ports free</th><th>to peers</th><th>to clients</th></tr>")

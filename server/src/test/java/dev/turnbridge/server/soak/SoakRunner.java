@@ -83,6 +83,7 @@ public final class SoakRunner {
                 // every soak client shares 127.0.0.1: per-source limits would measure themselves, not the server
                 "amplification.unauthenticated-rate=0",
                 "signaling.room-creation-rate=0",
+                "signaling.access=open", // the soak measures the protocol, not token checks
                 "metrics.listen=127.0.0.1:" + metricsPort,
                 "drain.deadline=0s", // the soak ends with nothing left to drain; stop at once on SIGTERM
                 // rooms outlive their members until their TTL (the soak asks for 120 s), so rounds add up

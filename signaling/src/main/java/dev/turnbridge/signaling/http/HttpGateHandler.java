@@ -1,5 +1,8 @@
 package dev.turnbridge.signaling.http;
 
+import dev.turnbridge.signaling.access.AuthResult;
+import dev.turnbridge.signaling.access.Identity;
+import dev.turnbridge.signaling.access.Refusal;
 import dev.turnbridge.signaling.message.ErrorCode;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
@@ -12,16 +15,28 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.AttributeKey;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.function.Consumer;
 
 /**
  * Every HTTP request passes here first: the per-IP limit, the Origin check, then the API, the static files,
  * or (for the WebSocket path) on to Netty's handshake. One instance per connection.
+ *
+ * <p>Bearers are verified here, before the API or the handshake sees the request: {@code access_token=} on the
+ * WebSocket upgrade (browsers cannot set headers on it), {@code Authorization: Bearer} on the API. A
+ * verification that must wait for signing keys continues on this channel's event loop when they arrive, with
+ * reading paused meanwhile, so requests on one connection are still answered in order.
  */
 public final class HttpGateHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
+
+    /** The identity the WebSocket upgrade's access token proved, for the session handler. */
+    public static final AttributeKey<Identity> IDENTITY = AttributeKey.valueOf("turnbridge.signaling.identity");
 
     private final String webSocketPath;
     private final OriginPolicy origins;
@@ -63,7 +78,14 @@ public final class HttpGateHandler extends SimpleChannelInboundHandler<FullHttpR
                 HttpResponses.write(ctx, HttpResponses.error(ErrorCode.BAD_MESSAGE, "WebSocket upgrade required"),
                         keepAlive);
             } else {
-                ctx.fireChannelRead(request.retain());
+                authenticated(ctx, request, first(uri.parameters(), "access_token"), auth -> {
+                    if (auth.isOk()) {
+                        ctx.channel().attr(IDENTITY).set(auth.identity());
+                        ctx.fireChannelRead(request.retain());
+                    } else {
+                        HttpResponses.write(ctx, toHttp(api.refuse(ErrorCode.UNAUTHORIZED, auth.message())), false);
+                    }
+                });
             }
             return;
         }
@@ -72,14 +94,15 @@ public final class HttpGateHandler extends SimpleChannelInboundHandler<FullHttpR
                 HttpResponses.write(ctx, HttpResponses.error(ErrorCode.UNAUTHORIZED, "origin not allowed"), keepAlive);
                 return;
             }
-            FullHttpResponse response = HttpMethod.OPTIONS.equals(request.method())
-                    ? preflight()
-                    : api(request, uri, path, host, ClientAddressHandler.clientOf(ctx.channel()));
-            if (origin != null) {
-                response.headers().set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_ORIGIN, origin);
-                response.headers().set(HttpHeaderNames.VARY, HttpHeaderNames.ORIGIN);
+            if (HttpMethod.OPTIONS.equals(request.method())) {
+                respond(ctx, preflight(), origin, keepAlive);
+            } else if (needsIdentity(request.method(), path)) {
+                String bearer = SignalingApi.bearer(headers.get(HttpHeaderNames.AUTHORIZATION));
+                authenticated(ctx, request, bearer, auth -> respond(ctx,
+                        api(request, uri, path, host, ClientAddressHandler.clientOf(ctx.channel()), auth), origin, keepAlive));
+            } else {
+                respond(ctx, api(request, uri, path, host, ClientAddressHandler.clientOf(ctx.channel()), null), origin, keepAlive);
             }
-            HttpResponses.write(ctx, response, keepAlive);
             return;
         }
         HttpMethod method = request.method();
@@ -101,15 +124,67 @@ public final class HttpGateHandler extends SimpleChannelInboundHandler<FullHttpR
         HttpResponses.write(ctx, response, keepAlive);
     }
 
+    /** Room creation and room lookups act for a verified caller; the other routes check their own bearer. */
+    private static boolean needsIdentity(HttpMethod method, String path) {
+        return (path.equals("/api/rooms") && HttpMethod.POST.equals(method))
+                || (path.startsWith("/api/rooms/") && path.indexOf('/', "/api/rooms/".length()) < 0
+                        && HttpMethod.GET.equals(method));
+    }
+
+    /**
+     * Runs {@code then} with the verified bearer: at once when the verifier answers at once, else on this
+     * channel's event loop once it does, with reads paused and the request retained until then.
+     */
+    private void authenticated(ChannelHandlerContext ctx, FullHttpRequest request, String bearer,
+                               Consumer<AuthResult> then) {
+        CompletableFuture<AuthResult> result = api.access().authenticate(bearer);
+        if (result.isDone()) {
+            then.accept(outcome(result));
+            return;
+        }
+        request.retain();
+        ctx.channel().config().setAutoRead(false);
+        result.whenComplete((r, e) -> {
+            try {
+                ctx.executor().execute(() -> {
+                    try {
+                        ctx.channel().config().setAutoRead(true);
+                        if (ctx.channel().isActive()) {
+                            then.accept(outcome(result));
+                        }
+                    } finally {
+                        request.release();
+                    }
+                });
+            } catch (RejectedExecutionException shuttingDown) {
+                request.release();
+            }
+        });
+    }
+
+    private static AuthResult outcome(CompletableFuture<AuthResult> result) {
+        AuthResult r = result.isCompletedExceptionally() ? null : result.join();
+        return r != null ? r : AuthResult.refused(Refusal.KEYS_UNAVAILABLE);
+    }
+
+    private static void respond(ChannelHandlerContext ctx, FullHttpResponse response, String origin,
+                                boolean keepAlive) {
+        if (origin != null) {
+            response.headers().set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_ORIGIN, origin);
+            response.headers().set(HttpHeaderNames.VARY, HttpHeaderNames.ORIGIN);
+        }
+        HttpResponses.write(ctx, response, keepAlive);
+    }
+
     private FullHttpResponse api(FullHttpRequest request, QueryStringDecoder uri, String path, String host,
-            InetAddress client) {
+            InetAddress client, AuthResult auth) {
         HttpMethod method = request.method();
         String authorization = request.headers().get(HttpHeaderNames.AUTHORIZATION);
         if (path.equals("/api/rooms")) {
             if (!HttpMethod.POST.equals(method)) {
                 return HttpResponses.empty(405);
             }
-            return toHttp(api.createRoom(request.content().toString(StandardCharsets.UTF_8), client));
+            return toHttp(api.createRoom(request.content().toString(StandardCharsets.UTF_8), client, auth));
         }
         if (path.equals("/api/turn")) {
             if (!api.turnEnabled()) {
@@ -123,13 +198,19 @@ public final class HttpGateHandler extends SimpleChannelInboundHandler<FullHttpR
             return toHttp(api.turn(first(q, "service"), first(q, "username"), first(q, "key"), authorization, host));
         }
         if (path.startsWith("/api/rooms/")) {
+            String rest = path.substring("/api/rooms/".length());
+            int slash = rest.indexOf('/');
+            if (slash >= 0 && rest.substring(slash).equals("/tokens")) {
+                return HttpMethod.POST.equals(method)
+                        ? toHttp(api.mintJoinToken(rest.substring(0, slash),
+                                request.content().toString(StandardCharsets.UTF_8), authorization))
+                        : HttpResponses.empty(405);
+            }
             if (!HttpMethod.GET.equals(method)) {
                 return HttpResponses.empty(405);
             }
-            String rest = path.substring("/api/rooms/".length());
-            int slash = rest.indexOf('/');
             if (slash < 0) {
-                return toHttp(api.room(rest, client));
+                return toHttp(api.room(rest, client, auth));
             }
             if (rest.substring(slash).equals("/ice-servers")) {
                 return toHttp(api.iceServers(rest.substring(0, slash), authorization, host));
@@ -147,7 +228,11 @@ public final class HttpGateHandler extends SimpleChannelInboundHandler<FullHttpR
     }
 
     private static FullHttpResponse toHttp(ApiResponse response) {
-        return HttpResponses.json(response.status(), response.body());
+        FullHttpResponse http = HttpResponses.json(response.status(), response.body());
+        if (response.status() == 401) {
+            http.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer"); // RFC 6750 §3
+        }
+        return http;
     }
 
     private static String first(Map<String, List<String>> q, String name) {

@@ -6,11 +6,16 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.turnbridge.config.Secret;
 import dev.turnbridge.config.SignalingSettings;
 import dev.turnbridge.relay.auth.RestCredentials;
+import dev.turnbridge.signaling.access.AccessControl;
+import dev.turnbridge.signaling.access.AccessMode;
+import dev.turnbridge.signaling.access.AuthResult;
+import dev.turnbridge.signaling.access.Identity;
 import dev.turnbridge.signaling.ice.IceServers;
 import dev.turnbridge.signaling.ice.IceServersIssuer;
 import dev.turnbridge.signaling.message.ErrorCode;
 import dev.turnbridge.signaling.message.Json;
 import dev.turnbridge.signaling.message.Outcome;
+import dev.turnbridge.signaling.room.CreateResult;
 import dev.turnbridge.signaling.room.Room;
 import dev.turnbridge.signaling.room.RoomCode;
 import dev.turnbridge.signaling.room.RoomRegistry;
@@ -27,7 +32,9 @@ import java.util.regex.Pattern;
 
 /**
  * The HTTP API's logic, free of Netty: {@code POST /api/rooms}, {@code GET /api/rooms/{code}},
- * {@code GET /api/rooms/{code}/ice-servers} and the TURN REST API {@code GET /api/turn}.
+ * {@code GET /api/rooms/{code}/ice-servers}, {@code POST /api/rooms/{code}/tokens} and the TURN REST API
+ * {@code GET /api/turn}. Who may call what is decided by the hub's {@link AccessControl}; the caller's bearer
+ * arrives here already verified, as an {@link AuthResult}.
  */
 public final class SignalingApi {
 
@@ -42,6 +49,7 @@ public final class SignalingApi {
     private final Clock clock;
     private final AddressRateLimiter roomCreation;
     private final AddressRateLimiter roomLookup;
+    private final AccessControl access;
 
     public SignalingApi(SignalingSettings settings, RoomRegistry rooms, SignalingHub hub, IceServersIssuer issuer,
                         Secret turnSecret, Clock clock) {
@@ -54,17 +62,29 @@ public final class SignalingApi {
         this.roomCreation = AddressRateLimiter.create(clock, settings.roomCreationRate(),
                 settings.roomCreationBurst());
         this.roomLookup = AddressRateLimiter.create(clock, settings.roomLookupRate(), settings.roomLookupBurst());
+        this.access = hub.access();
+    }
+
+    /** Who may do what (the gate authenticates bearers with it before calling in). */
+    public AccessControl access() {
+        return access;
     }
 
     /**
      * {@code POST /api/rooms} from {@code client}: at most {@code room-creation-rate} per address, so that one
      * address cannot take all {@code max-rooms} and lock room creation for everyone until the rooms expire.
      */
-    public ApiResponse createRoom(String body, InetAddress client) {
+    public ApiResponse createRoom(String body, InetAddress client, AuthResult auth) {
+        if (!auth.isOk()) {
+            return refuse(ErrorCode.UNAUTHORIZED, auth.message());
+        }
+        if (!access.mayCreateRooms(auth.identity())) {
+            return refuse(ErrorCode.FORBIDDEN, "only the app's backend (the API key) creates rooms here");
+        }
         if (roomCreation != null && client != null && !roomCreation.tryAcquire(client)) {
             return refuse(ErrorCode.RATE_LIMITED, "too many rooms created from this address");
         }
-        return createRoom(body);
+        return createRoom(body, auth.identity());
     }
 
     /** An error response, counted in the signaling stats like errors sent over the socket. */
@@ -73,10 +93,28 @@ public final class SignalingApi {
         return ApiResponse.error(code, message);
     }
 
-    /** {@code POST /api/rooms} with an optional body {@code {"capacity": n, "ttl": seconds}}. */
-    public ApiResponse createRoom(String body) {
-        int capacity = settings.roomCapacityDefault();
-        Duration ttl = settings.roomTtlDefault();
+    /** {@code POST /api/rooms} as anyone may in open mode (tests of the body's checks). */
+    ApiResponse createRoom(String body) {
+        return createRoom(body, Identity.anonymous());
+    }
+
+    /**
+     * {@code POST /api/rooms} by {@code creator}, with an optional body
+     * {@code {"capacity": n, "ttl": seconds, "visibility": "public"|"private", "user": id}}: capacity and ttl are
+     * bounded by the settings and by the creator's claims; rooms are private unless asked otherwise (public in
+     * open mode, where nobody is checked anyway); {@code user} lets the backend create a room for one of its
+     * users (the room's creator, counted against rooms-per-user).
+     */
+    ApiResponse createRoom(String body, Identity creator) {
+        int capacityMax = creator.capacityMax() == null ? settings.roomCapacityMax()
+                : Math.min(settings.roomCapacityMax(), creator.capacityMax());
+        Duration ttlMax = creator.ttlMax() == null || creator.ttlMax().compareTo(settings.roomTtlMax()) > 0
+                ? settings.roomTtlMax() : creator.ttlMax();
+        int capacity = Math.min(settings.roomCapacityDefault(), capacityMax);
+        Duration ttl = settings.roomTtlDefault().compareTo(ttlMax) > 0 ? ttlMax : settings.roomTtlDefault();
+        Room.Visibility visibility = access.mode() == AccessMode.OPEN ? Room.Visibility.PUBLIC
+                : Room.Visibility.PRIVATE;
+        String owner = creator.subject();
         if (body != null && !body.isBlank()) {
             JsonNode request;
             try {
@@ -90,15 +128,32 @@ public final class SignalingApi {
             JsonNode c = request.get("capacity");
             if (c != null && !c.isNull()) {
                 if (!c.canConvertToInt() || !c.isIntegralNumber()
-                        || c.intValue() < 1 || c.intValue() > settings.roomCapacityMax()) {
+                        || c.intValue() < 1 || c.intValue() > capacityMax) {
                     return ApiResponse.error(ErrorCode.BAD_MESSAGE,
-                            "capacity: " + c + " (expected: 1.." + settings.roomCapacityMax() + ")");
+                            "capacity: " + c + " (expected: 1.." + capacityMax + ")");
                 }
                 capacity = c.intValue();
             }
+            JsonNode v = request.get("visibility");
+            if (v != null && !v.isNull()) {
+                if (!v.isTextual() || !(v.asText().equals("public") || v.asText().equals("private"))) {
+                    return ApiResponse.error(ErrorCode.BAD_MESSAGE, "visibility: " + v + " (expected: public or private)");
+                }
+                visibility = v.asText().equals("public") ? Room.Visibility.PUBLIC : Room.Visibility.PRIVATE;
+            }
+            JsonNode u = request.get("user");
+            if (u != null && !u.isNull()) {
+                if (!creator.backend()) {
+                    return refuse(ErrorCode.FORBIDDEN, "only the app's backend names a room's user");
+                }
+                if (!u.isTextual() || !REST_USER.matcher(u.asText()).matches()) {
+                    return ApiResponse.error(ErrorCode.BAD_MESSAGE, "user: expected 1-128 of [A-Za-z0-9._@:+-]");
+                }
+                owner = u.asText();
+            }
             JsonNode t = request.get("ttl");
             if (t != null && !t.isNull()) {
-                long max = settings.roomTtlMax().toSeconds();
+                long max = ttlMax.toSeconds();
                 if (!t.isIntegralNumber() || !t.canConvertToLong() || t.longValue() < 1 || t.longValue() > max) {
                     return ApiResponse.error(ErrorCode.BAD_MESSAGE, "ttl: " + t + " (expected: 1.." + max + " seconds)");
                 }
@@ -106,21 +161,34 @@ public final class SignalingApi {
             }
         }
         Instant now = clock.instant();
-        Optional<Room> room = rooms.create(capacity, ttl, now);
-        if (room.isEmpty()) {
+        CreateResult created = rooms.create(capacity, ttl, now, owner, visibility, settings.roomsPerUser());
+        if (created instanceof CreateResult.CreatorLimit limit) {
+            return refuse(ErrorCode.RATE_LIMITED, "this user already holds " + limit.limit()
+                    + " live rooms (signaling.rooms-per-user)");
+        }
+        if (!(created instanceof CreateResult.Created ok)) {
             return refuse(ErrorCode.RATE_LIMITED, "too many rooms on this server");
         }
-        return ApiResponse.ok(201, describe(room.get(), now));
+        return ApiResponse.ok(201, describe(ok.room(), now));
+    }
+
+    /** {@code GET /api/rooms/{code}} from {@code client} as anyone may in open mode (tests). */
+    ApiResponse room(String code, InetAddress client) {
+        return room(code, client, AuthResult.ok(Identity.anonymous()));
     }
 
     /**
      * {@code GET /api/rooms/{code}} from {@code client}: at most {@code room-lookup-rate} per address, so that
-     * codes cannot be enumerated. Existence, capacity, member count, expiry; never who is in it. A room that
-     * expired answers 410 for as long as its code stays reserved ({@link RoomRegistry#isRetired}).
+     * codes cannot be enumerated; outside open mode only for a caller the room admits. Existence, capacity,
+     * member count, expiry, visibility; never who is in it. A room that expired answers 410 for as long as its
+     * code stays reserved ({@link RoomRegistry#isRetired}).
      */
-    public ApiResponse room(String code, InetAddress client) {
+    public ApiResponse room(String code, InetAddress client, AuthResult auth) {
         if (roomLookup != null && client != null && !roomLookup.tryAcquire(client)) {
             return refuse(ErrorCode.RATE_LIMITED, "too many room lookups from this address");
+        }
+        if (!auth.isOk()) {
+            return refuse(ErrorCode.UNAUTHORIZED, auth.message());
         }
         Optional<String> normalized = RoomCode.normalize(code);
         Optional<Room> room = normalized.flatMap(rooms::find);
@@ -132,7 +200,59 @@ public final class SignalingApi {
         if (room.get().isExpired(now)) {
             return ApiResponse.error(ErrorCode.ROOM_EXPIRED, null);
         }
+        if (!access.admits(room.get(), auth.identity())) {
+            return refuse(ErrorCode.FORBIDDEN, null);
+        }
         return ApiResponse.ok(200, describe(room.get(), now));
+    }
+
+    /**
+     * {@code POST /api/rooms/{code}/tokens} with {@code Authorization: Bearer <api-key>} and body
+     * {@code {"user": id, "ttl": seconds}}: a join token naming this room and that user, valid for at most
+     * {@code signaling.join-token-ttl}. Returns {@code {token, room, user, expiresAt, ttl}}.
+     */
+    public ApiResponse mintJoinToken(String code, String body, String authorization) {
+        if (!access.isApiKey(bearer(authorization)) || access.joinTokens() == null) {
+            return refuse(ErrorCode.UNAUTHORIZED, "the API key is required");
+        }
+        Optional<Room> room = RoomCode.normalize(code).flatMap(rooms::find);
+        if (room.isEmpty()) {
+            return ApiResponse.error(ErrorCode.ROOM_NOT_FOUND, null);
+        }
+        Instant now = clock.instant();
+        if (room.get().isExpired(now)) {
+            return ApiResponse.error(ErrorCode.ROOM_EXPIRED, null);
+        }
+        JsonNode request;
+        try {
+            request = body == null || body.isBlank() ? Json.object() : Json.MAPPER.readTree(body);
+        } catch (JacksonException e) {
+            return ApiResponse.error(ErrorCode.BAD_MESSAGE, "body is not JSON");
+        }
+        if (request == null || !request.isObject()) {
+            return ApiResponse.error(ErrorCode.BAD_MESSAGE, "body must be a JSON object");
+        }
+        JsonNode u = request.get("user");
+        if (u == null || !u.isTextual() || !REST_USER.matcher(u.asText()).matches()) {
+            return ApiResponse.error(ErrorCode.BAD_MESSAGE, "user: expected 1-128 of [A-Za-z0-9._@:+-]");
+        }
+        long maxTtl = settings.joinTokenTtl().toSeconds();
+        Duration ttl = settings.joinTokenTtl();
+        JsonNode t = request.get("ttl");
+        if (t != null && !t.isNull()) {
+            if (!t.isIntegralNumber() || !t.canConvertToLong() || t.longValue() < 1 || t.longValue() > maxTtl) {
+                return ApiResponse.error(ErrorCode.BAD_MESSAGE, "ttl: " + t + " (expected: 1.." + maxTtl + " seconds)");
+            }
+            ttl = Duration.ofSeconds(t.longValue());
+        }
+        String token = access.joinTokens().mint(room.get().code(), u.asText(), ttl);
+        ObjectNode out = Json.object();
+        out.put("token", token);
+        out.put("room", room.get().code());
+        out.put("user", u.asText());
+        out.put("expiresAt", now.plus(ttl).toString());
+        out.put("ttl", ttl.toSeconds());
+        return ApiResponse.ok(201, out);
     }
 
     /** {@code GET /api/rooms/{code}/ice-servers} with {@code Authorization: Bearer <member token>}. */
@@ -182,10 +302,12 @@ public final class SignalingApi {
         body.put("members", room.members().size());
         body.put("expiresAt", room.expiresAt().toString());
         body.put("ttl", Math.max(0, Duration.between(now, room.expiresAt()).toSeconds()));
+        body.put("visibility", room.visibility() == Room.Visibility.PUBLIC ? "public" : "private");
         return body;
     }
 
-    private static String bearer(String authorization) {
+    /** The token of an {@code Authorization: Bearer} header, or null. */
+    public static String bearer(String authorization) {
         if (authorization == null) {
             return null;
         }

@@ -11,7 +11,9 @@ public enum ErrorCode {
     BAD_MESSAGE("bad_message", 400, "malformed message"),
     TOO_LARGE("too_large", 413, "message too large"),
     RATE_LIMITED("rate_limited", 429, "too many messages"),
-    UNAUTHORIZED("unauthorized", 401, "not authorized");
+    UNAUTHORIZED("unauthorized", 401, "not authorized"),
+    /** A valid token that this room (or this action) does not admit. */
+    FORBIDDEN("forbidden", 403, "not allowed in this room");
 
     private final String wire;
     private final int httpStatus;

@@ -37,17 +37,23 @@ public final class InMemoryRoomRegistry implements RoomRegistry {
     }
 
     @Override
-    public synchronized Optional<Room> create(int capacity, Duration ttl, Instant now) {
+    public synchronized CreateResult create(int capacity, Duration ttl, Instant now, String creator,
+                                            Room.Visibility visibility, int perCreator) {
         if (rooms.size() >= maxRooms) {
-            return Optional.empty();
+            return new CreateResult.ServerFull();
+        }
+        // A linear count: rooms-per-user is checked a few times per call setup, max-rooms is thousands.
+        if (creator != null && rooms.values().stream()
+                .filter(r -> creator.equals(r.creator()) && !r.isExpired(now)).count() >= perCreator) {
+            return new CreateResult.CreatorLimit(perCreator);
         }
         String code;
         do {
             code = RoomCode.generate(random);
         } while (rooms.containsKey(code) || retired.containsKey(code));
-        Room room = new Room(code, capacity, now, now.plus(ttl), List.of());
+        Room room = new Room(code, capacity, now, now.plus(ttl), List.of(), creator, visibility);
         rooms.put(code, room);
-        return Optional.of(room);
+        return new CreateResult.Created(room);
     }
 
     @Override
@@ -69,7 +75,7 @@ public final class InMemoryRoomRegistry implements RoomRegistry {
         }
         List<Member> members = new ArrayList<>(room.members());
         members.add(member);
-        Room joined = new Room(room.code(), room.capacity(), room.createdAt(), room.expiresAt(), members);
+        Room joined = room.withMembers(members);
         rooms.put(code, joined);
         return new JoinResult.Joined(joined);
     }
@@ -84,7 +90,7 @@ public final class InMemoryRoomRegistry implements RoomRegistry {
         if (!members.removeIf(m -> m.peerId().equals(peerId))) {
             return false;
         }
-        rooms.put(code, new Room(room.code(), room.capacity(), room.createdAt(), room.expiresAt(), members));
+        rooms.put(code, room.withMembers(members));
         return true;
     }
 

@@ -12,8 +12,18 @@ import java.util.Optional;
  */
 public interface RoomRegistry {
 
-    /** Creates a room with a fresh random code, or returns empty when the registry is full. */
-    Optional<Room> create(int capacity, Duration ttl, Instant now);
+    /** Creates a public room without a creator, or returns empty when the registry is full. */
+    default Optional<Room> create(int capacity, Duration ttl, Instant now) {
+        return create(capacity, ttl, now, null, Room.Visibility.PUBLIC, Integer.MAX_VALUE) instanceof
+                CreateResult.Created created ? Optional.of(created.room()) : Optional.empty();
+    }
+
+    /**
+     * Creates a room with a fresh random code, unless the registry is full or {@code creator} (when not null)
+     * already holds {@code perCreator} live rooms. Counting and adding happen atomically.
+     */
+    CreateResult create(int capacity, Duration ttl, Instant now, String creator, Room.Visibility visibility,
+                        int perCreator);
 
     /** The room with this (normalized) code, expired or not. */
     Optional<Room> find(String code);

@@ -1,22 +1,26 @@
 package dev.turnbridge.signaling.session;
 
+import dev.turnbridge.signaling.access.Identity;
 import java.time.Instant;
 
 /**
  * One WebSocket connection as the hub tracks it: the link out, the Host header it came through (for TURN
- * URIs), and the peer it currently speaks for, if any. Fields are guarded by the hub's lock.
+ * URIs), the identity its access token proved, and the peer it currently speaks for, if any. Fields are guarded by the hub's lock.
  */
 public final class Connection {
 
     final PeerLink link;
     final String hostHeader;
+    /** Who opened it (verified on the upgrade), or null when it carried no verified identity. */
+    final Identity identity;
     Peer peer;
     Instant idleSince;
     boolean closing;
 
-    Connection(PeerLink link, String hostHeader, Instant now) {
+    Connection(PeerLink link, String hostHeader, Identity identity, Instant now) {
         this.link = link;
         this.hostHeader = hostHeader;
+        this.identity = identity;
         this.idleSince = now;
     }
 }

@@ -1,7 +1,12 @@
 package dev.turnbridge.signaling.session;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.turnbridge.config.Secret;
 import dev.turnbridge.config.SignalingSettings;
+import dev.turnbridge.signaling.access.AccessControl;
+import dev.turnbridge.signaling.access.AccessMode;
+import dev.turnbridge.signaling.access.Identity;
+import dev.turnbridge.signaling.access.Refusal;
 import dev.turnbridge.signaling.ice.IceServers;
 import dev.turnbridge.signaling.ice.IceServersIssuer;
 import dev.turnbridge.signaling.message.ClientMessage;
@@ -65,20 +70,38 @@ public final class SignalingHub {
     }
     /** A member reports at most one call this often (a browser ends a call at most every few seconds). */
     static final java.time.Duration CALL_REPORT_INTERVAL = java.time.Duration.ofSeconds(1);
+    private final AccessControl access;
     private boolean draining;
 
+    /** A hub with open access (anyone may join any room): for tests of the protocol itself. */
     public SignalingHub(SignalingSettings settings, RoomRegistry rooms, IceServersIssuer issuer, Clock clock,
                         SecureRandom random) {
+        this(settings, rooms, issuer, clock, random, new AccessControl(AccessMode.OPEN, new Secret(""), null, null));
+    }
+
+    public SignalingHub(SignalingSettings settings, RoomRegistry rooms, IceServersIssuer issuer, Clock clock,
+                        SecureRandom random, AccessControl access) {
         this.settings = settings;
         this.rooms = rooms;
         this.issuer = issuer;
         this.clock = clock;
         this.random = random;
+        this.access = access;
     }
 
-    /** A new WebSocket connection. */
-    public synchronized Connection open(PeerLink link, String hostHeader) {
-        Connection c = new Connection(link, hostHeader, clock.instant());
+    /** Who may do what: shared with the HTTP API. */
+    public AccessControl access() {
+        return access;
+    }
+
+    /** A new WebSocket connection without a verified identity: it may join rooms only in open mode. */
+    public Connection open(PeerLink link, String hostHeader) {
+        return open(link, hostHeader, null);
+    }
+
+    /** A new WebSocket connection whose access token proved {@code identity} (null: none). */
+    public synchronized Connection open(PeerLink link, String hostHeader, Identity identity) {
+        Connection c = new Connection(link, hostHeader, identity, clock.instant());
         connections.add(c);
         stats.connectionsOpened.increment();
         if (draining) {
@@ -156,6 +179,18 @@ public final class SignalingHub {
             return Outcome.fail(ErrorCode.UNAUTHORIZED, "a member's token is required");
         }
         return Outcome.ok(issue(peer, hostHeader));
+    }
+
+    /**
+     * The verified user id ({@code sub}) of member {@code peerId} of room {@code roomCode}, for the relay's
+     * per-user quotas; empty when there is no such member or it has none (open mode).
+     */
+    public synchronized Optional<String> userId(String roomCode, String peerId) {
+        Peer peer = peers.get(peerId);
+        if (peer == null || !peer.room.equals(roomCode)) {
+            return Optional.empty();
+        }
+        return Optional.ofNullable(peer.member.userId());
     }
 
     /** Runs the timers; called every few hundred milliseconds on an event loop. */
@@ -257,12 +292,31 @@ public final class SignalingHub {
             error(c, ErrorCode.ROOM_NOT_FOUND, null, join.ref());
             return;
         }
-        Peer seated = peerFor(join.token());
-        if (seated != null && seated.room.equals(code.get()) && takeOver(c, seated, join)) {
+        Instant now = clock.instant();
+        Identity identity = c.identity != null ? c.identity
+                : access.mode() == AccessMode.OPEN ? Identity.anonymous() : null;
+        if (identity == null || !identity.isValidAt(now)) {
+            access.countRefusal(identity == null ? Refusal.MISSING : Refusal.EXPIRED);
+            stats.join(SignalingStats.JoinOutcome.REFUSED);
+            error(c, ErrorCode.UNAUTHORIZED, identity == null ? Refusal.MISSING.message()
+                    : "the access token has expired; reconnect with a fresh one", join.ref());
             return;
         }
-        Member member = new Member(newPeerId(), join.meta());
-        Instant now = clock.instant();
+        Optional<Room> target = rooms.find(code.get());
+        if (target.isPresent() && !target.get().isExpired(now) && !access.admits(target.get(), identity)) {
+            stats.join(SignalingStats.JoinOutcome.REFUSED);
+            error(c, ErrorCode.FORBIDDEN, "this room admits its creator and tokens that name it", join.ref());
+            return;
+        }
+        // The same person (a reloaded page) with its seat's token: take the seat over instead of adding one.
+        // A seat token that leaked to another user's connection does not carry the seat over (as for resume).
+        Peer seated = peerFor(join.token());
+        boolean sameUser = seated != null && (seated.member.userId() == null
+                || seated.member.userId().equals(identity.subject()));
+        if (seated != null && sameUser && seated.room.equals(code.get()) && takeOver(c, seated, join)) {
+            return;
+        }
+        Member member = new Member(newPeerId(), join.meta(), identity.subject());
         JoinResult result = rooms.join(code.get(), member, now);
         if (result instanceof JoinResult.NotFound) {
             stats.join(SignalingStats.JoinOutcome.ROOM_NOT_FOUND);
@@ -297,6 +351,12 @@ public final class SignalingHub {
         Peer peer = peerFor(resume.token());
         if (peer == null) {
             error(c, ErrorCode.UNAUTHORIZED, "unknown or expired resume token", resume.ref());
+            return;
+        }
+        String userId = peer.member.userId();
+        if (userId != null && (c.identity == null || !userId.equals(c.identity.subject()))) {
+            // A resume token that leaked to another user's connection does not carry the seat over.
+            error(c, ErrorCode.FORBIDDEN, "this peer belongs to another user", resume.ref());
             return;
         }
         Optional<Room> room = rooms.find(peer.room);

@@ -73,7 +73,7 @@ public final class WebSocketSessionHandler extends SimpleChannelInboundHandler<W
                     new IdleStateHandler(heartbeatTimeout.toMillis(), 0, 0, TimeUnit.MILLISECONDS));
             String host = handshake.requestHeaders().get(HttpHeaderNames.HOST);
             link = new ChannelPeerLink(ctx.channel(), outboundLimit, hub.stats().slowReaders);
-            connection = hub.open(link, host);
+            connection = hub.open(link, host, ctx.channel().attr(HttpGateHandler.IDENTITY).getAndSet(null));
             return;
         }
         if (evt instanceof IdleStateEvent && connection != null) {

@@ -24,7 +24,8 @@ class SignalingApiTest {
 
     private static final InetAddress CLIENT = InetAddress.getLoopbackAddress();
     private final MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
-    private final Settings settings = TestSettings.with("signaling.api-key=k3y", "signaling.max-rooms=2");
+    private final Settings settings = TestSettings.with("signaling.api-key=k3y", "signaling.max-rooms=2",
+            "signaling.room-creation-rate=0"); // no per-address limit here; 2 rooms would not hold its capacity math
     private final InMemoryRoomRegistry rooms = new InMemoryRoomRegistry(new SecureRandom(), 2, Duration.ofHours(24));
     private final IceServersIssuer issuer = new IceServersIssuer(new Secret(TestSettings.SECRET), Duration.ofHours(1),
             new TurnUris(List.of(), "", 3478));
@@ -74,7 +75,7 @@ class SignalingApiTest {
 
         assertThat(info.status()).isEqualTo(200);
         assertThat(info.body().fieldNames()).toIterable()
-                .containsExactly("code", "capacity", "members", "expiresAt", "ttl");
+                .containsExactly("code", "capacity", "members", "expiresAt", "ttl", "visibility");
         assertThat(api.room("ZZZZZZZZ", CLIENT).status()).isEqualTo(404);
         assertThat(api.room("x", CLIENT).body().get("code").asText()).isEqualTo("room_not_found");
         clock.advance(Duration.ofSeconds(60));
