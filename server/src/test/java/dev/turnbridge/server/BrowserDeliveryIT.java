@@ -54,6 +54,7 @@ class BrowserDeliveryIT {
                 "signaling.listen=127.0.0.1:" + signalingPort,
                 "signaling.allowed-origins=http://127.0.0.1:" + signalingPort + ",http://127.0.0.1:" + proxyPort
                         + ",http://127.0.0.1:" + appPort,
+                "signaling.access=open",
                 "signaling.resume-grace=60s", // e2e/signaling-delivery.mjs waits it out once (GRACE_MS)
                 "metrics.listen=127.0.0.1:0"));
         try (TurnbridgeServer server = TurnbridgeServer.start(settings)) {
