@@ -1,4 +1,4 @@
-// Launching headless Chromium for access-calls.mjs with the one command line of chromium-flags.mjs
+// Launching headless Chromium for the e2e scripts with the one command line of chromium-flags.mjs
 // (../shared/BROWSER-TESTS.md: every packet stays on loopback) and a fresh profile removed by close().
 // Never downloads a browser: Debian's /usr/bin/chromium (apt-get install -y chromium; scripts/test does it).
 

@@ -38,13 +38,20 @@ let remotePeer = null;   // the one other side of this two-party call
 let offerer = false;     // whether this side made the first offer (and so makes the ICE restarts)
 let restarts = 0;
 
-client.onStatus((s) => show('signaling', s));
+let reconnecting = false;
+client.onStatus((s) => {
+  show('signaling', s === 'reconnecting' ? 'reconnecting...' : s);
+  // the reconnect is visible: "signaling reconnecting", then "signaling resumed"
+  if (s === 'reconnecting' && !reconnecting) { reconnecting = true; log('signaling reconnecting'); }
+  if (s === 'joined' && reconnecting) { reconnecting = false; log('signaling resumed'); }
+});
 client.onError((e) => log('error ' + e.code + ': ' + e.message));
 client.onPresenceState((state) => show('peers', Object.keys(state).join(', ') || '-'));
-client.onPresenceJoin((id) => {
+client.onPresenceJoin((id, meta, { before } = {}) => {
   log('presence join ' + id);
   show('peers', Object.keys(client.getPresence()).join(', '));
-  if (id !== client.peerId) call(id);  // whoever was there first makes the offer
+  // Whoever was there first makes the offer; a page that took its seat back after a reload offers too.
+  if (id !== client.peerId && !before) call(id);
 });
 client.onPresenceLeave((id) => {
   log('presence leave ' + id);
@@ -91,8 +98,12 @@ client.onSignal(async (msg, from) => {
     if (msg.type === 'restart') {
       if (offerer && from === remotePeer) await renewIce(null);
     } else if (msg.type === 'offer') {
+      if (pc && pc.remoteDescription && fingerprint(pc.remoteDescription.sdp) !== fingerprint(msg.sdp)) {
+        log('new call from ' + from + ' (the other page reloaded)');
+        hangupPeer();
+      }
       remotePeer = from;
-      await ensurePeerConnection();
+      await ensurePeerConnection(from);
       await pc.setRemoteDescription(msg);
       await flushCandidates();
       await pc.setLocalDescription(await pc.createAnswer());
@@ -109,6 +120,12 @@ client.onSignal(async (msg, from) => {
   }
 });
 
+/** The DTLS fingerprint of an SDP: it changes with a new page, not with an ICE restart. */
+function fingerprint(sdp) {
+  const m = /a=fingerprint:(\S+ \S+)/.exec(sdp || '');
+  return m ? m[1] : null;
+}
+
 async function flushCandidates() {
   for (const c of pendingCandidates.splice(0)) await pc.addIceCandidate(c);
 }
@@ -121,11 +138,12 @@ async function media() {
   return localStream;
 }
 
-async function ensurePeerConnection() {
+async function ensurePeerConnection(peerId) {
   if (pc) return pc;
   const iceServers = selectTransport(await client.getIceServers());
   if (transport && iceServers.length === 0) log('no ' + transport + ' TURN URI among the ICE servers');
   pc = new RTCPeerConnection({ iceServers, iceTransportPolicy: policy });
+  client.watchCall(pc, peerId);   // the call's ICE outcome goes to the server's success figure, once
   usedIceServers = iceServers.map((s) => [].concat(s.urls)).flat();
   show('policy', policy + (transport ? ' (' + transport + ')' : ''));
   for (const track of (await media()).getTracks()) pc.addTrack(track, localStream);
@@ -145,7 +163,7 @@ async function ensurePeerConnection() {
 async function call(peerId) {
   remotePeer = peerId;
   offerer = true;
-  await ensurePeerConnection();
+  await ensurePeerConnection(peerId);
   await pc.setLocalDescription(await pc.createOffer());
   await client.sendSignal({ type: 'offer', sdp: pc.localDescription.sdp }, { to: peerId });
   log('offer sent to ' + peerId);
@@ -194,13 +212,14 @@ async function describePath() {
 
 async function join(code) {
   code = code.trim().toUpperCase();
-  await media();
+  // join first: a reloaded page takes its seat back before the camera is up (the call needs it only later)
   const joined = await client.joinRoom(code, { name: 'guest-' + Math.random().toString(36).slice(2, 6) });
+  await media();
   show('room', joined.room);
   $('code').value = joined.room;
   $('hangup').disabled = false;
   history.replaceState(null, '', '?' + new URLSearchParams({ ...Object.fromEntries(params), room: joined.room }));
-  log('joined as ' + joined.peerId);
+  log((joined.resumed ? 'took the seat back as ' : 'joined as ') + joined.peerId);
   return joined;
 }
 

@@ -7,6 +7,7 @@ import dev.turnbridge.signaling.access.AccessMode;
 import dev.turnbridge.signaling.access.AccessStats;
 import dev.turnbridge.signaling.message.ErrorCode;
 import dev.turnbridge.signaling.room.Room;
+import dev.turnbridge.signaling.session.CallStats;
 import dev.turnbridge.signaling.session.SignalingStats;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -147,6 +148,49 @@ final class SignalingAdapter implements SignalingOps, RoomDirectory {
                     .maximumExpectedValue(Duration.ofMillis(100))
                     .register(registry);
             stats.observeFanout(nanos -> fanout.record(nanos, TimeUnit.NANOSECONDS));
+            FunctionCounter.builder("turnbridge.signaling.slow.readers", stats.slowReaders, LongAdder::sum)
+                    .description("WebSocket connections closed because the client stopped reading")
+                    .register(registry);
+            FunctionCounter.builder("turnbridge.signaling.duplicates", stats.duplicates, LongAdder::sum)
+                    .description("signals resent after a resume that had already arrived (dropped)")
+                    .register(registry);
+            FunctionCounter.builder("turnbridge.signaling.outbox.overflows", stats.outboxOverflows, LongAdder::sum)
+                    .description("peers removed because they left too many messages unacknowledged")
+                    .register(registry);
+            bindCalls(registry, stats.calls());
         };
+    }
+
+    /** The connection-success figure: calls by outcome and path, restarts, time to connect. */
+    private static void bindCalls(io.micrometer.core.instrument.MeterRegistry registry, CallStats calls) {
+        int connected = CallStats.OUTCOMES.indexOf("connected");
+        int failed = CallStats.OUTCOMES.indexOf("failed");
+        for (int p = 0; p < CallStats.PATHS.size(); p++) {
+            int path = p;
+            int outcome = CallStats.PATHS.get(p).equals("none") ? failed : connected;
+            FunctionCounter.builder("turnbridge.calls", calls, x -> x.calls(outcome, path))
+                    .description("calls reported by browsers (once per call), by ICE outcome and path")
+                    .tag("outcome", CallStats.OUTCOMES.get(outcome)).tag("path", CallStats.PATHS.get(p))
+                    .register(registry);
+        }
+        FunctionCounter.builder("turnbridge.calls.ice.restarts", calls.iceRestarts, LongAdder::sum)
+                .description("reported calls that needed an ICE restart").register(registry);
+        Timer connect = Timer.builder("turnbridge.calls.connect.time")
+                .description("time from creating the peer connection to connected, as browsers report it")
+                .publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofMillis(10))
+                .maximumExpectedValue(Duration.ofSeconds(60))
+                .register(registry);
+        calls.observeConnect(millis -> connect.record(millis, TimeUnit.MILLISECONDS));
+    }
+
+    @Override
+    public CallFigures lastHourCalls() {
+        SignalingServer s = server;
+        if (s == null) {
+            return CallFigures.NONE;
+        }
+        CallStats.Window w = s.stats().calls().lastHour(java.time.Instant.now());
+        return new CallFigures(w.calls(), w.connected(), w.relayed(), w.connectMillisMean());
     }
 }

@@ -43,7 +43,7 @@ class BrowserCallIT {
 
     private static final String HINT = " (scripts/test installs it: apt-get install -y chromium nodejs npm;"
             + " npm ci --prefix e2e), or run with -DskipBrowser=true";
-    private static final long TIMEOUT_SECONDS = 100;
+    private static final long TIMEOUT_SECONDS = 130;
 
     @Test
     void twoBrowsersCallThroughTheRelayOverUdpTcpAndTls() throws Exception {
