@@ -5,7 +5,7 @@
 // {"token": "..."}; ?room=CODE is appended once the room is known) for an access token before every call
 // to the server. Without it the page sends no token (open access, as scripts/run starts the server).
 // window.demo exposes the state for tests.
-import { SignalingClient, createRoom } from '/signaling.js';
+import { SignalingClient, createRoom, renewIceServers } from '/signaling.js';
 
 const params = new URLSearchParams(location.search);
 const policy = params.get('relay') === '1' ? 'relay' : 'all';
@@ -34,14 +34,24 @@ let pc = null;
 let localStream = null;
 let pendingCandidates = [];
 let usedIceServers = [];
+let remotePeer = null;   // the one other side of this two-party call
+let offerer = false;     // whether this side made the first offer (and so makes the ICE restarts)
+let restarts = 0;
 
-client.onStatus((s) => show('signaling', s));
+let reconnecting = false;
+client.onStatus((s) => {
+  show('signaling', s === 'reconnecting' ? 'reconnecting...' : s);
+  // the reconnect is visible: "signaling reconnecting", then "signaling resumed"
+  if (s === 'reconnecting' && !reconnecting) { reconnecting = true; log('signaling reconnecting'); }
+  if (s === 'joined' && reconnecting) { reconnecting = false; log('signaling resumed'); }
+});
 client.onError((e) => log('error ' + e.code + ': ' + e.message));
 client.onPresenceState((state) => show('peers', Object.keys(state).join(', ') || '-'));
-client.onPresenceJoin((id) => {
+client.onPresenceJoin((id, meta, { before } = {}) => {
   log('presence join ' + id);
   show('peers', Object.keys(client.getPresence()).join(', '));
-  if (id !== client.peerId) call(id);  // whoever was there first makes the offer
+  // Whoever was there first makes the offer; a page that took its seat back after a reload offers too.
+  if (id !== client.peerId && !before) call(id);
 });
 client.onPresenceLeave((id) => {
   log('presence leave ' + id);
@@ -65,15 +75,35 @@ function selectTransport(iceServers) {
     .filter((s) => s.urls.length > 0);
 }
 
+// Fresh credentials keep a long call relayed only through an ICE restart (see renewIceServers): the offerer
+// restarts at once; the answerer takes the new configuration and asks the offerer for a restart.
 client.onCredentials((all) => {
-  const iceServers = selectTransport(all);
-  if (pc) pc.setConfiguration({ ...pc.getConfiguration(), iceServers });
   log('fresh TURN credentials');
+  renewIce(selectTransport(all)).catch((e) => log('ICE restart failed: ' + e));
 });
+
+async function renewIce(iceServers) {
+  if (!pc || !remotePeer) return;
+  const offer = await renewIceServers(pc, iceServers, { offerer });
+  if (offer) {
+    restarts++;
+    await client.sendSignal({ type: 'offer', sdp: offer.sdp }, { to: remotePeer });
+    log('ICE restart offer sent');
+  } else if (iceServers) {
+    await client.sendSignal({ type: 'restart' }, { to: remotePeer });
+  }
+}
 client.onSignal(async (msg, from) => {
   try {
-    if (msg.type === 'offer') {
-      await ensurePeerConnection();
+    if (msg.type === 'restart') {
+      if (offerer && from === remotePeer) await renewIce(null);
+    } else if (msg.type === 'offer') {
+      if (pc && pc.remoteDescription && fingerprint(pc.remoteDescription.sdp) !== fingerprint(msg.sdp)) {
+        log('new call from ' + from + ' (the other page reloaded)');
+        hangupPeer();
+      }
+      remotePeer = from;
+      await ensurePeerConnection(from);
       await pc.setRemoteDescription(msg);
       await flushCandidates();
       await pc.setLocalDescription(await pc.createAnswer());
@@ -90,6 +120,12 @@ client.onSignal(async (msg, from) => {
   }
 });
 
+/** The DTLS fingerprint of an SDP: it changes with a new page, not with an ICE restart. */
+function fingerprint(sdp) {
+  const m = /a=fingerprint:(\S+ \S+)/.exec(sdp || '');
+  return m ? m[1] : null;
+}
+
 async function flushCandidates() {
   for (const c of pendingCandidates.splice(0)) await pc.addIceCandidate(c);
 }
@@ -102,11 +138,12 @@ async function media() {
   return localStream;
 }
 
-async function ensurePeerConnection() {
+async function ensurePeerConnection(peerId) {
   if (pc) return pc;
   const iceServers = selectTransport(await client.getIceServers());
   if (transport && iceServers.length === 0) log('no ' + transport + ' TURN URI among the ICE servers');
   pc = new RTCPeerConnection({ iceServers, iceTransportPolicy: policy });
+  client.watchCall(pc, peerId);   // the call's ICE outcome goes to the server's success figure, once
   usedIceServers = iceServers.map((s) => [].concat(s.urls)).flat();
   show('policy', policy + (transport ? ' (' + transport + ')' : ''));
   for (const track of (await media()).getTracks()) pc.addTrack(track, localStream);
@@ -124,7 +161,9 @@ async function ensurePeerConnection() {
 }
 
 async function call(peerId) {
-  await ensurePeerConnection();
+  remotePeer = peerId;
+  offerer = true;
+  await ensurePeerConnection(peerId);
   await pc.setLocalDescription(await pc.createOffer());
   await client.sendSignal({ type: 'offer', sdp: pc.localDescription.sdp }, { to: peerId });
   log('offer sent to ' + peerId);
@@ -133,6 +172,8 @@ async function call(peerId) {
 function hangupPeer() {
   if (pc) pc.close();
   pc = null;
+  remotePeer = null;
+  offerer = false;
   pendingCandidates = [];
   $('remote').srcObject = null;
   show('connection', 'closed');
@@ -171,13 +212,14 @@ async function describePath() {
 
 async function join(code) {
   code = code.trim().toUpperCase();
-  await media();
+  // join first: a reloaded page takes its seat back before the camera is up (the call needs it only later)
   const joined = await client.joinRoom(code, { name: 'guest-' + Math.random().toString(36).slice(2, 6) });
+  await media();
   show('room', joined.room);
   $('code').value = joined.room;
   $('hangup').disabled = false;
   history.replaceState(null, '', '?' + new URLSearchParams({ ...Object.fromEntries(params), room: joined.room }));
-  log('joined as ' + joined.peerId);
+  log((joined.resumed ? 'took the seat back as ' : 'joined as ') + joined.peerId);
   return joined;
 }
 
@@ -196,5 +238,10 @@ window.demo = {
   client, create, join, stats, events,
   get pc() { return pc; },
   get iceUrls() { return usedIceServers; },   // the URIs this page's RTCPeerConnection was given
+  get restarts() { return restarts; },         // ICE restarts this side offered after fresh credentials
+  get turnCredential() {                       // the TURN credential the page holds now (tests)
+    const turn = pc && pc.getConfiguration().iceServers.find((s) => s.username);
+    return turn ? { username: turn.username, credential: turn.credential } : null;
+  },
 };
 if (params.get('room')) join(params.get('room')).catch((e) => log('join failed: ' + e.message));

@@ -44,6 +44,7 @@ public final class SettingsValidator {
         v.peers(settings.peers());
         v.amplification(settings.amplification());
         v.signaling(settings.signaling());
+        v.sharedPorts(settings.signaling(), settings.listeners());
         v.metrics(settings.metrics(), settings.admin());
         v.drain(settings.drain());
         v.logging(settings.logging());
@@ -219,6 +220,19 @@ public final class SettingsValidator {
         atLeastOne("quotas.permissions-per-allocation", q.permissionsPerAllocation());
         atLeastOne("quotas.channels-per-allocation", q.channelsPerAllocation());
         atLeastOne("quotas.connections-per-allocation", q.connectionsPerAllocation());
+        atLeastOne("quotas.allocations-per-member", q.allocationsPerMember());
+        atLeastOne("quotas.allocations-per-room", q.allocationsPerRoom());
+        atLeastOne("quotas.allocations-per-address", q.allocationsPerAddress());
+        if (q.roomBandwidth() < 0) {
+            fail("quotas.room-bandwidth", q.roomBandwidth(), "0 (no limit) or bytes per second > 0");
+        }
+        if (q.roomBandwidth() > 0 && q.roomBurst() < q.roomBandwidth() / 1000) {
+            // below one millisecond's worth the bucket cannot pass a steady stream of full-size datagrams
+            fail("quotas.room-burst", q.roomBurst(), ">= room-bandwidth / 1000 (" + q.roomBandwidth() / 1000 + ")");
+        }
+        if (q.roomBurst() < 0) {
+            fail("quotas.room-burst", q.roomBurst(), ">= 0 bytes");
+        }
     }
 
     private void peers(PeerPolicySettings p) {
@@ -232,6 +246,28 @@ public final class SettingsValidator {
             fail("amplification.unauthenticated-rate", rate, "0 (off) or > 0 responses per second");
         }
         atLeastOne("amplification.unauthenticated-burst", a.unauthenticatedBurst());
+    }
+
+    /**
+     * A {@code signaling.tls-listen} address shares its port with the relay only when it is written exactly as a
+     * {@code listeners.tls} entry; any other overlap with a relay TCP/TLS listener or a plain signaling listener
+     * would fail to bind at start, so it is reported here with the others.
+     */
+    private void sharedPorts(SignalingSettings s, ListenerSettings l) {
+        hostPorts("signaling.tls-listen", s.tlsListen());
+        for (int i = 0; i < s.tlsListen().size(); i++) {
+            HostPort hp = s.tlsListen().get(i);
+            if (hp.port() == 0 || l.tls().contains(hp)) {
+                continue;
+            }
+            boolean taken = s.listen().stream().anyMatch(o -> o.port() == hp.port())
+                    || l.tcp().stream().anyMatch(o -> o.port() == hp.port())
+                    || l.tls().stream().anyMatch(o -> o.port() == hp.port());
+            if (taken) {
+                fail("signaling.tls-listen[" + i + "]", hp, "a port no other TCP listener uses, or exactly the"
+                        + " address of a listeners.tls entry to serve TURN and HTTPS on one port");
+            }
+        }
     }
 
     private void signaling(SignalingSettings s) {

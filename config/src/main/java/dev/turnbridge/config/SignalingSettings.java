@@ -8,6 +8,9 @@ import java.util.List;
  * kebab-case ({@code room-capacity-default}, ...).
  *
  * @param listen              HTTP/WebSocket listen addresses
+ * @param tlsListen           HTTPS/WSS listen addresses, with the certificate of {@code tls:}; an address that is also
+ *                            in {@code listeners.tls} is one port serving both TURN and HTTPS, told apart per
+ *                            connection by ALPN or, without ALPN, by the first bytes
  * @param roomCapacityDefault members a room admits when the creator does not ask for a capacity
  * @param roomCapacityMax     largest capacity a creator may ask for
  * @param roomTtlDefault      room lifetime when the creator does not ask for one
@@ -52,6 +55,7 @@ import java.util.List;
  */
 public record SignalingSettings(
         List<HostPort> listen,
+        List<HostPort> tlsListen,
         int roomCapacityDefault,
         int roomCapacityMax,
         Duration roomTtlDefault,
@@ -91,6 +95,7 @@ public record SignalingSettings(
 
     public SignalingSettings {
         listen = List.copyOf(listen);
+        tlsListen = List.copyOf(tlsListen);
         allowedOrigins = List.copyOf(allowedOrigins);
         turnUris = List.copyOf(turnUris);
         trustedProxies = List.copyOf(trustedProxies);
@@ -100,6 +105,7 @@ public record SignalingSettings(
     public static SignalingSettings defaults() {
         return new SignalingSettings(
                 List.of(new HostPort("0.0.0.0", 8080)),
+                List.of(),
                 2,
                 16,
                 Duration.ofHours(2),

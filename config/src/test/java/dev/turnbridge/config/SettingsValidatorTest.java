@@ -66,6 +66,11 @@ class SettingsValidatorTest {
         "quotas.permissions-per-allocation=0 | quotas.permissions-per-allocation: 0 (expected: >= 1)",
         "quotas.channels-per-allocation=0    | quotas.channels-per-allocation: 0 (expected: >= 1)",
         "quotas.connections-per-allocation=0 | quotas.connections-per-allocation: 0 (expected: >= 1)",
+        "quotas.allocations-per-member=0     | quotas.allocations-per-member: 0 (expected: >= 1)",
+        "quotas.allocations-per-room=0       | quotas.allocations-per-room: 0 (expected: >= 1)",
+        "quotas.allocations-per-address=0    | quotas.allocations-per-address: 0 (expected: >= 1)",
+        "quotas.room-bandwidth=-1            | quotas.room-bandwidth: -1 (expected: 0 (no limit) or bytes per second > 0)",
+        "quotas.room-burst=100               | quotas.room-burst: 100 (expected: >= room-bandwidth / 1000 (12500))",
         "peers.deny=10.0.0.0/33              | peers.deny[0]: 10.0.0.0/33 (expected: an IP literal with an optional /prefix of 0-32 (IPv4) or 0-128 (IPv6))",
         "peers.allow=::1/129                 | peers.allow[0]: ::1/129 (expected: an IP literal with an optional /prefix of 0-32 (IPv4) or 0-128 (IPv6))",
         "peers.allow=10.0.0.0/x              | peers.allow[0]: 10.0.0.0/x (expected: an IP literal with an optional /prefix of 0-32 (IPv4) or 0-128 (IPv6))",
@@ -80,6 +85,10 @@ class SettingsValidatorTest {
         "drain.alternate-servers=203.0.113.8:0 | drain.alternate-servers[0]: 203.0.113.8:0 (expected: an IP literal other than a wildcard with a port 1-65535 (ALTERNATE-SERVER carries no name))",
         "logging.format=xml                  | logging.format: xml (expected: one of plain, json)",
         "logging.level=verbose               | logging.level: verbose (expected: one of trace, debug, info, warn, error)",
+        "signaling.tls-listen=example.com:443 | signaling.tls-listen[0]: example.com:443 (expected: an IP literal or localhost as host)",
+        "signaling.tls-listen=127.0.0.1:5349 | signaling.tls-listen[0]: 127.0.0.1:5349 (expected: a port no other TCP listener uses, or exactly the address of a listeners.tls entry to serve TURN and HTTPS on one port)",
+        "signaling.tls-listen=127.0.0.1:8080 | signaling.tls-listen[0]: 127.0.0.1:8080 (expected: a port no other TCP listener uses, or exactly the address of a listeners.tls entry to serve TURN and HTTPS on one port)",
+        "signaling.tls-listen=127.0.0.1:3478 | signaling.tls-listen[0]: 127.0.0.1:3478 (expected: a port no other TCP listener uses, or exactly the address of a listeners.tls entry to serve TURN and HTTPS on one port)",
     })
     void reportsNameValueAndExpectation(String override, String expected) {
         // ';' stands for the ',' between list items, which the CSV table cannot hold unquoted
@@ -115,6 +124,9 @@ class SettingsValidatorTest {
         "lifetimes.permission=500ms",
         "software=",
         "realm=example.org team",
+        "signaling.tls-listen=0.0.0.0:8443",
+        "signaling.tls-listen=0.0.0.0:5349",
+        "listeners.tls=0.0.0.0:443&signaling.tls-listen=0.0.0.0:443;127.0.0.1:0",
     })
     void acceptsBoundaryValues(String overrides) {
         // '&' separates flags, ';' list items within one flag.

@@ -28,7 +28,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "admin", mixinStandardHelpOptions = true,
         description = "Call the admin API of a running turnbridge (metrics listener, admin.token).",
         subcommands = {AdminCommand.Allocations.class, AdminCommand.EndAllocations.class, AdminCommand.Rooms.class,
-                AdminCommand.CloseRoom.class, AdminCommand.Drain.class})
+                AdminCommand.CloseRoom.class, AdminCommand.Kick.class, AdminCommand.Drain.class})
 final class AdminCommand {
     @CommandLine.ParentCommand
     Main parent;
@@ -152,7 +152,21 @@ final class AdminCommand {
         }
     }
 
-    @Command(name = "drain", mixinStandardHelpOptions = true,
+    @Command(name = "kick", mixinStandardHelpOptions = true,
+            description = "Remove one member from a room; its TURN credentials stop working and its allocations end.")
+    static final class Kick implements Callable<Integer> {
+        @CommandLine.ParentCommand AdminCommand admin;
+        @Parameters(index = "0", paramLabel = "CODE", description = "room code") String code;
+        @Parameters(index = "1", paramLabel = "MEMBER", description = "the member's peer id") String member;
+
+        @Override
+        public Integer call() {
+            return admin.call("DELETE", "admin/rooms/" + URLEncoder.encode(code, StandardCharsets.UTF_8)
+                    + "/members/" + URLEncoder.encode(member, StandardCharsets.UTF_8));
+        }
+    }
+
+        @Command(name = "drain", mixinStandardHelpOptions = true,
             description = "Start a graceful drain: refuse new allocations, stop when existing ones end.")
     static final class Drain implements Callable<Integer> {
         @CommandLine.ParentCommand AdminCommand admin;

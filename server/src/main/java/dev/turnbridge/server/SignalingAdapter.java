@@ -1,27 +1,35 @@
 package dev.turnbridge.server;
 
+import dev.turnbridge.relay.allocation.RoomDirectory;
 import dev.turnbridge.server.ops.SignalingOps;
 import dev.turnbridge.signaling.SignalingServer;
 import dev.turnbridge.signaling.access.AccessMode;
 import dev.turnbridge.signaling.access.AccessStats;
 import dev.turnbridge.signaling.message.ErrorCode;
 import dev.turnbridge.signaling.room.Room;
+import dev.turnbridge.signaling.session.CallStats;
 import dev.turnbridge.signaling.session.SignalingStats;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.MeterBinder;
+import java.net.InetAddress;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * Adapts the signaling module to what operations need, and binds its counters to meters (signaling builds no
- * registry of its own). Attached once signaling has started; until then it has no rooms.
+ * Adapts the signaling module to what operations and the relay need, and binds its counters to meters
+ * (signaling builds no registry of its own). Attached once signaling has started; until then it has no rooms.
+ *
+ * <p>For the relay ({@link RoomDirectory}): the user id a member joined with (its token's {@code sub}; none in
+ * open mode, where every member counts as a user of its own for {@code quotas.allocations-per-user}) and the
+ * source addresses of a room's signaling connections (strict peers).
  */
-final class SignalingAdapter implements SignalingOps {
+final class SignalingAdapter implements SignalingOps, RoomDirectory {
     private volatile SignalingServer server;
 
     void attach(SignalingServer server) {
@@ -55,6 +63,24 @@ final class SignalingAdapter implements SignalingOps {
     public boolean closeRoom(String code) {
         SignalingServer s = server;
         return s != null && s.closeRoom(code);
+    }
+
+    @Override
+    public boolean kick(String code, String peerId) {
+        SignalingServer s = server;
+        return s != null && s.kick(code, peerId);
+    }
+
+    @Override
+    public String userId(String room, String member) {
+        SignalingServer s = server;
+        return s == null ? null : s.userId(room, member).orElse(null);
+    }
+
+    @Override
+    public Set<InetAddress> signalingAddresses(String room) {
+        SignalingServer s = server;
+        return s == null ? Set.of() : s.memberAddresses(room);
     }
 
     @Override
@@ -122,6 +148,49 @@ final class SignalingAdapter implements SignalingOps {
                     .maximumExpectedValue(Duration.ofMillis(100))
                     .register(registry);
             stats.observeFanout(nanos -> fanout.record(nanos, TimeUnit.NANOSECONDS));
+            FunctionCounter.builder("turnbridge.signaling.slow.readers", stats.slowReaders, LongAdder::sum)
+                    .description("WebSocket connections closed because the client stopped reading")
+                    .register(registry);
+            FunctionCounter.builder("turnbridge.signaling.duplicates", stats.duplicates, LongAdder::sum)
+                    .description("signals resent after a resume that had already arrived (dropped)")
+                    .register(registry);
+            FunctionCounter.builder("turnbridge.signaling.outbox.overflows", stats.outboxOverflows, LongAdder::sum)
+                    .description("peers removed because they left too many messages unacknowledged")
+                    .register(registry);
+            bindCalls(registry, stats.calls());
         };
+    }
+
+    /** The connection-success figure: calls by outcome and path, restarts, time to connect. */
+    private static void bindCalls(io.micrometer.core.instrument.MeterRegistry registry, CallStats calls) {
+        int connected = CallStats.OUTCOMES.indexOf("connected");
+        int failed = CallStats.OUTCOMES.indexOf("failed");
+        for (int p = 0; p < CallStats.PATHS.size(); p++) {
+            int path = p;
+            int outcome = CallStats.PATHS.get(p).equals("none") ? failed : connected;
+            FunctionCounter.builder("turnbridge.calls", calls, x -> x.calls(outcome, path))
+                    .description("calls reported by browsers (once per call), by ICE outcome and path")
+                    .tag("outcome", CallStats.OUTCOMES.get(outcome)).tag("path", CallStats.PATHS.get(p))
+                    .register(registry);
+        }
+        FunctionCounter.builder("turnbridge.calls.ice.restarts", calls.iceRestarts, LongAdder::sum)
+                .description("reported calls that needed an ICE restart").register(registry);
+        Timer connect = Timer.builder("turnbridge.calls.connect.time")
+                .description("time from creating the peer connection to connected, as browsers report it")
+                .publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofMillis(10))
+                .maximumExpectedValue(Duration.ofSeconds(60))
+                .register(registry);
+        calls.observeConnect(millis -> connect.record(millis, TimeUnit.MILLISECONDS));
+    }
+
+    @Override
+    public CallFigures lastHourCalls() {
+        SignalingServer s = server;
+        if (s == null) {
+            return CallFigures.NONE;
+        }
+        CallStats.Window w = s.stats().calls().lastHour(java.time.Instant.now());
+        return new CallFigures(w.calls(), w.connected(), w.relayed(), w.connectMillisMean());
     }
 }

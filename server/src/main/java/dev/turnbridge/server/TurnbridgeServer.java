@@ -5,6 +5,7 @@ import dev.turnbridge.config.tls.CertifiedKey;
 import dev.turnbridge.relay.stun.StunWarmup;
 import dev.turnbridge.relay.transport.NettyTransport;
 import dev.turnbridge.relay.transport.RelayServer;
+import dev.turnbridge.relay.transport.TlsCertificate;
 import dev.turnbridge.server.ops.OpsServer;
 import dev.turnbridge.server.ops.OpsServices;
 import dev.turnbridge.server.ops.RelayMetrics;
@@ -25,6 +26,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufAllocatorMetricProvider;
+import io.netty.handler.ssl.SslContext;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
@@ -36,6 +38,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -68,7 +71,7 @@ public final class TurnbridgeServer implements AutoCloseable {
     private final ExecutorService dtlsHandshakes;
     private final CompletableFuture<Void> terminated = new CompletableFuture<>();
     private List<InetSocketAddress> relayAddresses = List.of();
-    private SignalingServer signaling;
+    private volatile SignalingServer signaling;
     private List<InetSocketAddress> signalingAddresses = List.of();
     private InetSocketAddress opsAddress;
     private volatile boolean started;
@@ -80,7 +83,7 @@ public final class TurnbridgeServer implements AutoCloseable {
         int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
         this.transport = NettyTransport.create(threads, "turnbridge-io", true);
         this.dtlsHandshakes = settings.listeners().dtls().isEmpty() ? null : dtlsHandshakeExecutor();
-        this.relay = new RelayServer(settings, clock, transport, dtlsHandshakes);
+        this.relay = new RelayServer(settings, clock, transport, dtlsHandshakes, signalingOps);
         this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         this.throughput = new Throughput(relay.context().stats());
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -130,6 +133,12 @@ public final class TurnbridgeServer implements AutoCloseable {
                 server.opsAddress = server.ops.start();
             }
             StunWarmup.run();
+            // a shared TLS port's HTTP connections go to signaling, which starts after the relay (it needs the
+            // relay's bound ports); until then they are closed
+            server.relay.shareTlsPortsWith(() -> {
+                SignalingServer s = server.signaling;
+                return s == null ? null : s.routedHttpsHandler();
+            });
             server.relayAddresses = server.relay.start();
             server.startSignaling();
             server.signalingOps.metrics().bindTo(server.registry);
@@ -185,8 +194,14 @@ public final class TurnbridgeServer implements AutoCloseable {
     }
 
     private void startSignaling() {
+        Supplier<SslContext> https = null;
+        if (!settings.signaling().tlsListen().isEmpty()) {
+            TlsCertificate certificate = relay.certificate();
+            https = () -> certificate.context(TlsCertificate.Alpn.HTTP);
+        }
         signaling = new SignalingServer(settings, relayListeners(), clock, transport.group(), transport.group(),
-                transport.serverChannel());
+                transport.serverChannel(), https,
+                new RelayRevocation(relay, settings.signaling().turnCredentialTtl(), clock));
         try {
             signalingAddresses = signaling.start();
             signalingOps.attach(signaling);
@@ -249,6 +264,16 @@ public final class TurnbridgeServer implements AutoCloseable {
     /** Bound HTTP/WebSocket signaling addresses, one per {@code signaling.listen} entry. */
     public List<InetSocketAddress> signalingAddresses() {
         return signalingAddresses;
+    }
+
+    /** Bound HTTPS-only signaling addresses: {@code signaling.tls-listen} entries not shared with the relay. */
+    public List<InetSocketAddress> httpsAddresses() {
+        return signaling == null ? List.of() : signaling.httpsAddresses();
+    }
+
+    /** Bound ports that serve both TURN over TLS and HTTPS/WSS (also in {@link #tlsAddresses}). */
+    public List<InetSocketAddress> sharedTlsAddresses() {
+        return relay.sharedTlsAddresses();
     }
 
     public RelayServer relay() {

@@ -43,7 +43,7 @@ class BrowserCallIT {
 
     private static final String HINT = " (scripts/test installs it: apt-get install -y chromium nodejs npm;"
             + " npm ci --prefix e2e), or run with -DskipBrowser=true";
-    private static final long TIMEOUT_SECONDS = 100;
+    private static final long TIMEOUT_SECONDS = 130;
 
     @Test
     void twoBrowsersCallThroughTheRelayOverUdpTcpAndTls() throws Exception {
@@ -64,7 +64,8 @@ class BrowserCallIT {
                 "signaling.listen=127.0.0.1:0",
                 "metrics.listen=127.0.0.1:0"));
         try (TurnbridgeServer server = TurnbridgeServer.start(settings)) {
-            String log = runBrowserCall(root, script, server, Map.of());
+            String base = "http://127.0.0.1:" + server.signalingAddresses().get(0).getPort();
+            String log = runBrowserCall(root, script, base, server, Map.of());
             assertThat(log).contains("PASS udp: both sides relay/relay over udp with decoded frames; A saw B",
                     "PASS tcp: both sides relay/relay over tcp with decoded frames",
                     "PASS tls: both sides relay/relay over tls with decoded frames",
@@ -132,7 +133,8 @@ class BrowserCallIT {
                     .build(), HttpResponse.BodyHandlers.ofString());
             assertThat(anonymous.statusCode()).as("no token: %s", anonymous.body()).isEqualTo(401);
 
-            String log = runBrowserCall(root, script, server, Map.of("TRANSPORTS", "udp",
+            String log = runBrowserCall(root, script, "http://127.0.0.1:" + port, server, Map.of(
+                    "TRANSPORTS", "udp",
                     "TOKEN_URL", "http://127.0.0.1:" + tokens.getAddress().getPort() + "/token"));
             assertThat(log).contains("PASS udp: both sides relay/relay over udp with decoded frames; A saw B",
                     "PASS: relay-only calls over udp");
@@ -143,15 +145,49 @@ class BrowserCallIT {
         }
     }
 
-    /** Runs e2e/browser-call.mjs against {@code server} (bounded) and returns its output; fails on a non-zero exit. */
-    private static String runBrowserCall(Path root, Path script, TurnbridgeServer server, Map<String, String> env)
-            throws Exception {
-        int port = server.signalingAddresses().get(0).getPort();
+    /**
+     * One TLS port: the page loads over https from the port the relay serves TURN over TLS on, signaling runs
+     * over wss on it, and the relay-only call's {@code turns:} URI names that same port. Chromium trusts the
+     * self-signed certificate by its SPKI pin only, for the page and for TURN alike.
+     */
+    @Test
+    void pageWssAndTurnsCallShareOneTlsPort() throws Exception {
+        assumeFalse(Boolean.getBoolean("skipBrowser"), "skipped with -DskipBrowser=true");
+        Path root = repositoryRoot();
+        Path script = root.resolve("e2e/browser-call.mjs");
+        require(Files.isExecutable(Path.of("/usr/bin/chromium")), "/usr/bin/chromium is missing");
+        require(Files.isDirectory(root.resolve("e2e/node_modules/playwright-core")),
+                "e2e/node_modules/playwright-core is missing");
+        require(onPath("node"), "node is not on the PATH");
+
+        Settings settings = SettingsLoader.load(null, Map.of(), List.of("signaling.access=open",
+                "auth.secrets=browser-call-secret",
+                "listeners.udp=",
+                "listeners.tcp=",
+                "listeners.tls=127.0.0.1:0",
+                "relay.address=127.0.0.1",
+                "signaling.listen=127.0.0.1:0",
+                "signaling.tls-listen=127.0.0.1:0",
+                "metrics.listen=127.0.0.1:0"));
+        try (TurnbridgeServer server = TurnbridgeServer.start(settings)) {
+            int port = server.sharedTlsAddresses().get(0).getPort();
+            String log = runBrowserCall(root, script, "https://127.0.0.1:" + port, server,
+                    Map.of("TRANSPORTS", "tls"));
+            assertThat(log).contains("PASS tls: both sides relay/relay over tls with decoded frames",
+                    "via [\"turns:127.0.0.1:" + port + "?transport=tcp\"]", "PASS: relay-only calls over tls");
+        }
+    }
+
+    /**
+     * Runs e2e/browser-call.mjs against {@code server}, its pages loaded from {@code base} (bounded), and returns
+     * its output; fails on a non-zero exit.
+     */
+    private static String runBrowserCall(Path root, Path script, String base, TurnbridgeServer server,
+                                         Map<String, String> env) throws Exception {
         String spkiPin = server.tlsCertificate().spkiSha256Base64();
         Path output = Files.createTempFile("browser-call", ".log");
         try {
-            ProcessBuilder command = new ProcessBuilder("node", script.toString(), "http://127.0.0.1:" + port,
-                    spkiPin);
+            ProcessBuilder command = new ProcessBuilder("node", script.toString(), base, spkiPin);
             command.environment().remove("TRANSPORTS");
             command.environment().remove("TOKEN_URL");
             command.environment().putAll(env);

@@ -101,7 +101,12 @@ class MainTest {
             assertThat(end.exit()).isZero();
             assertThat(end.out()).contains("\"ended\" : 0");
 
-            Run wrong = run("--set", "admin.token=wrong-token-0123456789", "admin", "--url", url, "rooms");
+            Run kick = run("--set", "admin.token=" + ADMIN_TOKEN, "admin", "--url", url, "kick", "ABCDEFGH",
+                    "nobody");
+            assertThat(kick.exit()).isEqualTo(1);
+            assertThat(kick.err()).contains("HTTP 404", "no such member in that room");
+
+                        Run wrong = run("--set", "admin.token=wrong-token-0123456789", "admin", "--url", url, "rooms");
             assertThat(wrong.exit()).isEqualTo(1);
             assertThat(wrong.err()).contains("HTTP 401").doesNotContain("wrong-token");
 

@@ -12,6 +12,7 @@ import dev.turnbridge.signaling.access.JwksSource;
 import dev.turnbridge.signaling.access.JwtVerifier;
 import dev.turnbridge.signaling.access.TokenVerifier;
 import dev.turnbridge.signaling.http.ConnectionLimitHandler;
+import dev.turnbridge.signaling.http.HstsHandler;
 import dev.turnbridge.signaling.http.OriginPolicy;
 import dev.turnbridge.signaling.http.SignalingApi;
 import dev.turnbridge.signaling.http.StaticFiles;
@@ -22,14 +23,17 @@ import dev.turnbridge.signaling.ice.TurnUris;
 import dev.turnbridge.signaling.limit.ConnectionLimiter;
 import dev.turnbridge.signaling.room.InMemoryRoomRegistry;
 import dev.turnbridge.signaling.room.RoomRegistry;
+import dev.turnbridge.signaling.session.MembershipListener;
 import dev.turnbridge.signaling.session.SignalingHub;
 import dev.turnbridge.signaling.session.SignalingStats;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -43,6 +47,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -74,8 +79,12 @@ public final class SignalingServer implements AutoCloseable {
     private final RoomRegistry rooms;
     private final SignalingHub hub;
     private final SignalingInitializer initializer;
+    private final SignalingInitializer httpsInitializer;
+    private final SignalingInitializer routedInitializer;
+    private final List<HostPort> ownTlsListen;
     private final List<Channel> serverChannels = new ArrayList<>();
     private final AccessControl access;
+    private final List<InetSocketAddress> httpsBound = new ArrayList<>();
     private ScheduledFuture<?> sweep;
     private ScheduledFuture<?> openWarning;
 
@@ -103,6 +112,19 @@ public final class SignalingServer implements AutoCloseable {
      */
     public SignalingServer(Settings settings, RelayListeners relay, Clock clock, EventLoopGroup parentGroup,
                            EventLoopGroup childGroup, Class<? extends ServerChannel> channelType) {
+        this(settings, relay, clock, parentGroup, childGroup, channelType, null, MembershipListener.NONE);
+    }
+
+    /**
+     * @param tls        the context of {@code signaling.tls-listen} listeners (the relay's certificate, ALPN
+     *                   {@code http/1.1}), fetched per connection; required when {@code signaling.tls-listen} is
+     *                   not empty
+     * @param membership told when a room ends or a member leaves for good (the composition root revokes their
+     *                   relay credentials)
+     */
+    public SignalingServer(Settings settings, RelayListeners relay, Clock clock, EventLoopGroup parentGroup,
+                           EventLoopGroup childGroup, Class<? extends ServerChannel> channelType,
+                           Supplier<SslContext> tls, MembershipListener membership) {
         this.settings = settings.signaling();
         this.parentGroup = parentGroup;
         this.childGroup = childGroup;
@@ -114,13 +136,34 @@ public final class SignalingServer implements AutoCloseable {
                 new TurnUris(this.settings.turnUris(), settings.relay().externalAddress(), this.settings.turnsHost(),
                         relay));
         this.access = accessControl(settings, clock);
-        this.hub = new SignalingHub(this.settings, rooms, issuer, clock, random, access);
+        this.hub = new SignalingHub(this.settings, rooms, issuer, clock, random, access, membership);
         SignalingApi api = new SignalingApi(this.settings, rooms, hub, issuer, settings.auth().secrets().get(0), clock);
         TrustedProxies proxies = new TrustedProxies(this.settings.trustedProxies());
-        this.initializer = new SignalingInitializer(this.settings,
-                new ConnectionLimitHandler(new ConnectionLimiter(this.settings.connectionsPerIp()), proxies,
-                        hub.stats()),
-                proxies, new OriginPolicy(this.settings.allowedOrigins()), api, new StaticFiles(), hub, clock);
+        // one limiter for every listener: connections-per-ip counts a client's connections on all of them
+        ConnectionLimitHandler limit = new ConnectionLimitHandler(
+                new ConnectionLimiter(this.settings.connectionsPerIp()), proxies, hub.stats());
+        OriginPolicy origins = new OriginPolicy(this.settings.allowedOrigins());
+        StaticFiles files = new StaticFiles();
+        this.initializer = new SignalingInitializer(this.settings, limit, proxies, origins, api, files, hub, clock);
+        HstsHandler hsts = settings.tls().selfSigned() ? null : new HstsHandler();
+        this.httpsInitializer = tls == null ? null
+                : new SignalingInitializer(this.settings, limit, proxies, origins, api, files, hub, clock, tls, hsts);
+        this.routedInitializer = new SignalingInitializer(this.settings, limit, proxies, origins, api, files, hub,
+                clock, null, hsts);
+        // addresses in listeners.tls too are bound by the relay, which routes their HTTP connections here
+        this.ownTlsListen = this.settings.tlsListen().stream()
+                .filter(hp -> !settings.listeners().tls().contains(hp)).toList();
+        if (!ownTlsListen.isEmpty() && tls == null) {
+            throw new IllegalArgumentException("signaling.tls-listen needs a TLS context");
+        }
+    }
+
+    /**
+     * The HTTP pipeline for a connection of a port shared with TURN whose TLS handshake is done: the relay's
+     * router installs it, with every limit of the HTTPS listeners.
+     */
+    public ChannelHandler routedHttpsHandler() {
+        return routedInitializer;
     }
 
     /**
@@ -198,12 +241,19 @@ public final class SignalingServer implements AutoCloseable {
                 serverChannels.add(channel);
                 bound.add((InetSocketAddress) channel.localAddress());
             }
+            for (HostPort listen : ownTlsListen) {
+                Channel channel = bootstrap.clone().childHandler(httpsInitializer)
+                        .bind(listen.host(), listen.port()).sync().channel();
+                serverChannels.add(channel);
+                httpsBound.add((InetSocketAddress) channel.localAddress());
+            }
         } catch (RuntimeException | InterruptedException e) {
             close();
             throw e;
         }
         sweep = childGroup.next().scheduleAtFixedRate(this::sweep, SWEEP_MILLIS, SWEEP_MILLIS, TimeUnit.MILLISECONDS);
-        log.info("signaling listening on {} (access: {})", bound, access.mode().setting());
+        log.info("signaling listening on {}{} (access: {})", bound,
+                httpsBound.isEmpty() ? "" : ", https on " + httpsBound, access.mode().setting());
         if (access.mode() == AccessMode.OPEN) {
             log.warn("*** OPEN ACCESS: anyone may create rooms, join them and get TURN credentials; for development "
                     + "only (set signaling.access: jwt or api-key, see docs/deploy.md) ***");
@@ -215,6 +265,11 @@ public final class SignalingServer implements AutoCloseable {
                     TimeUnit.MILLISECONDS);
         });
         return List.copyOf(bound);
+    }
+
+    /** Bound HTTPS listeners of {@code signaling.tls-listen} that this server binds (not the shared ports). */
+    public synchronized List<InetSocketAddress> httpsAddresses() {
+        return List.copyOf(httpsBound);
     }
 
     private void sweep() {
@@ -240,6 +295,7 @@ public final class SignalingServer implements AutoCloseable {
             channel.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         }
         serverChannels.clear();
+        httpsBound.clear();
         hub.shutdown();
     }
 
@@ -261,6 +317,16 @@ public final class SignalingServer implements AutoCloseable {
     /** Closes a room now, telling its members; false when there is no such room. */
     public boolean closeRoom(String code) {
         return hub.closeRoom(code);
+    }
+
+    /** Removes one member of a room now, telling it and the others; false when there is no such member. */
+    public boolean kick(String code, String peerId) {
+        return hub.kick(code, peerId);
+    }
+
+    /** Source addresses of the signaling connections of a room's members (strict peers on the relay). */
+    public java.util.Set<java.net.InetAddress> memberAddresses(String code) {
+        return hub.memberAddresses(code);
     }
 
     /** Tells every client to reconnect later and turns new connections away the same way (graceful drain). */

@@ -27,6 +27,8 @@ public final class Allocation {
     private final Map<InetSocketAddress, ChannelBinding> channelsByPeer = new HashMap<>();
     private final AllocationListener listener;
     private final long createdAtMillis;
+    private final AllocationQuota.Claim claim;
+    private final RoomShare room;
     private long expiresAtMillis;
     private long bytesToPeer;
     private long bytesToClient;
@@ -54,6 +56,19 @@ public final class Allocation {
      */
     public Allocation(FiveTuple fiveTuple, String username, byte[] integrityKey, byte[] transactionId,
             List<RelayedAddress> relayed, long createdAtMillis, long expiresAtMillis, AllocationListener listener) {
+        this(fiveTuple, username, integrityKey, transactionId, relayed, createdAtMillis, expiresAtMillis, listener,
+                new AllocationQuota.Claim(username, null, null, null), null);
+    }
+
+    /**
+     * @param claim what the allocation holds against the quotas, given back when it ends
+     * @param room  the share of the room its credential names (budget, addresses), or null outside rooms
+     */
+    public Allocation(FiveTuple fiveTuple, String username, byte[] integrityKey, byte[] transactionId,
+            List<RelayedAddress> relayed, long createdAtMillis, long expiresAtMillis, AllocationListener listener,
+            AllocationQuota.Claim claim, RoomShare room) {
+        this.claim = claim;
+        this.room = room;
         if (relayed.isEmpty() || relayed.size() > 2
                 || (relayed.size() == 2 && relayed.get(0).isIpv4() == relayed.get(1).isIpv4())) {
             throw new IllegalArgumentException("one relayed address, or two of different families");
@@ -85,6 +100,16 @@ public final class Allocation {
 
     public String username() {
         return username;
+    }
+
+    /** What this allocation holds against the quotas. */
+    public AllocationQuota.Claim claim() {
+        return claim;
+    }
+
+    /** The share of the room this allocation's credential names, or null outside rooms. */
+    public RoomShare room() {
+        return room;
     }
 
     /** The long-term key that authenticated the Allocate; responses on this allocation are signed with it. */

@@ -40,7 +40,9 @@ public interface AllocationListener {
         /** Its server socket closed (shutdown, or the drain deadline passed). */
         SHUTDOWN,
         /** The client's TCP or TLS connection, its 5-tuple, closed (RFC 8656 §3.1). */
-        CONNECTION_CLOSED;
+        CONNECTION_CLOSED,
+        /** Its room ended, or its member left or was kicked: the credential's relay rights were revoked. */
+        REVOKED;
 
         private final String tag = name().toLowerCase(java.util.Locale.ROOT);
 

@@ -147,7 +147,9 @@ public final class PeerPolicy {
         RESERVED,
         DOCUMENTATION,
         /** A range in {@link PeerPolicySettings#deny()}. */
-        CONFIGURED_DENY;
+        CONFIGURED_DENY,
+        /** Not an address of the allocation's room ({@link PeerPolicySettings#roomMembersOnly()}). */
+        NOT_IN_ROOM;
 
         private final String tag = name().toLowerCase(Locale.ROOT);
 

@@ -1,9 +1,13 @@
 package dev.turnbridge.relay.handler;
 
 import dev.turnbridge.relay.allocation.Allocation;
+import dev.turnbridge.relay.allocation.AllocationListener;
+import dev.turnbridge.relay.allocation.AllocationQuota;
 import dev.turnbridge.relay.allocation.RelayPortPool;
 import dev.turnbridge.relay.allocation.RelaySocket;
 import dev.turnbridge.relay.allocation.RelayedAddress;
+import dev.turnbridge.relay.allocation.RoomShare;
+import dev.turnbridge.relay.auth.RoomCredential;
 import dev.turnbridge.relay.stun.AttributeType;
 import dev.turnbridge.relay.stun.ErrorCode;
 import dev.turnbridge.relay.stun.StunMessage;
@@ -62,12 +66,6 @@ final class AllocateHandler implements RequestHandler {
             refuseWhileDraining(request, exchange, identity);
             return;
         }
-        if (identity.credentialExpired()) {
-            context.stats().authFailed(RelayStats.AuthFailure.EXPIRED);
-            exchange.respond(new Authenticator(context).challenge(request, ErrorCode.UNAUTHENTICATED,
-                    client.getAddress()), null);
-            return;
-        }
         int transport = request.requestedTransport();
         if (transport < 0) {
             reply(request, exchange, ErrorCode.BAD_REQUEST, identity);
@@ -102,10 +100,14 @@ final class AllocateHandler implements RequestHandler {
             return;
         }
         InetAddress advertisedV6 = additional == FAMILY_IPV6 ? addresses.advertised(exchange.fiveTuple(), true) : null;
-        if (!context.quota().tryAcquire(identity.username())) {
+        AllocationQuota.Claim claim = claim(identity.holder(), client.getAddress());
+        AllocationQuota.Limit refused = context.quota().tryAcquire(claim);
+        if (refused != null) {
+            context.stats().quotaRefused(refused);
             reply(request, exchange, ErrorCode.ALLOCATION_QUOTA_REACHED, identity);
             return;
         }
+        RoomShare room = claim.room() == null ? null : context.rooms().open(claim.room());
         RelayPortPool ports = context.ports();
         int port;
         byte[] newToken = null;
@@ -119,7 +121,7 @@ final class AllocateHandler implements RequestHandler {
             port = ports.acquire(evenPort != null);
         }
         if (port < 0) {
-            context.quota().release(identity.username());
+            release(claim, room);
             reply(request, exchange, ErrorCode.INSUFFICIENT_CAPACITY, identity);
             return;
         }
@@ -130,7 +132,7 @@ final class AllocateHandler implements RequestHandler {
         bind(exchange, tcp, addresses.bindAddress(ipv6), port, choice, BIND_ATTEMPTS, socket -> {
             if (socket == null) {
                 exchange.allocations().clearPending(client);
-                context.quota().release(identity.username());
+                release(claim, room);
                 // no port could be bound, or the client left meanwhile (then counted as abandoned, not as a 508)
                 reply(request, exchange, ErrorCode.INSUFFICIENT_CAPACITY, identity);
                 return;
@@ -138,31 +140,35 @@ final class AllocateHandler implements RequestHandler {
             RelayedAddress primary = new RelayedAddress(socket,
                     new InetSocketAddress(advertised, socket.localAddress().getPort()));
             if (additional != FAMILY_IPV6) {
-                complete(request, exchange, identity, List.of(primary), reservation, null);
+                complete(request, exchange, identity, claim, room, List.of(primary), reservation, null);
             } else if (advertisedV6 == null) {
-                complete(request, exchange, identity, List.of(primary), reservation,
+                complete(request, exchange, identity, claim, room, List.of(primary), reservation,
                         ErrorCode.ADDRESS_FAMILY_NOT_SUPPORTED);
             } else {
-                bindAdditionalIpv6(request, exchange, identity, tcp, primary, advertisedV6, reservation);
+                bindAdditionalIpv6(request, exchange, identity, claim, room, tcp, primary, advertisedV6,
+                        reservation);
             }
         });
     }
 
     private void bindAdditionalIpv6(StunMessage request, Exchange exchange, Authenticator.Outcome identity,
-            boolean tcp, RelayedAddress primary, InetAddress advertisedV6, byte[] reservation) {
+            AllocationQuota.Claim claim, RoomShare room, boolean tcp, RelayedAddress primary,
+            InetAddress advertisedV6, byte[] reservation) {
         int port = context.ports().acquire(false);
         if (port < 0) {
-            complete(request, exchange, identity, List.of(primary), reservation, ErrorCode.INSUFFICIENT_CAPACITY);
+            complete(request, exchange, identity, claim, room, List.of(primary), reservation,
+                    ErrorCode.INSUFFICIENT_CAPACITY);
             return;
         }
         bind(exchange, tcp, addresses.bindAddress(true), port, PortChoice.ANY, BIND_ATTEMPTS, socket -> {
             if (socket == null) {
-                complete(request, exchange, identity, List.of(primary), reservation, ErrorCode.INSUFFICIENT_CAPACITY);
+                complete(request, exchange, identity, claim, room, List.of(primary), reservation,
+                    ErrorCode.INSUFFICIENT_CAPACITY);
                 return;
             }
             RelayedAddress secondary = new RelayedAddress(socket,
                     new InetSocketAddress(advertisedV6, socket.localAddress().getPort()));
-            complete(request, exchange, identity, List.of(primary, secondary), reservation, null);
+            complete(request, exchange, identity, claim, room, List.of(primary, secondary), reservation, null);
         });
     }
 
@@ -209,17 +215,28 @@ final class AllocateHandler implements RequestHandler {
     }
 
     private void complete(StunMessage request, Exchange exchange, Authenticator.Outcome identity,
-            List<RelayedAddress> relayed, byte[] reservation, ErrorCode additionalFailed) {
+            AllocationQuota.Claim claim, RoomShare room, List<RelayedAddress> relayed, byte[] reservation,
+            ErrorCode additionalFailed) {
         exchange.allocations().clearPending(exchange.fiveTuple().client());
         long now = context.now();
         long lifetime = Lifetimes.grantSeconds(request.lifetime(), context.settings().lifetimes());
         Allocation allocation = new Allocation(exchange.fiveTuple(), identity.username(), identity.key(),
-                request.transactionId(), relayed, now, now + lifetime * 1000, context.stats());
+                request.transactionId(), relayed, now, now + lifetime * 1000, context.stats(), claim, room);
+        if (room != null) {
+            context.rooms().joined(room, allocation); // before put: a closed table ends it at once
+        }
         exchange.allocations().put(allocation);
         for (RelayedAddress r : relayed) {
             r.socket().start(allocation);
         }
         context.stats().created(allocation);
+        if (room != null && context.revocations().isRevoked(identity.holder())) {
+            // revoked while its relay socket was being bound: the revocation's sweep of the tables came too early
+            exchange.allocations().remove(exchange.fiveTuple().client(), AllocationListener.EndReason.REVOKED);
+            exchange.respond(new Authenticator(context).challenge(request, ErrorCode.UNAUTHENTICATED,
+                    exchange.fiveTuple().client().getAddress()), null);
+            return;
+        }
         respondSuccess(request, exchange, allocation, reservation, additionalFailed, identity.key(), now);
     }
 
@@ -239,6 +256,28 @@ final class AllocateHandler implements RequestHandler {
         }
         response.xorMappedAddress(exchange.fiveTuple().client());
         exchange.respond(response, key);
+    }
+
+    /**
+     * Who the allocation counts against: a room member by its member key, its room, and its user (the user
+     * id signaling recorded, else the member itself); anyone else by the REST id without its expiry (or the
+     * static username); everyone by client IP. Never by the whole username, which changes with every fresh
+     * credential.
+     */
+    private AllocationQuota.Claim claim(RoomCredential holder, InetAddress client) {
+        if (!holder.inRoom()) {
+            return new AllocationQuota.Claim(holder.id(), null, null, client);
+        }
+        String user = context.directory().userId(holder.room(), holder.member());
+        return new AllocationQuota.Claim(user == null ? holder.memberKey() : user, holder.memberKey(),
+                holder.room(), client);
+    }
+
+    private void release(AllocationQuota.Claim claim, RoomShare room) {
+        context.quota().release(claim);
+        if (room != null) {
+            context.rooms().close(room);
+        }
     }
 
     private void refuseWhileDraining(StunMessage request, Exchange exchange, Authenticator.Outcome identity) {

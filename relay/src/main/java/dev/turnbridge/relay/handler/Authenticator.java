@@ -3,6 +3,7 @@ package dev.turnbridge.relay.handler;
 import dev.turnbridge.relay.auth.CredentialStore;
 import dev.turnbridge.relay.auth.NonceCookie;
 import dev.turnbridge.relay.auth.Nonces;
+import dev.turnbridge.relay.auth.RoomCredential;
 import dev.turnbridge.relay.stun.ErrorCode;
 import dev.turnbridge.relay.stun.MessageIntegrity;
 import dev.turnbridge.relay.stun.MessageIntegritySha256;
@@ -18,7 +19,10 @@ import java.util.Arrays;
  * missing USERNAME (or USERHASH), REALM or NONCE gets 400; so does one whose PASSWORD-ALGORITHM and
  * PASSWORD-ALGORITHMS do not echo what the challenge offered (the bid-down check of §9.2.1); a stale or
  * foreign nonce gets 438; an unknown user, foreign realm or wrong MAC 401. A wrong password and an unknown
- * user cost the same work and get the same answer.
+ * user cost the same work and get the same answer. A REST credential past its expiry, or one of a revoked room
+ * or member, gets 401 too, on every method (as coturn does): checked after the MAC, so only the credential's
+ * holder learns it, and after the nonce, so the 438 dance of RFC 8489 §9.2 comes first and the client then
+ * sees the 401 that tells it to get fresh credentials.
  *
  * <p>RFC 5389 clients ignore the nonce cookie and PASSWORD-ALGORITHMS and sign with MESSAGE-INTEGRITY under
  * the MD5 key; a request with neither password-algorithm attribute is processed exactly that way.
@@ -42,11 +46,8 @@ final class Authenticator {
      *
      * @param passwordAlgorithm the {@link PasswordAlgorithm} {@code key} was derived with
      */
-    record Outcome(String username, byte[] key, int passwordAlgorithm, boolean credentialExpired,
+    record Outcome(String username, byte[] key, int passwordAlgorithm, RoomCredential holder,
             StunMessageBuilder rejection) {
-        Outcome(String username, byte[] key, boolean credentialExpired, StunMessageBuilder rejection) {
-            this(username, key, PasswordAlgorithm.MD5, credentialExpired, rejection);
-        }
 
         boolean accepted() {
             return rejection == null;
@@ -99,7 +100,16 @@ final class Authenticator {
                     : RelayStats.AuthFailure.BAD_INTEGRITY);
             return reject(challenge(request, ErrorCode.UNAUTHENTICATED, client));
         }
-        return new Outcome(username, match, algorithm, candidates.expired(), null);
+        if (candidates.expired()) {
+            context.stats().authFailed(RelayStats.AuthFailure.EXPIRED);
+            return reject(challenge(request, ErrorCode.UNAUTHENTICATED, client));
+        }
+        RoomCredential holder = RoomCredential.of(username);
+        if (context.revocations().isRevoked(holder)) {
+            context.stats().authFailed(RelayStats.AuthFailure.REVOKED);
+            return reject(challenge(request, ErrorCode.UNAUTHENTICATED, client));
+        }
+        return new Outcome(username, match, algorithm, holder, null);
     }
 
     /**
@@ -140,6 +150,6 @@ final class Authenticator {
     }
 
     private static Outcome reject(StunMessageBuilder response) {
-        return new Outcome(null, null, false, response);
+        return new Outcome(null, null, PasswordAlgorithm.MD5, null, response);
     }
 }

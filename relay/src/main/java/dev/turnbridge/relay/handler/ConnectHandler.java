@@ -51,6 +51,10 @@ final class ConnectHandler implements RequestHandler {
             reply(request, exchange, ErrorCode.FORBIDDEN, identity);
             return;
         }
+        if (PeerChecks.inRoom(allocation, peer, true, context) != null) {
+            reply(request, exchange, ErrorCode.FORBIDDEN, identity);
+            return;
+        }
         if (socket.hasConnection(peer)) {
             reply(request, exchange, ErrorCode.CONNECTION_ALREADY_EXISTS, identity);
             return;

@@ -31,7 +31,7 @@ final class CreatePermissionHandler implements RequestHandler {
             return;
         }
         for (InetSocketAddress peer : peers) {
-            ErrorCode refused = PeerChecks.check(allocation, peer, context);
+            ErrorCode refused = PeerChecks.check(allocation, peer, false, context);
             if (refused != null) {
                 exchange.respond(StunMessageBuilder.error(request, refused), identity.key());
                 return;

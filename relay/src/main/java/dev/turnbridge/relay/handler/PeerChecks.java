@@ -8,7 +8,8 @@ import java.net.InetSocketAddress;
 /**
  * The checks every way of naming a peer shares (CreatePermission, ChannelBind, Send): the peer's family must
  * match one of the relayed addresses (443, RFC 8656 §9.1) and the peer must be permitted (403, see
- * {@link RelayContext#peerPermitted}).
+ * {@link RelayContext#peerPermitted}), and with {@code peers.room-members-only} be an address of the
+ * allocation's room (403, see {@link RelayContext#roomPermits}).
  */
 final class PeerChecks {
     private PeerChecks() {
@@ -16,12 +17,26 @@ final class PeerChecks {
 
     /** Null when the peer may be used, else the error to answer with. */
     static ErrorCode check(Allocation allocation, InetSocketAddress peer, RelayContext context) {
+        return check(allocation, peer, true, context);
+    }
+
+    /** @param withPort whether the peer's port counts (ChannelBind), or only its IP (CreatePermission) */
+    static ErrorCode check(Allocation allocation, InetSocketAddress peer, boolean withPort, RelayContext context) {
         if (allocation.relaySocketFor(peer.getAddress()) == null) {
             return ErrorCode.PEER_ADDRESS_FAMILY_MISMATCH;
         }
         PeerPolicy.Verdict verdict = context.peerVerdict(peer);
         if (!verdict.isPermitted()) {
             context.stats().peerRefused(verdict.reason());
+            return ErrorCode.FORBIDDEN;
+        }
+        return inRoom(allocation, peer, withPort, context);
+    }
+
+    /** The strict-peers check alone: null when allowed, else 403. */
+    static ErrorCode inRoom(Allocation allocation, InetSocketAddress peer, boolean withPort, RelayContext context) {
+        if (!context.roomPermits(allocation.room(), peer.getAddress(), withPort ? peer.getPort() : -1)) {
+            context.stats().peerRefused(PeerPolicy.RefusalReason.NOT_IN_ROOM);
             return ErrorCode.FORBIDDEN;
         }
         return null;

@@ -5,8 +5,12 @@ import dev.turnbridge.relay.allocation.AllocationQuota;
 import dev.turnbridge.relay.allocation.PeerConnections;
 import dev.turnbridge.relay.allocation.PeerPolicy;
 import dev.turnbridge.relay.allocation.RelayPortPool;
+import dev.turnbridge.relay.allocation.RoomDirectory;
+import dev.turnbridge.relay.allocation.RoomShare;
+import dev.turnbridge.relay.allocation.RoomShares;
 import dev.turnbridge.relay.auth.CredentialStore;
 import dev.turnbridge.relay.auth.Nonces;
+import dev.turnbridge.relay.auth.Revocations;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.NetworkInterface;
@@ -18,7 +22,8 @@ import java.util.Set;
 
 /**
  * What every request handler shares across event loops: settings, the clock, credentials, nonces, peer
- * policy, quotas, the relay port pool, counters and the drain gate. Immutable itself; the pool and quota are thread-safe.
+ * policy, quotas, the relay port pool, counters, the drain gate, revoked rooms and members, the rooms with
+ * live allocations and what signaling knows of them. Immutable itself; everything it holds is thread-safe.
  */
 public record RelayContext(
         Settings settings,
@@ -30,28 +35,48 @@ public record RelayContext(
         RelayPortPool ports,
         RelayStats stats,
         Set<InetAddress> ownAddresses,
-        AllocationGate gate) {
+        AllocationGate gate,
+        Revocations revocations,
+        RoomShares rooms,
+        RoomDirectory directory) {
 
-    /** Without a drain gate of its own: one is made from {@code settings.drain()}. */
+    /**
+     * Without a drain gate of its own (one is made from {@code settings.drain()}), no revocations, room shares
+     * with the configured budget, and no signaling.
+     */
     public RelayContext(Settings settings, Clock clock, CredentialStore credentials, Nonces nonces,
             PeerPolicy peerPolicy, AllocationQuota quota, RelayPortPool ports, RelayStats stats,
             Set<InetAddress> ownAddresses) {
         this(settings, clock, credentials, nonces, peerPolicy, quota, ports, stats, ownAddresses,
-                new AllocationGate(settings.drain()));
+                new AllocationGate(settings.drain()), new Revocations(), roomShares(settings), RoomDirectory.NONE);
     }
 
     public static RelayContext create(Settings settings, Clock clock) {
+        return create(settings, clock, RoomDirectory.NONE);
+    }
+
+    /** @param directory what signaling knows of room members (user ids, signaling addresses) */
+    public static RelayContext create(Settings settings, Clock clock, RoomDirectory directory) {
+        var quotas = settings.quotas();
         return new RelayContext(
                 settings,
                 clock,
                 new CredentialStore(settings.auth(), settings.realm(), clock),
                 new Nonces(settings.lifetimes().nonce(), clock),
                 PeerPolicy.from(settings.peers()),
-                new AllocationQuota(settings.quotas().allocationsPerUser(), settings.quotas().allocationsTotal()),
+                new AllocationQuota(quotas.allocationsPerUser(), quotas.allocationsPerMember(),
+                        quotas.allocationsPerRoom(), quotas.allocationsPerAddress(), quotas.allocationsTotal()),
                 new RelayPortPool(settings.relay().portMin(), settings.relay().portMax(), clock),
                 new RelayStats(),
                 ownAddresses(settings),
-                new AllocationGate(settings.drain()));
+                new AllocationGate(settings.drain()),
+                new Revocations(),
+                roomShares(settings),
+                directory);
+    }
+
+    private static RoomShares roomShares(Settings settings) {
+        return new RoomShares(settings.quotas().roomBandwidth(), settings.quotas().roomBurst());
     }
 
     /**
@@ -85,6 +110,39 @@ public record RelayContext(
             return PeerPolicy.Verdict.PERMITTED;
         }
         return verdict;
+    }
+
+    /**
+     * With {@code peers.room-members-only}: whether the allocation may name {@code peer}. Only addresses of
+     * its own room pass: a member's relayed address (exactly, when a port is named, since every relayed
+     * address shares the server's IP; by IP for CreatePermission, {@code port} < 0), a member's TURN client
+     * address, or the source address of a member's signaling connection. An allocation outside any room may
+     * name no peer. Always true when the setting is off.
+     */
+    public boolean roomPermits(RoomShare room, InetAddress ip, int port) {
+        if (!settings.peers().roomMembersOnly()) {
+            return true;
+        }
+        if (room == null) {
+            return false;
+        }
+        if (port >= 0 && room.hasRelayedAddress(new InetSocketAddress(ip, port))) {
+            return true;
+        }
+        if (port < 0 ? room.hasMemberAddress(ip) : room.hasClientAddress(ip)) {
+            return true;
+        }
+        return directory.signalingAddresses(room.room()).contains(ip);
+    }
+
+    /**
+     * The per-datagram part of strict peers, for Send indications: the permission already limits the peer's
+     * IP to the room's, but every relayed address shares this server's IP, so a peer on one of our own
+     * addresses must be exactly a relayed address of the room. Lookups only, no allocation, no signaling.
+     */
+    public boolean roomPermitsData(RoomShare room, InetSocketAddress peer) {
+        return !settings.peers().roomMembersOnly() || !ownAddresses.contains(peer.getAddress())
+                || (room != null && room.hasRelayedAddress(peer));
     }
 
     private static Set<InetAddress> ownAddresses(Settings settings) {

@@ -2,6 +2,7 @@ package dev.turnbridge.relay.handler;
 
 import dev.turnbridge.relay.allocation.Allocation;
 import dev.turnbridge.relay.allocation.AllocationListener;
+import dev.turnbridge.relay.allocation.AllocationQuota;
 import dev.turnbridge.relay.allocation.FiveTuple;
 import dev.turnbridge.relay.allocation.PeerPolicy;
 import dev.turnbridge.relay.stun.ErrorCode;
@@ -64,12 +65,19 @@ public final class RelayStats implements AllocationListener {
     public final LongAdder proxyHeaderRefused = new LongAdder();
     /** Allocate requests turned away because the server is draining. */
     public final LongAdder allocationsRefusedDraining = new LongAdder();
+    /** Rooms whose relay rights were revoked (the room ended). */
+    public final LongAdder roomsRevoked = new LongAdder();
+    /** Room members whose relay rights were revoked (left after the resume grace, or kicked). */
+    public final LongAdder membersRevoked = new LongAdder();
+    /** Datagrams dropped because their room was over {@code quotas.room-bandwidth}. */
+    public final LongAdder roomBudgetDropped = new LongAdder();
 
     private final LongAdder[][] responses = adders(METHODS.size(), 2);
     private final LongAdder[] abandoned = adders(METHODS.size());
     private final LongAdder[] errors = adders(ErrorCode.values().length);
     private final LongAdder[] authFailures = adders(AuthFailure.values().length);
     private final LongAdder[] ended = adders(EndReason.values().length);
+    private final LongAdder[] quotaRefusals = adders(AllocationQuota.Limit.values().length);
     private final LongAdder[] peersRefused = adders(PeerPolicy.RefusalReason.values().length);
     private final LongAdder[][] active = adders(FiveTuple.Transport.values().length, FAMILIES.size());
     private final Traffic[] traffic = new Traffic[FiveTuple.Transport.values().length];
@@ -95,8 +103,10 @@ public final class RelayStats implements AllocationListener {
         WRONG_REALM,
         /** MESSAGE-INTEGRITY does not verify: a wrong password (401). */
         BAD_INTEGRITY,
-        /** A REST credential past its expiry tried to allocate (401). */
-        EXPIRED;
+        /** A REST credential past its expiry signed a request (401). */
+        EXPIRED,
+        /** A credential of a room that ended or a member who left or was kicked signed a request (401). */
+        REVOKED;
 
         private final String tag = name().toLowerCase(Locale.ROOT);
 
@@ -159,6 +169,15 @@ public final class RelayStats implements AllocationListener {
 
     public void authFailed(AuthFailure reason) {
         authFailures[reason.ordinal()].increment();
+    }
+
+    /** An Allocate got 486 because of {@code limit}. */
+    public void quotaRefused(AllocationQuota.Limit limit) {
+        quotaRefusals[limit.ordinal()].increment();
+    }
+
+    public long quotaRefusals(AllocationQuota.Limit limit) {
+        return quotaRefusals[limit.ordinal()].sum();
     }
 
     public void peerRefused(PeerPolicy.RefusalReason reason) {

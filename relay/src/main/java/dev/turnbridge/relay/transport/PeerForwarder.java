@@ -77,6 +77,11 @@ final class PeerForwarder {
             stats.dataDropped.increment();
             return;
         }
+        if (!context.roomPermitsData(a.room(), peer)) {
+            stats.peerRefused(PeerPolicy.RefusalReason.NOT_IN_ROOM);
+            stats.dataDropped.increment();
+            return;
+        }
         socket.send(buf.retainedSlice(send.dataIndex(), send.dataLength()), peer);
         queue(socket);
     }

@@ -6,9 +6,14 @@ import dev.turnbridge.relay.allocation.Allocation;
 import dev.turnbridge.relay.allocation.AllocationInfo;
 import dev.turnbridge.relay.allocation.AllocationListener;
 import dev.turnbridge.relay.allocation.AllocationTable;
+import dev.turnbridge.relay.allocation.RoomDirectory;
+import dev.turnbridge.relay.allocation.RoomShare;
+import dev.turnbridge.relay.auth.RoomCredential;
 import dev.turnbridge.relay.handler.RelayContext;
 import dev.turnbridge.relay.handler.TurnDispatcher;
 import dev.turnbridge.config.ListenerSettings;
+import io.netty.channel.ChannelHandler;
+import java.util.function.Supplier;
 import dev.turnbridge.config.TlsSettings;
 import dev.turnbridge.config.tls.CertifiedKey;
 import io.netty.bootstrap.Bootstrap;
@@ -24,6 +29,7 @@ import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -51,6 +57,7 @@ public final class RelayServer implements AutoCloseable {
     /** A DTLS handshake not finished by then is dropped (BC's own timeout, and the session's watchdog). */
     static final int DTLS_HANDSHAKE_MILLIS = 10_000;
     private static final int DTLS_MIN_SESSIONS = 1024;
+    private static final long REVOCATION_SWEEP_SECONDS = 60;
 
     private final RelayContext context;
     private final NettyTransport transport;
@@ -66,8 +73,11 @@ public final class RelayServer implements AutoCloseable {
     private final List<DtlsListenerHandler> dtlsListeners = new CopyOnWriteArrayList<>();
     private final Executor dtlsHandshakes;
     private int dtlsHandshakeMillis = DTLS_HANDSHAKE_MILLIS;
+    private final List<InetSocketAddress> sharedBound = new CopyOnWriteArrayList<>();
     private TlsCertificate tls;
     private ScheduledFuture<?> tlsReload;
+    private Supplier<ChannelHandler> sharedHttp = () -> null;
+    private ScheduledFuture<?> revocationSweep;
 
     public RelayServer(Settings settings, Clock clock, NettyTransport transport) {
         this(settings, clock, transport, null);
@@ -79,7 +89,13 @@ public final class RelayServer implements AutoCloseable {
      *                        required when {@code listeners.dtls} is not empty
      */
     public RelayServer(Settings settings, Clock clock, NettyTransport transport, Executor dtlsHandshakes) {
-        this.context = RelayContext.create(settings, clock);
+        this(settings, clock, transport, dtlsHandshakes, RoomDirectory.NONE);
+    }
+
+    /** @param directory what signaling knows of room members: user ids for quotas, addresses for strict peers */
+    public RelayServer(Settings settings, Clock clock, NettyTransport transport, Executor dtlsHandshakes,
+            RoomDirectory directory) {
+        this.context = RelayContext.create(settings, clock, directory);
         this.transport = transport;
         this.dtlsHandshakes = dtlsHandshakes;
         this.dispatcher = new TurnDispatcher(context);
@@ -98,23 +114,45 @@ public final class RelayServer implements AutoCloseable {
      */
     public List<InetSocketAddress> start() {
         KernelBufferCaps.read(KernelBufferCaps.PROC_NET_CORE).clipped(context.settings().relay()).forEach(log::warn);
+        revocationSweep = transport.group().next().scheduleWithFixedDelay(
+                () -> context.revocations().sweep(context.now() / 1000), REVOCATION_SWEEP_SECONDS,
+                REVOCATION_SWEEP_SECONDS, TimeUnit.SECONDS);
         List<InetSocketAddress> udp = startUdp();
         ListenerSettings listeners = context.settings().listeners();
         for (HostPort hp : listeners.tcp()) {
-            tcpBound.add(bindStream(hp, null));
+            tcpBound.add(bindStream(hp, null, null));
         }
         if (!listeners.tls().isEmpty()) {
             TlsCertificate certificate = certificate();
             for (HostPort hp : listeners.tls()) {
-                tlsBound.add(bindStream(hp, certificate));
+                if (context.settings().signaling().tlsListen().contains(hp)) {
+                    InetSocketAddress bound = bindStream(hp, certificate, () -> sharedHttp.get());
+                    sharedBound.add(bound);
+                    tlsBound.add(bound);
+                } else {
+                    tlsBound.add(bindStream(hp, certificate, null));
+                }
             }
         }
         startDtls(listeners);
         return udp;
     }
 
-    /** The certificate of the TLS and DTLS listeners, loaded once, then re-read when its files change. */
-    private TlsCertificate certificate() {
+    /**
+     * Before {@link #start}: where connections of a shared port (an address in both {@code listeners.tls} and
+     * {@code signaling.tls-listen}) that speak HTTP go. The supplier is asked per connection and gives the HTTP
+     * pipeline's initializer (without TLS), or null while there is none; such connections are closed.
+     */
+    public void shareTlsPortsWith(Supplier<ChannelHandler> http) {
+        this.sharedHttp = http;
+    }
+
+    /**
+     * The certificate of the TLS and DTLS listeners, loaded once, then re-read when its files change. HTTPS
+     * signaling listeners use it too (the composition root hands it over), so there is one certificate and one
+     * reload timer per process.
+     */
+    public synchronized TlsCertificate certificate() {
         if (tls == null) {
             TlsSettings tlsSettings = context.settings().tls();
             tls = TlsCertificate.load(tlsSettings);
@@ -170,7 +208,11 @@ public final class RelayServer implements AutoCloseable {
         return dtlsListeners.stream().mapToInt(DtlsListenerHandler::sessionCount).sum();
     }
 
-    private InetSocketAddress bindStream(HostPort hp, TlsCertificate certificate) {
+    /**
+     * @param sharedHttp for a TLS port shared with HTTPS (an address in {@code signaling.tls-listen} too): where
+     *                   its HTTP connections go after the handshake ({@link ProtocolRouter}); null otherwise
+     */
+    private InetSocketAddress bindStream(HostPort hp, TlsCertificate certificate, Supplier<ChannelHandler> sharedHttp) {
         ListenerSettings listeners = context.settings().listeners();
         int high = listeners.streamWriteBuffer();
         Channel ch = new ServerBootstrap()
@@ -181,7 +223,7 @@ public final class RelayServer implements AutoCloseable {
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(high / 2, high))
                 .childHandler(new TcpServerInitializer(dispatcher, relaySockets, certificate,
                         listeners.maxDatagramSize(), owners, streamAdmission,
-                        listeners.proxyProtocol().contains(hp) ? proxySources(listeners) : null))
+                        listeners.proxyProtocol().contains(hp) ? proxySources(listeners) : null, sharedHttp))
                 .bind(hp.host(), hp.port()).syncUninterruptibly().channel();
         channels.add(ch);
         return (InetSocketAddress) ch.localAddress();
@@ -189,6 +231,11 @@ public final class RelayServer implements AutoCloseable {
 
     private static List<dev.turnbridge.relay.allocation.Cidr> proxySources(ListenerSettings listeners) {
         return listeners.proxyProtocolSources().stream().map(dev.turnbridge.relay.allocation.Cidr::parse).toList();
+    }
+
+    /** Bound shared TLS ports (TURN and HTTPS), also listed in {@link #tlsAddresses}. */
+    public List<InetSocketAddress> sharedTlsAddresses() {
+        return List.copyOf(sharedBound);
     }
 
     /** Bound TCP listener addresses, one per configured listener. */
@@ -292,6 +339,38 @@ public final class RelayServer implements AutoCloseable {
                 .thenApply(parts -> parts.stream().mapToInt(Integer::intValue).sum());
     }
 
+    /**
+     * Withdraws a room's relay rights (the room ended): from now on every credential of {@code room} that
+     * expires by {@code until} (every one issued so far, when {@code until} is now plus the longest lifetime
+     * signaling issues) gets 401 on every request, and the room's allocations end, with their permissions,
+     * channels and RFC 6062 connections, on their own event loops. Completes with how many ended.
+     */
+    public CompletableFuture<Integer> revokeRoom(String room, Instant until) {
+        context.revocations().revokeRoom(room, until.getEpochSecond(), context.now() / 1000);
+        context.stats().roomsRevoked.increment();
+        return endRevoked();
+    }
+
+    /** As {@link #revokeRoom}, for one member of a room (it left after the resume grace, or was kicked). */
+    public CompletableFuture<Integer> revokeMember(String room, String member, Instant until) {
+        context.revocations().revokeMember(room, member, until.getEpochSecond(), context.now() / 1000);
+        context.stats().membersRevoked.increment();
+        return endRevoked();
+    }
+
+    /** Ends every allocation whose credential is now revoked: exactly those the authenticator refuses. */
+    private CompletableFuture<Integer> endRevoked() {
+        return onEveryLoop(table -> table.removeIf(
+                a -> a.room() != null && context.revocations().isRevoked(RoomCredential.of(a.username())),
+                AllocationListener.EndReason.REVOKED))
+                .thenApply(parts -> parts.stream().mapToInt(Integer::intValue).sum());
+    }
+
+    /** The rooms with live allocations that relayed most, most first (status page). */
+    public List<RoomShare> topRooms(int n) {
+        return context.rooms().top(n);
+    }
+
     /** Stops admitting new allocations (300 or 508 to Allocate); existing ones keep relaying. */
     public void drain() {
         context.gate().drain();
@@ -331,6 +410,9 @@ public final class RelayServer implements AutoCloseable {
         if (tlsReload != null) {
             tlsReload.cancel(false);
         }
+        if (revocationSweep != null) {
+            revocationSweep.cancel(false);
+        }
         for (Channel ch : channels) {
             ch.close().syncUninterruptibly();
         }
@@ -338,6 +420,7 @@ public final class RelayServer implements AutoCloseable {
         owners.clear();
         tcpBound.clear();
         tlsBound.clear();
+        sharedBound.clear();
         dtlsBound.clear();
         dtlsListeners.clear();
     }

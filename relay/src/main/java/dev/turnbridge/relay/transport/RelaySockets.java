@@ -155,7 +155,7 @@ final class RelaySockets {
         });
     }
 
-    /** Ends an allocation that left its table: closes its sockets, returns ports and quota. */
+    /** Ends an allocation that left its table: closes its sockets, returns ports, quota and its room share. */
     void release(Allocation allocation, AllocationListener.EndReason reason) {
         for (RelayedAddress relayed : allocation.relayedAddresses()) {
             RelaySocket socket = relayed.socket();
@@ -163,7 +163,10 @@ final class RelaySockets {
             socket.close();
             context.ports().release(port);
         }
-        context.quota().release(allocation.username());
+        context.quota().release(allocation.claim());
+        if (allocation.room() != null) {
+            context.rooms().left(allocation.room(), allocation);
+        }
         context.stats().ended(allocation, reason);
     }
 }

@@ -17,22 +17,41 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.security.cert.X509Certificate;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The certificate of the TLS listeners and the {@link SslContext} built from it: TLS 1.3 and 1.2 only, AEAD
- * suites with forward secrecy, ALPN {@code stun.turn} and {@code stun.nat-discovery} (RFC 7443) offered but not
- * required (clients without ALPN are served). With no PEM files configured, a self-signed certificate is
- * generated. {@link #reloadIfChanged} re-reads the files when their modification times change and swaps the
+ * The certificate of the TLS listeners and the {@link SslContext}s built from it: TLS 1.3 and 1.2 only, AEAD
+ * suites with forward secrecy, one context per {@link Alpn} profile, its protocols offered but not required
+ * (clients without ALPN are served). The relay, HTTPS signaling and the shared port all use this one
+ * certificate. With no PEM files configured, a self-signed certificate is generated. {@link #reloadIfChanged} re-reads the files when their modification times change and swaps the
  * context for new connections; a bad renewal is logged and the working certificate kept.
  */
-final class TlsCertificate {
+public final class TlsCertificate {
     private static final Logger log = LoggerFactory.getLogger(TlsCertificate.class);
     static final String ALPN_TURN = "stun.turn";
     static final String ALPN_STUN = "stun.nat-discovery";
+    static final String ALPN_HTTP = "http/1.1";
+
+    /** Which application protocols a listener offers in ALPN (RFC 7301); the server picks the client's first. */
+    public enum Alpn {
+        /** TURN listeners (RFC 7443). */
+        TURN(ALPN_TURN, ALPN_STUN),
+        /** HTTPS/WSS listeners: HTTP/1.1 only (no h2: WebSocket and the API speak HTTP/1.1). */
+        HTTP(ALPN_HTTP),
+        /** One port for both: each connection then goes where its negotiated protocol says. */
+        SHARED(ALPN_TURN, ALPN_HTTP, ALPN_STUN);
+
+        private final List<String> protocols;
+
+        Alpn(String... protocols) {
+            this.protocols = List.of(protocols);
+        }
+    }
     private static final List<String> PROTOCOLS = List.of("TLSv1.3", "TLSv1.2");
     private static final List<String> CIPHERS = List.of(
             "TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256",
@@ -41,7 +60,7 @@ final class TlsCertificate {
             "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256");
 
     private final TlsSettings settings;
-    private volatile SslContext context;
+    private volatile Map<Alpn, SslContext> contexts;
     private volatile CertifiedKey current;
     private FileTime certModified;
     private FileTime keyModified;
@@ -52,7 +71,7 @@ final class TlsCertificate {
     }
 
     /** Loads (or generates) the certificate; a configured file that cannot be read fails the start. */
-    static TlsCertificate load(TlsSettings settings) {
+    public static TlsCertificate load(TlsSettings settings) {
         TlsCertificate tls = new TlsCertificate(settings);
         if (settings.selfSigned()) {
             tls.install(SelfSignedCertificate.generate("turnbridge"));
@@ -70,11 +89,17 @@ final class TlsCertificate {
         return tls;
     }
 
+    /** The context for TURN listeners. */
     SslContext context() {
-        return context;
+        return context(Alpn.TURN);
     }
 
-    CertifiedKey certifiedKey() {
+    /** The context of the current certificate for a listener that offers {@code alpn}; fetch per connection. */
+    public SslContext context(Alpn alpn) {
+        return contexts.get(alpn);
+    }
+
+    public CertifiedKey certifiedKey() {
         return current;
     }
 
@@ -112,15 +137,23 @@ final class TlsCertificate {
     }
 
     private void install(CertifiedKey key) {
+        Map<Alpn, SslContext> built = new EnumMap<>(Alpn.class);
+        for (Alpn alpn : Alpn.values()) {
+            built.put(alpn, build(key, alpn));
+        }
+        contexts = built;
+        current = key;
+    }
+
+    private static SslContext build(CertifiedKey key, Alpn alpn) {
         try {
-            context = SslContextBuilder.forServer(key.key(), key.chain().toArray(new X509Certificate[0]))
+            return SslContextBuilder.forServer(key.key(), key.chain().toArray(new X509Certificate[0]))
                     .protocols(PROTOCOLS)
                     .ciphers(CIPHERS, SupportedCipherSuiteFilter.INSTANCE)
                     .applicationProtocolConfig(new ApplicationProtocolConfig(Protocol.ALPN,
                             SelectorFailureBehavior.NO_ADVERTISE, SelectedListenerFailureBehavior.ACCEPT,
-                            ALPN_TURN, ALPN_STUN))
+                            alpn.protocols))
                     .build();
-            current = key;
         } catch (SSLException e) {
             throw new IllegalStateException("cannot build a TLS context: " + e.getMessage(), e);
         }

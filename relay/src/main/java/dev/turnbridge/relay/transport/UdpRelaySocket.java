@@ -3,6 +3,7 @@ package dev.turnbridge.relay.transport;
 import dev.turnbridge.relay.allocation.Allocation;
 import dev.turnbridge.relay.allocation.ChannelBinding;
 import dev.turnbridge.relay.allocation.RelaySocket;
+import dev.turnbridge.relay.allocation.RoomShare;
 import dev.turnbridge.relay.handler.RelayStats;
 import dev.turnbridge.relay.wire.ChannelData;
 import dev.turnbridge.relay.wire.DataIndication;
@@ -17,8 +18,9 @@ import java.time.Clock;
 /**
  * A UDP relayed transport address (RFC 8656 §2.2). Peer datagrams from permitted IPs go to the client as
  * ChannelData when a channel is bound to the peer, else as a Data indication (RFC 8656 §11.5, §12.6); others
- * are dropped. Runs on the same event loop as the client's server socket or connection, so no state is
- * shared across threads. Relaying to peers is always over UDP (RFC 8656 §3.1), whatever the client uses.
+ * are dropped, and so is what exceeds the budget of the allocation's room, both ways. Runs on the same event
+ * loop as the client's server socket or connection, so no state is shared across threads (the room budget is
+ * one atomic, see {@link RoomShare}). Relaying to peers is always over UDP (RFC 8656 §3.1), whatever the client uses.
  */
 final class UdpRelaySocket extends ChannelInboundHandlerAdapter implements RelaySocket {
     private final ClientLink client;
@@ -70,6 +72,12 @@ final class UdpRelaySocket extends ChannelInboundHandlerAdapter implements Relay
             return;
         }
         int bytes = payload.readableBytes();
+        RoomShare room = allocation == null ? null : allocation.room();
+        if (room != null && !room.admit(bytes, clock.millis())) {
+            payload.release(); // over the room's budget (quotas.room-bandwidth)
+            stats.roomBudgetDropped.increment();
+            return;
+        }
         traffic.toPeer(bytes);
         if (allocation != null) {
             allocation.countToPeer(bytes);
@@ -128,6 +136,11 @@ final class UdpRelaySocket extends ChannelInboundHandlerAdapter implements Relay
             ChannelBinding binding = a.channelFor(peer, now);
             if (binding == null && !DataIndication.fits(peer, length)) {
                 stats.dataDropped.increment(); // too long for a Data indication's 16-bit length
+                return;
+            }
+            RoomShare room = a.room();
+            if (room != null && !room.admit(length, now)) {
+                stats.roomBudgetDropped.increment(); // over the room's budget (quotas.room-bandwidth)
                 return;
             }
             ByteBuf out = binding != null

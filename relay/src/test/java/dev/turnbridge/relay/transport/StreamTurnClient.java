@@ -94,7 +94,7 @@ public final class StreamTurnClient implements AutoCloseable {
     }
 
     /** A TLS client that trusts any certificate (the server's is self-signed) and offers ALPN {@code alpn}. */
-    static StreamTurnClient tls(InetSocketAddress server, String username, String password, String protocol,
+    public static StreamTurnClient tls(InetSocketAddress server, String username, String password, String protocol,
             String... alpn) throws Exception {
         SSLSocket s = (SSLSocket) trustingContext().getSocketFactory().createSocket();
         s.connect(server, 5000);
@@ -107,13 +107,13 @@ public final class StreamTurnClient implements AutoCloseable {
     }
 
     /** A TLS context that trusts any server certificate (ours are self-signed in tests). */
-    static SSLContext trustingContext() throws Exception {
+    public static SSLContext trustingContext() throws Exception {
         SSLContext ssl = SSLContext.getInstance("TLS");
         ssl.init(null, new TrustManager[] {new TrustingManager()}, RANDOM);
         return ssl;
     }
 
-    Socket socket() {
+    public Socket socket() {
         return socket;
     }
 

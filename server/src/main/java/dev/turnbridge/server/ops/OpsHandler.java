@@ -38,7 +38,8 @@ import org.slf4j.LoggerFactory;
  * GET  /admin/allocations            allocations, optionally ?username= or ?room= (admin.token)
  * DELETE /admin/allocations?username=U | ?room=R   end them; answers {"ended": n} (admin.token)
  * GET  /admin/rooms                  rooms (admin.token)
- * DELETE /admin/rooms/{code}         close a room (admin.token)
+ * DELETE /admin/rooms/{code}         close a room: members told, relay credentials revoked (admin.token)
+ * DELETE /admin/rooms/{code}/members/{id}  remove one member, its relay credentials revoked (admin.token)
  * POST /admin/drain                  start a graceful drain (admin.token)
  * </pre>
  * Shared by every connection: holds no per-connection state.
@@ -122,8 +123,10 @@ final class OpsHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         return new StatusPage.Status(services.notReady().get(), relay.draining(), allocations,
                 relay.relayPortsInUse(), relay.relayPortCapacity(), stats.permissionsActive.sum(),
                 stats.channelsActive.sum(), services.throughput().rates(), services.signaling().available(),
-                services.signaling().connections(), services.signaling().rooms(), Instant.now(),
-                services.signaling().accessWarning());
+                services.signaling().connections(), services.signaling().rooms(),
+                relay.topRooms(StatusPage.TOP_ROOMS).stream()
+                        .map(r -> new StatusPage.TopRoom(r.room(), r.relayedBytes(), r.droppedDatagrams())).toList(),
+                services.signaling().lastHourCalls(), Instant.now(), services.signaling().accessWarning());
     }
 
     private void admin(ChannelHandlerContext ctx, Reply reply, HttpMethod method, String path,
@@ -179,6 +182,8 @@ final class OpsHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             }
             reply.json(HttpResponseStatus.OK, mapper.createObjectNode()
                     .put("signaling", services.signaling().available()).set("rooms", list));
+        } else if (path.startsWith("/admin/rooms/") && path.indexOf('/', "/admin/rooms/".length()) >= 0) {
+            kick(reply, method, path);
         } else if (path.startsWith("/admin/rooms/") && method == HttpMethod.DELETE) {
             String code = path.substring("/admin/rooms/".length());
             if (!services.signaling().available()) {
@@ -201,7 +206,24 @@ final class OpsHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         }
     }
 
-    private static Predicate<AllocationInfo> filter(String username, String room) {
+    /** {@code DELETE /admin/rooms/{code}/members/{id}}. */
+    private void kick(Reply reply, HttpMethod method, String path) {
+        String[] parts = path.substring("/admin/rooms/".length()).split("/", -1);
+        if (parts.length != 3 || !parts[1].equals("members") || parts[0].isEmpty() || parts[2].isEmpty()) {
+            reply.text(HttpResponseStatus.NOT_FOUND, "not found\n");
+        } else if (method != HttpMethod.DELETE) {
+            reply.text(HttpResponseStatus.METHOD_NOT_ALLOWED, "method not allowed\n");
+        } else if (!services.signaling().available()) {
+            reply.text(HttpResponseStatus.NOT_IMPLEMENTED, "signaling is not running in this process\n");
+        } else if (services.signaling().kick(parts[0], parts[2])) {
+            log.info("admin removed a room member");
+            reply.json(HttpResponseStatus.OK, mapper.createObjectNode().put("removed", true));
+        } else {
+            reply.text(HttpResponseStatus.NOT_FOUND, "no such member in that room\n");
+        }
+    }
+
+        private static Predicate<AllocationInfo> filter(String username, String room) {
         if (username != null) {
             return a -> a.username().equals(username);
         }

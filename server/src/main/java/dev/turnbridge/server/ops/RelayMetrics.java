@@ -1,6 +1,7 @@
 package dev.turnbridge.server.ops;
 
 import dev.turnbridge.relay.allocation.AllocationListener.EndReason;
+import dev.turnbridge.relay.allocation.AllocationQuota;
 import dev.turnbridge.relay.allocation.FiveTuple;
 import dev.turnbridge.relay.allocation.PeerPolicy.RefusalReason;
 import dev.turnbridge.relay.handler.RelayStats;
@@ -39,7 +40,7 @@ public final class RelayMetrics implements MeterBinder {
         for (EndReason reason : EndReason.values()) {
             FunctionCounter.builder("turnbridge.relay.allocations.ended", stats, s -> s.ended(reason))
                     .description("allocations that ended: expired, deleted by the client, ended by an admin, "
-                            + "or closed at shutdown")
+                            + "closed at shutdown or with their connection, or revoked with their room or member")
                     .tag("reason", reason.tag())
                     .register(registry);
         }
@@ -92,7 +93,27 @@ public final class RelayMetrics implements MeterBinder {
                     .tag("reason", reason.tag())
                     .register(registry);
         }
-        counter(registry, "turnbridge.relay.binding.requests", "STUN Binding requests", stats.bindingRequests);
+        for (AllocationQuota.Limit limit : AllocationQuota.Limit.values()) {
+            FunctionCounter.builder("turnbridge.relay.allocations.refused.quota", stats, s -> s.quotaRefusals(limit))
+                    .description("Allocate requests refused with 486, by the limit reached (total, user, member, "
+                            + "room, address)")
+                    .tag("limit", limit.tag())
+                    .register(registry);
+        }
+        FunctionCounter.builder("turnbridge.relay.revocations", stats.roomsRevoked, LongAdder::sum)
+                .description("relay rights withdrawn: rooms that ended, members who left or were removed")
+                .tag("scope", "room").register(registry);
+        FunctionCounter.builder("turnbridge.relay.revocations", stats.membersRevoked, LongAdder::sum)
+                .description("relay rights withdrawn: rooms that ended, members who left or were removed")
+                .tag("scope", "member").register(registry);
+        gauge(registry, "turnbridge.relay.revocations.active",
+                "revocation entries kept until every credential they cover has expired", relay,
+                r -> r.context().revocations().size());
+        counter(registry, "turnbridge.relay.room.budget.dropped",
+                "datagrams dropped because their room was over quotas.room-bandwidth", stats.roomBudgetDropped);
+        gauge(registry, "turnbridge.relay.rooms.active", "rooms with live allocations", relay,
+                r -> r.context().rooms().size());
+                counter(registry, "turnbridge.relay.binding.requests", "STUN Binding requests", stats.bindingRequests);
         counter(registry, "turnbridge.relay.malformed.dropped", "datagrams dropped as malformed",
                 stats.malformedDropped);
         counter(registry, "turnbridge.relay.data.dropped",

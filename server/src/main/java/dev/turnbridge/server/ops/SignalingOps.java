@@ -15,7 +15,11 @@ import java.util.List;
  * (counter, tag {@code type}), {@code turnbridge.signaling.fanout.latency} (timer with histogram),
  * {@code turnbridge.signaling.errors} (counter, tag {@code code}), {@code turnbridge.signaling.auth} (counter,
  * tags {@code mode} and {@code outcome}: ok, forbidden or the refusal reason), {@code turnbridge.signaling.rate.limited}
- * (counter). Never a room code, peer id or address as a tag.
+ * (counter), {@code turnbridge.signaling.slow.readers}, {@code turnbridge.signaling.duplicates},
+ * {@code turnbridge.signaling.outbox.overflows} (counters); the connection-success figure
+ * {@code turnbridge.calls} (counter, tags {@code outcome} and {@code path}), {@code turnbridge.calls.ice.restarts}
+ * (counter) and {@code turnbridge.calls.connect.time} (timer with histogram). Never a room code, peer id or
+ * address as a tag.
  */
 public interface SignalingOps {
     /** False when this process serves no signaling. */
@@ -30,11 +34,28 @@ public interface SignalingOps {
     /** Closes a room, telling its members; false when there is no such room. */
     boolean closeRoom(String code);
 
+    /**
+     * Removes one member of a room, telling it and the others; its relay credentials are revoked. False when
+     * the room has no such member.
+     */
+    boolean kick(String code, String peerId);
+
     /** Refuses new rooms and joins and tells connected clients to reconnect (to another server). */
     void drain();
 
     /** Binds the signaling meters listed above. */
     MeterBinder metrics();
+
+    /** Calls reported by browsers in the last hour (the connection-success figure), for the status page. */
+    CallFigures lastHourCalls();
+
+    /**
+     * Calls in a time window: how many were reported, how many connected, how many of those were relayed,
+     * and the mean time to connect in milliseconds (-1 without connected calls).
+     */
+    record CallFigures(long calls, long connected, long relayed, long connectMillisMean) {
+        public static final CallFigures NONE = new CallFigures(0, 0, 0, -1);
+    }
 
     /**
      * Why signaling is open to abuse (open access on a non-loopback address), for the status page; null when

@@ -23,8 +23,16 @@ final class StatusPage {
 
     record Status(String notReady, boolean draining, List<AllocationInfo> allocations, int portsUsed,
             int portsCapacity, long permissions, long channels, Throughput.Rates rates, boolean signaling,
-            int connections, List<SignalingOps.RoomSummary> rooms, Instant now, String accessWarning) {
+            int connections, List<SignalingOps.RoomSummary> rooms, List<TopRoom> topRooms,
+            SignalingOps.CallFigures calls, Instant now, String accessWarning) {
     }
+
+    /** A room with live allocations and what it relayed; {@code code} is shown masked. */
+    record TopRoom(String code, long relayedBytes, long budgetDropped) {
+    }
+
+    /** How many rooms the page lists by relayed bytes. */
+    static final int TOP_ROOMS = 10;
 
     static ObjectNode json(ObjectMapper mapper, Status s) {
         ObjectNode root = mapper.createObjectNode();
@@ -48,10 +56,18 @@ final class StatusPage {
             root.put("accessWarning", s.accessWarning());
         }
         root.put("connections", s.connections());
+        SignalingOps.CallFigures c = s.calls();
+        root.putObject("callsLastHour").put("calls", c.calls()).put("connected", c.connected())
+                .put("relayed", c.relayed()).put("connectMillisMean", c.connectMillisMean());
         ArrayNode rooms = root.putArray("rooms");
         for (SignalingOps.RoomSummary r : s.rooms()) {
             rooms.addObject().put("code", mask(r.code())).put("members", r.members()).put("capacity", r.capacity())
                     .put("ageSeconds", Duration.between(r.createdAt(), s.now()).toSeconds());
+        }
+        ArrayNode top = root.putArray("topRoomsByRelayedBytes");
+        for (TopRoom r : s.topRooms()) {
+            top.addObject().put("code", mask(r.code())).put("relayedBytes", r.relayedBytes())
+                    .put("budgetDropped", r.budgetDropped());
         }
         return root;
     }
@@ -88,7 +104,18 @@ final class StatusPage {
                 .append(Math.round(s.rates().packetsToClient())).append(" pkt/s")
                 .append("</td></tr></table>");
 
-        b.append("<h2>Allocations</h2>");
+        if (!s.topRooms().isEmpty()) {
+            b.append("<h2>Top rooms by relayed bytes</h2><table><tr><th>room</th><th>relayed</th>")
+                    .append("<th>dropped over budget</th></tr>");
+            for (TopRoom r : s.topRooms()) {
+                b.append("<tr><td>").append(escape(mask(r.code())))
+                        .append("</td><td>").append(bytes(r.relayedBytes()))
+                        .append("</td><td>").append(r.budgetDropped()).append(" datagrams</td></tr>");
+            }
+            b.append("</table>");
+        }
+
+                b.append("<h2>Allocations</h2>");
         if (s.allocations().isEmpty()) {
             b.append("<p>none</p>");
         } else {
@@ -113,6 +140,20 @@ final class StatusPage {
             if (s.allocations().size() > MAX_ROWS) {
                 b.append("<p>first ").append(MAX_ROWS).append(" of ").append(s.allocations().size()).append("</p>");
             }
+        }
+
+        SignalingOps.CallFigures c = s.calls();
+        b.append("<h2>Calls in the last hour</h2>");
+        if (c.calls() == 0) {
+            b.append("<p>none reported</p>");
+        } else {
+            b.append("<table><tr><th>calls</th><th>connected</th><th>relayed</th><th>mean time to connect</th></tr>")
+                    .append("<tr><td>").append(c.calls())
+                    .append("</td><td>").append(c.connected()).append(" (").append(percent(c.connected(), c.calls()))
+                    .append(")</td><td>").append(c.relayed()).append(" (").append(percent(c.relayed(), c.connected()))
+                    .append(" of connected)</td><td>")
+                    .append(c.connectMillisMean() < 0 ? "-" : c.connectMillisMean() + " ms")
+                    .append("</td></tr></table>");
         }
 
         b.append("<h2>Rooms</h2>");
@@ -140,6 +181,10 @@ final class StatusPage {
     /** Enough of a room code to tell rooms apart, not enough to join one. */
     static String mask(String code) {
         return code.length() <= 2 ? "••" : code.substring(0, 2) + "••••";
+    }
+
+    private static String percent(long part, long whole) {
+        return whole == 0 ? "-" : String.format(Locale.ROOT, "%.0f %%", 100.0 * part / whole);
     }
 
     private static String seconds(long millis) {

@@ -11,7 +11,8 @@ class StatusPageTest {
 
     private static StatusPage.Status status(String accessWarning) {
         return new StatusPage.Status(null, false, List.of(), 0, 100, 0, 0, new Throughput.Rates(0, 0, 0, 0), true, 0,
-                List.of(), Instant.parse("2026-01-01T00:00:00Z"), accessWarning);
+                List.of(), List.of(), SignalingOps.CallFigures.NONE, Instant.parse("2026-01-01T00:00:00Z"),
+                accessWarning);
     }
 
     @Test

@@ -18,16 +18,18 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Thousands of WebSocket clients in rooms of two, in three phases so that all of them are connected at once:
- * every pair creates a room and joins; every pair exchanges numbered signals with acks, where one pair in
- * four drops a connection and resumes with its token while its partner keeps signalling, and one in four
- * leaves and rejoins; every pair leaves and closes. Clients send heartbeats throughout.
+ * every pair creates a room and joins; every pair exchanges numbered signals with acks, where of every six
+ * pairs one drops a connection and resumes with its token while its partner keeps signalling, one leaves and
+ * rejoins, one has a socket freeze half-open while both keep signalling (what was lost both ways must arrive
+ * once after the resume), and one reloads (a new socket takes the seat over with the token; the partner sees
+ * no presence change); every pair leaves and closes. Clients use sequenced delivery and send heartbeats.
  */
 final class SignalingLoad {
 
     /** What one run of the load measured. */
     record Figures(int clients, int failedPairs, long signalsSent, long signalsReceived, long duplicates,
-            long outOfOrder, long missing, long acksMissing, int resumes, int rejoins, long spuriousPresence,
-            List<String> errors) {
+            long outOfOrder, long missing, long acksMissing, int resumes, int rejoins, int freezes, int reloads,
+            long replayed, long spuriousPresence, List<String> errors) {
     }
 
     record Plan(URI base, int clients, int signals, int threads, Duration deadline) {
@@ -45,6 +47,8 @@ final class SignalingLoad {
     private final List<String> errors = new ArrayList<>();
     private final AtomicInteger resumes = new AtomicInteger();
     private final AtomicInteger rejoins = new AtomicInteger();
+    private final AtomicInteger freezes = new AtomicInteger();
+    private final AtomicInteger reloads = new AtomicInteger();
 
     private SignalingLoad(Plan plan) {
         this.plan = plan;
@@ -150,6 +154,7 @@ final class SignalingLoad {
         long missing = 0;
         long acksMissing = 0;
         long spurious = 0;
+        long replayed = 0;
         int failedPairs = 0;
         List<String> all = new ArrayList<>(errors);
         for (Pair p : pairs) {
@@ -158,6 +163,7 @@ final class SignalingLoad {
                 received += c.signalsReceived();
                 duplicates += c.duplicates();
                 outOfOrder += c.outOfOrder();
+                replayed += c.replayed();
                 acksMissing += plan.signals() - c.ackedCount();
                 if (all.size() < 40) {
                     all.addAll(c.errors());
@@ -167,7 +173,8 @@ final class SignalingLoad {
             spurious += p.presenceSurprises();
         }
         return new Figures(plan.clients(), failedPairs, (long) plan.clients() * plan.signals(), received, duplicates,
-                outOfOrder, missing, acksMissing, resumes.get(), rejoins.get(), spurious,
+                outOfOrder, missing, acksMissing, resumes.get(), rejoins.get(), freezes.get(), reloads.get(), replayed,
+                spurious,
                 List.copyOf(all.subList(0, Math.min(all.size(), 40))));
     }
 
@@ -241,6 +248,20 @@ final class SignalingLoad {
                     rejoins.incrementAndGet();
                     send(a, half, n, b, half, n);
                 }
+                case FREEZE -> {
+                    int away = half + (n - half) / 2;
+                    b.freeze();
+                    send(a, half, away, b, half, away); // lost both ways in the frozen socket
+                    Thread.sleep(AWAY_MILLIS);
+                    b.thaw(room);
+                    freezes.incrementAndGet();
+                    send(a, away, n, b, away, n);
+                }
+                case RELOAD -> {
+                    b.reload(room);
+                    reloads.incrementAndGet();
+                    send(a, half, n, b, half, n);
+                }
                 default -> send(a, half, n, b, half, n);
             }
             awaitExchanged(n, n);
@@ -268,6 +289,10 @@ final class SignalingLoad {
         }
 
         private void awaitExchanged(int fromA, int fromB) throws Exception {
+            b.await("signals from " + a.index, () -> b.receivedFrom(a.index) >= fromA);
+            a.await("signals from " + b.index, () -> a.receivedFrom(b.index) >= fromB);
+            a.ackReceived();
+            b.ackReceived();
             a.await("acks", () -> a.ackedCount() >= fromA);
             b.await("acks", () -> b.ackedCount() >= fromB);
             b.await("signals from " + a.index, () -> b.receivedFrom(a.index) >= fromA);
@@ -286,5 +311,5 @@ final class SignalingLoad {
         }
     }
 
-    private enum Kind { PLAIN, RESUME, REJOIN, PLAIN_TOO }
+    private enum Kind { PLAIN, RESUME, REJOIN, FREEZE, RELOAD, PLAIN_TOO }
 }

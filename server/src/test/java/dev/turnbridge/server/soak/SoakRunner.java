@@ -238,12 +238,12 @@ public final class SoakRunner {
                     "soak: round %d in %.1f s: %d/%d allocations done (peak %d relay ports, %d server fds), "
                     + "%d/%d relayed (lost %d, dup %d, reordered %d, corrupt %d); %d ws clients, %d/%d signals "
                     + "(dup %d, out-of-order %d, missing %d, acks missing %d), resumes %d, rejoins %d, "
-                    + "spurious presence %d, failed pairs %d",
+                    + "freezes %d, reloads %d (replays dropped by seq %d), spurious presence %d, failed pairs %d",
                     number, seconds, turn.completed(), turn.allocations(), turn.peakPorts(), peakFds,
                     turn.received(), turn.sent(), turn.lost(), turn.duplicates(), turn.reordered(), turn.corrupt(),
                     ws.clients(), ws.signalsReceived(), ws.signalsSent(), ws.duplicates(), ws.outOfOrder(),
-                    ws.missing(), ws.acksMissing(), ws.resumes(), ws.rejoins(), ws.spuriousPresence(),
-                    ws.failedPairs());
+                    ws.missing(), ws.acksMissing(), ws.resumes(), ws.rejoins(), ws.freezes(), ws.reloads(),
+                    ws.replayed(), ws.spuriousPresence(), ws.failedPairs());
         }
 
         void check(double maxLossPercent, List<String> failures, String name) {
@@ -282,6 +282,9 @@ public final class SoakRunner {
         long signalDup;
         long outOfOrder;
         long resumes;
+        long freezes;
+        long reloads;
+        long missing;
 
         void add(Round r) {
             allocations += r.turn().allocations();
@@ -294,16 +297,20 @@ public final class SoakRunner {
             signalDup += r.ws().duplicates();
             outOfOrder += r.ws().outOfOrder();
             resumes += r.ws().resumes();
+            freezes += r.ws().freezes();
+            reloads += r.ws().reloads();
+            missing += r.ws().missing();
         }
 
         String summary(int fdsBefore, int fdsAfter, long heapBefore, long heapAfter, int portsBefore,
                 int portsAfter, boolean pass) {
             return String.format(Locale.ROOT,
                     "soak: %d allocations, %d relayed msgs (loss %.3f%%, dup %d, reordered %d), %d ws clients, "
-                    + "%d signals (dup %d, out-of-order %d), resumes %d, fds %d->%d, heap %.1f->%.1f MB, "
+                    + "%d signals (lost %d, dup %d, out-of-order %d), resumes %d, freezes %d, reloads %d, "
+                    + "fds %d->%d, heap %.1f->%.1f MB, "
                     + "ports %d->%d, %s",
                     allocations, sent, sent == 0 ? 0 : 100.0 * lost / sent, dup, reordered, clients, signals,
-                    signalDup, outOfOrder, resumes, fdsBefore, fdsAfter, heapBefore / 1024.0, heapAfter / 1024.0,
+                    missing, signalDup, outOfOrder, resumes, freezes, reloads, fdsBefore, fdsAfter, heapBefore / 1024.0, heapAfter / 1024.0,
                     portsBefore, portsAfter, pass ? "PASS" : "FAIL");
         }
     }

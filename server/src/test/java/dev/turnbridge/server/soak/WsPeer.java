@@ -21,6 +21,10 @@ import java.util.function.BooleanSupplier;
  * ({@code payload: {c: client, n: seq}}) and keeps a ledger of what it received: per sending client, which
  * sequence numbers arrived, how many twice and how many out of order; which of its own signals were acked;
  * every presence change. A dropped connection ({@link #drop()}) and a {@link #resume()} keep the ledger.
+ * It joins with sequenced delivery ({@code config.seq}), as signaling.js does: it acknowledges what it
+ * received, keeps its own signals until the server confirms them, and after a {@link #freeze()} (a socket
+ * that stays open but carries nothing either way) resumes from its last sequence number and resends what the
+ * server did not get; {@link #reload()} takes its seat over with its token, as a reloaded page does.
  * Every wait is bounded.
  */
 final class WsPeer implements WebSocket.Listener {
@@ -52,6 +56,14 @@ final class WsPeer implements WebSocket.Listener {
     private long duplicates;
     private long outOfOrder;
     private long duplicateAcks;
+    /** Sequenced delivery: the last server seq received and acknowledged; own signals by seq, unconfirmed. */
+    private long lastSeq;
+    private long ackedSeq;
+    private long sendSeq;
+    private final java.util.TreeMap<Long, String> outbox = new java.util.TreeMap<>();
+    private final Map<Long, Integer> refOfSeq = new HashMap<>();
+    private long received;
+    private long replayed;
 
     WsPeer(int index, HttpClient http, URI uri) {
         this.index = index;
@@ -72,9 +84,91 @@ final class WsPeer implements WebSocket.Listener {
     void join(String room) throws Exception {
         int before = joinedCount();
         int states = presenceStateCount();
+        synchronized (this) {
+            lastSeq = 0;
+            ackedSeq = 0;
+        }
         send("{\"type\":\"join\",\"ref\":\"j\",\"room\":\"" + room + "\",\"meta\":{\"c\":" + index
-                + "},\"config\":{\"ack\":true}}");
+                + "},\"config\":{\"ack\":true,\"seq\":true}}");
         await("joined", () -> joinedMessages > before && presenceStates > states);
+    }
+
+    /**
+     * The socket freezes half-open: it stays open, but what the server sends on it is lost and what this client
+     * sends meanwhile never arrives (it is kept, as signaling.js keeps it, for the resume).
+     */
+    void freeze() {
+        synchronized (this) {
+            dropped = current;
+            current = null;
+        }
+    }
+
+    /** After a freeze: a new socket, resume from the last seq received, resend what the server lacks. */
+    void thaw(String room) throws Exception {
+        WebSocket frozen;
+        synchronized (this) {
+            frozen = dropped;
+        }
+        connect();
+        resume();
+        List<String> resend;
+        synchronized (this) {
+            resend = new ArrayList<>(outbox.tailMap(received, false).values());
+        }
+        for (String text : resend) {
+            send(text);
+        }
+        if (frozen != null) {
+            frozen.abort(); // the server closed it with 4002 on the resume; nothing of it reaches us
+        }
+    }
+
+    /** A reloaded page: a new socket whose join carries the token; it must get the same seat back. */
+    void reload(String room) throws Exception {
+        WebSocket old;
+        String id;
+        int before;
+        synchronized (this) {
+            old = current;
+            dropped = old;
+            current = null;
+            id = peerId;
+            before = joinedMessages;
+            if (!outbox.isEmpty()) {
+                problem("reload with " + outbox.size() + " unconfirmed signals");
+            }
+            sendSeq = 0;
+        }
+        connect();
+        synchronized (this) {
+            lastSeq = 0;
+            ackedSeq = 0;
+        }
+        send("{\"type\":\"join\",\"ref\":\"j\",\"room\":\"" + room + "\",\"token\":\"" + token
+                + "\",\"meta\":{\"c\":" + index + "},\"config\":{\"ack\":true,\"seq\":true}}");
+        await("seat taken over", () -> joinedMessages > before);
+        synchronized (this) {
+            if (!resumed || !id.equals(peerId)) {
+                problem("reload answered resumed=" + resumed + " peerId " + peerId + " (was " + id + ")");
+            }
+        }
+        if (old != null) {
+            old.abort();
+        }
+    }
+
+    /** Acknowledges what arrived since the last ack (sent from the caller's thread, never a listener's). */
+    void ackReceived() throws Exception {
+        long seq;
+        synchronized (this) {
+            if (current == null || lastSeq <= ackedSeq) {
+                return;
+            }
+            seq = lastSeq;
+            ackedSeq = seq;
+        }
+        send("{\"type\":\"ack\",\"seq\":" + seq + "}");
     }
 
     /** Resumes on the current (new) socket with the token of the last join; must keep the peer id. */
@@ -87,7 +181,11 @@ final class WsPeer implements WebSocket.Listener {
             before = joinedMessages;
             states = presenceStates;
         }
-        send("{\"type\":\"resume\",\"ref\":\"r\",\"token\":\"" + token + "\"}");
+        long seq;
+        synchronized (this) {
+            seq = lastSeq;
+        }
+        send("{\"type\":\"resume\",\"ref\":\"r\",\"token\":\"" + token + "\",\"seq\":" + seq + "}");
         await("resumed", () -> joinedMessages > before && presenceStates > states);
         synchronized (this) {
             if (!resumed || !id.equals(peerId)) {
@@ -96,8 +194,23 @@ final class WsPeer implements WebSocket.Listener {
         }
     }
 
-    void signal(int seq) throws Exception {
-        send("{\"type\":\"signal\",\"ref\":" + seq + ",\"payload\":{\"c\":" + index + ",\"n\":" + seq + "}}");
+    void signal(int n) throws Exception {
+        String text;
+        boolean live;
+        synchronized (this) {
+            long seq = ++sendSeq;
+            text = "{\"type\":\"signal\",\"ref\":" + n + ",\"seq\":" + seq + ",\"payload\":{\"c\":" + index
+                    + ",\"n\":" + n + "}}";
+            outbox.put(seq, text);
+            refOfSeq.put(seq, n);
+            live = current != null;
+        }
+        if (live) {
+            send(text);
+            if (n % 8 == 7) {
+                ackReceived();
+            }
+        }
     }
 
     void leave() throws Exception {
@@ -220,6 +333,11 @@ final class WsPeer implements WebSocket.Listener {
         return duplicates + duplicateAcks;
     }
 
+    /** Sequenced messages that came again after a resume and were dropped by seq (expected, not an error). */
+    synchronized long replayed() {
+        return replayed;
+    }
+
     synchronized long outOfOrder() {
         return outOfOrder;
     }
@@ -260,12 +378,26 @@ final class WsPeer implements WebSocket.Listener {
     }
 
     private void handle(JsonNode m) {
+        if (m.has("seq")) {
+            long seq = m.get("seq").asLong();
+            if (seq <= lastSeq) {
+                replayed++;
+                return;
+            }
+            lastSeq = seq;
+        }
+        if (m.has("received")) {
+            confirm(m.get("received").asLong());
+        }
         switch (m.path("type").asText()) {
             case "joined" -> {
                 joinedMessages++;
                 peerId = m.path("peerId").asText();
                 token = m.path("token").asText();
                 resumed = m.path("resumed").asBoolean();
+                if (!m.has("received")) {
+                    confirm(0);
+                }
             }
             case "presence_state" -> presenceStates++;
             case "presence_diff" -> {
@@ -278,7 +410,9 @@ final class WsPeer implements WebSocket.Listener {
                 if (ref < 0) {
                     problem("ack without a numeric ref: " + m);
                 } else if (acked.get(ref)) {
-                    duplicateAcks++;
+                    if (!m.has("received")) {
+                        duplicateAcks++; // a v1 ack twice; sequenced acks may repeat a confirmation
+                    }
                 } else {
                     acked.set(ref);
                 }
@@ -289,6 +423,19 @@ final class WsPeer implements WebSocket.Listener {
             }
             default -> problem("unexpected " + m);
         }
+    }
+
+    /** The server has every own signal up to {@code upTo}: it counts as acknowledged (its ack may be lost). */
+    private void confirm(long upTo) {
+        received = upTo;
+        var done = outbox.headMap(upTo, true);
+        for (Long seq : done.keySet()) {
+            Integer ref = refOfSeq.remove(seq);
+            if (ref != null) {
+                acked.set(ref);
+            }
+        }
+        done.clear();
     }
 
     private int others(JsonNode ids) {

@@ -116,6 +116,11 @@ public final class HttpGateHandler extends SimpleChannelInboundHandler<FullHttpR
                 file.contentType());
         response.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, file.bytes().length);
         response.headers().set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_CACHE);
+        // A module script from another origin (an app importing /signaling.js) needs CORS, like the API.
+        response.headers().set(HttpHeaderNames.VARY, HttpHeaderNames.ORIGIN);
+        if (origin != null && origins.allows(origin, host)) {
+            response.headers().set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_ORIGIN, origin);
+        }
         HttpResponses.write(ctx, response, keepAlive);
     }
 

@@ -13,7 +13,10 @@ public enum ErrorCode {
     RATE_LIMITED("rate_limited", 429, "too many messages"),
     UNAUTHORIZED("unauthorized", 401, "not authorized"),
     /** A valid token that this room (or this action) does not admit. */
-    FORBIDDEN("forbidden", 403, "not allowed in this room");
+    FORBIDDEN("forbidden", 403, "not allowed in this room"),
+
+    /** An operator removed the member from its room (admin API). */
+    KICKED("kicked", 403, "removed from the room by the operator");
 
     private final String wire;
     private final int httpStatus;

@@ -18,7 +18,8 @@ public final class ServerMessages {
 
     /** Answer to join and resume. */
     public static String joined(JsonNode ref, String room, Instant roomExpiresAt, String peerId, String token,
-                                List<Member> members, IceServers ice, Duration heartbeatInterval, boolean resumed) {
+                                List<Member> members, IceServers ice, Duration heartbeatInterval, boolean resumed,
+                                Delivery delivery) {
         ObjectNode m = typed("joined", ref);
         m.put("v", VERSION);
         m.put("room", room);
@@ -28,6 +29,12 @@ public final class ServerMessages {
         m.put("resumed", resumed);
         m.put("heartbeatInterval", heartbeatInterval.toMillis());
         m.set("presence", presence(members));
+        if (delivery != null) {
+            m.put("received", delivery.received());
+            m.put("replay", delivery.replay());
+            m.put("rate", delivery.rate());
+            m.put("burst", delivery.burst());
+        }
         ice.toEnvelope(m);
         return Json.write(m);
     }
@@ -40,15 +47,17 @@ public final class ServerMessages {
     }
 
     /** Presence changes: {@code joins} and {@code leaves}, each {@code {peerId: meta}}. */
-    public static String presenceDiff(List<Member> joins, List<Member> leaves) {
+    public static String presenceDiff(List<Member> joins, List<Member> leaves, long seq) {
         ObjectNode m = typed("presence_diff", null);
+        sequenced(m, seq);
         m.set("joins", presence(joins));
         m.set("leaves", presence(leaves));
         return Json.write(m);
     }
 
-    public static String signal(String from, String to, JsonNode payload) {
+    public static String signal(String from, String to, JsonNode payload, long seq) {
         ObjectNode m = typed("signal", null);
+        sequenced(m, seq);
         m.put("from", from);
         if (to != null) {
             m.put("to", to);
@@ -57,8 +66,13 @@ public final class ServerMessages {
         return Json.write(m);
     }
 
-    public static String ack(JsonNode ref) {
-        return Json.write(typed("ack", ref));
+    /** {@code received}: the client's highest sequence number the server has accepted (0: none), or -1. */
+    public static String ack(JsonNode ref, long received) {
+        ObjectNode m = typed("ack", ref);
+        if (received >= 0) {
+            m.put("received", received);
+        }
+        return Json.write(m);
     }
 
     public static String left(JsonNode ref, String room) {
@@ -67,8 +81,12 @@ public final class ServerMessages {
         return Json.write(m);
     }
 
-    public static String heartbeat(JsonNode ref) {
-        return Json.write(typed("heartbeat", ref));
+    public static String heartbeat(JsonNode ref, long received) {
+        ObjectNode m = typed("heartbeat", ref);
+        if (received >= 0) {
+            m.put("received", received);
+        }
+        return Json.write(m);
     }
 
     /** Fresh TURN credentials, pushed before the previous ones expire. */
@@ -87,6 +105,19 @@ public final class ServerMessages {
         m.put("message", message == null ? code.defaultMessage() : message);
         m.set("ref", ref);
         return m;
+    }
+
+    /**
+     * What a sequenced client needs in {@code joined}: the last of its signals the server accepted, how many
+     * sequenced messages follow as a replay, and the message rate to pace itself to.
+     */
+    public record Delivery(long received, int replay, double rate, int burst) {
+    }
+
+    private static void sequenced(ObjectNode m, long seq) {
+        if (seq > 0) {
+            m.put("seq", seq);
+        }
     }
 
     private static ObjectNode typed(String type, JsonNode ref) {

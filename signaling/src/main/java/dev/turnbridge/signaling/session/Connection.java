@@ -1,6 +1,7 @@
 package dev.turnbridge.signaling.session;
 
 import dev.turnbridge.signaling.access.Identity;
+import java.net.InetAddress;
 import java.time.Instant;
 
 /**
@@ -13,12 +14,15 @@ public final class Connection {
     final String hostHeader;
     /** Who opened it (verified on the upgrade), or null when it carried no verified identity. */
     final Identity identity;
+    /** The client's address (strict peers on the relay), or null when unknown. */
+    final InetAddress remote;
     Peer peer;
     Instant idleSince;
     boolean closing;
 
-    Connection(PeerLink link, String hostHeader, Identity identity, Instant now) {
+    Connection(PeerLink link, String hostHeader, Identity identity, InetAddress remote, Instant now) {
         this.link = link;
+        this.remote = remote;
         this.hostHeader = hostHeader;
         this.identity = identity;
         this.idleSince = now;

@@ -3,40 +3,70 @@ package dev.turnbridge.signaling.session;
 import dev.turnbridge.signaling.room.Member;
 import java.time.Instant;
 import java.util.ArrayDeque;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.function.LongFunction;
 
 /**
  * A room member on this server: its identity, resume secret and delivery state. It outlives its connection
- * by the resume grace; signals meant for it meanwhile wait in a bounded buffer. Guarded by the hub's lock.
+ * by the resume grace. A peer that joined with {@code seq} gets numbered messages kept in its {@link Outbox}
+ * until acknowledged; an older client gets the v1 behaviour (a bounded buffer only while disconnected).
+ * Guarded by the hub's lock.
  */
 final class Peer {
 
-    /** Signals kept for a disconnected peer; older ones are dropped first. */
+    /** v1 clients: signals kept for a disconnected peer; older ones are dropped first. */
     static final int BUFFER_LIMIT = 128;
+    /** Distinct calls one member may report in its membership (each counted at most once). */
+    static final int CALL_REPORTS_MAX = 16;
 
     final Member member;
     final String room;
     final byte[] tokenSecret;
-    final boolean self;
-    final boolean ack;
+    boolean self;
+    boolean ack;
+    boolean sequenced;
     final ArrayDeque<String> buffered = new ArrayDeque<>();
+    final Outbox outbox = new Outbox();
+    /** The highest client sequence number accepted: a resent signal at or below it is a duplicate. */
+    long received;
+    final Set<String> reportedCalls = new HashSet<>();
+    Instant lastReportAt;
     Connection connection;
     Instant disconnectedAt;
+    /** When a disconnected peer is removed unless it resumes. */
+    Instant graceEnds;
     Instant credentialsRefreshAt;
 
-    Peer(Member member, String room, byte[] tokenSecret, boolean self, boolean ack) {
+    Peer(Member member, String room, byte[] tokenSecret, boolean self, boolean ack, boolean sequenced) {
         this.member = member;
         this.room = room;
         this.tokenSecret = tokenSecret;
         this.self = self;
         this.ack = ack;
+        this.sequenced = sequenced;
     }
 
     String id() {
         return member.peerId();
     }
 
-    /** Sends now, or buffers while the peer is between connections. */
-    void deliver(String text) {
+    /**
+     * Sends now (or keeps for a resume) one message rendered with its sequence number (0 for v1 peers).
+     * False when a sequenced peer's outbox is full: the hub must end that peer.
+     */
+    boolean deliver(LongFunction<String> render) {
+        if (sequenced) {
+            String text = outbox.add(render);
+            if (text == null) {
+                return false;
+            }
+            if (connection != null) {
+                connection.link.send(text);
+            }
+            return true;
+        }
+        String text = render.apply(0);
         if (connection != null) {
             connection.link.send(text);
         } else {
@@ -45,5 +75,6 @@ final class Peer {
             }
             buffered.addLast(text);
         }
+        return true;
     }
 }

@@ -18,10 +18,12 @@ import dev.turnbridge.signaling.room.Member;
 import dev.turnbridge.signaling.room.Room;
 import dev.turnbridge.signaling.room.RoomCode;
 import dev.turnbridge.signaling.room.RoomRegistry;
+import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.HashMap;
@@ -54,7 +56,23 @@ public final class SignalingHub {
     private final Map<String, Peer> peers = new HashMap<>();
     private final Set<Connection> connections = new LinkedHashSet<>();
     private final SignalingStats stats = new SignalingStats();
+    /** Peers whose outbox overflowed during the current operation; ended once it is done. */
+    private final Set<Peer> overflowed = new LinkedHashSet<>();
+    private final CallRegistry calls = new CallRegistry();
+    /**
+     * How long a seat is kept after the page said it was hidden: half the resume grace (15 s by default), at
+     * least 10 s unless the resume grace is shorter. A reload comes back within it; a closed tab's leave shows
+     * after it.
+     */
+    public static Duration reloadGrace(Duration resumeGrace) {
+        Duration half = resumeGrace.dividedBy(2);
+        Duration floor = Duration.ofSeconds(10);
+        return half.compareTo(floor) >= 0 ? half : floor.compareTo(resumeGrace) <= 0 ? floor : resumeGrace;
+    }
+    /** A member reports at most one call this often (a browser ends a call at most every few seconds). */
+    static final java.time.Duration CALL_REPORT_INTERVAL = java.time.Duration.ofSeconds(1);
     private final AccessControl access;
+    private final MembershipListener membership;
     private boolean draining;
 
     /** A hub with open access (anyone may join any room): for tests of the protocol itself. */
@@ -65,6 +83,20 @@ public final class SignalingHub {
 
     public SignalingHub(SignalingSettings settings, RoomRegistry rooms, IceServersIssuer issuer, Clock clock,
                         SecureRandom random, AccessControl access) {
+        this(settings, rooms, issuer, clock, random, access, MembershipListener.NONE);
+    }
+
+    /** In open mode, telling {@code membership} when a room ends or a member leaves for good. */
+    public SignalingHub(SignalingSettings settings, RoomRegistry rooms, IceServersIssuer issuer, Clock clock,
+                        SecureRandom random, MembershipListener membership) {
+        this(settings, rooms, issuer, clock, random, new AccessControl(AccessMode.OPEN, new Secret(""), null, null),
+                membership);
+    }
+
+    /** @param membership told when a room ends or a member leaves for good (the relay revokes their credentials) */
+    public SignalingHub(SignalingSettings settings, RoomRegistry rooms, IceServersIssuer issuer, Clock clock,
+                        SecureRandom random, AccessControl access, MembershipListener membership) {
+        this.membership = membership;
         this.settings = settings;
         this.rooms = rooms;
         this.issuer = issuer;
@@ -84,8 +116,13 @@ public final class SignalingHub {
     }
 
     /** A new WebSocket connection whose access token proved {@code identity} (null: none). */
-    public synchronized Connection open(PeerLink link, String hostHeader, Identity identity) {
-        Connection c = new Connection(link, hostHeader, identity, clock.instant());
+    public Connection open(PeerLink link, String hostHeader, Identity identity) {
+        return open(link, hostHeader, identity, null);
+    }
+
+    /** As above, from {@code remote} (null when unknown: strict peers on the relay then know no address). */
+    public synchronized Connection open(PeerLink link, String hostHeader, Identity identity, InetAddress remote) {
+        Connection c = new Connection(link, hostHeader, identity, remote, clock.instant());
         connections.add(c);
         stats.connectionsOpened.increment();
         if (draining) {
@@ -110,8 +147,15 @@ public final class SignalingHub {
         } else if (message instanceof ClientMessage.Leave leave) {
             leave(c, leave);
         } else if (message instanceof ClientMessage.Heartbeat heartbeat) {
-            c.link.send(ServerMessages.heartbeat(heartbeat.ref()));
+            Peer peer = c.peer;
+            c.link.send(ServerMessages.heartbeat(heartbeat.ref(),
+                    peer != null && peer.sequenced ? peer.received : -1));
+        } else if (message instanceof ClientMessage.Ack ack) {
+            acknowledge(c, ack);
+        } else if (message instanceof ClientMessage.CallReport report) {
+            callReport(c, report);
         }
+        endOverflowed();
     }
 
     /**
@@ -119,6 +163,15 @@ public final class SignalingHub {
      * a dropped one keeps the peer for the resume grace, with no presence change.
      */
     public synchronized void closed(Connection c, boolean clean) {
+        closed(c, clean, false);
+    }
+
+    /**
+     * As {@link #closed(Connection, boolean)}; {@code pageHidden}: the client closed with
+     * {@link CloseCodes#PAGE_HIDDEN} (its page is reloading or closing), so the seat is kept only for
+     * {@link #reloadGrace}: long enough for a reload to take it over with its token, short for a closed tab.
+     */
+    public synchronized void closed(Connection c, boolean clean, boolean pageHidden) {
         connections.remove(c);
         Peer peer = c.peer;
         c.peer = null;
@@ -127,9 +180,12 @@ public final class SignalingHub {
         }
         if (clean) {
             removePeer(peer);
+            endOverflowed();
         } else {
             peer.connection = null;
             peer.disconnectedAt = clock.instant();
+            Duration grace = pageHidden ? reloadGrace(settings.resumeGrace()) : settings.resumeGrace();
+            peer.graceEnds = peer.disconnectedAt.plus(grace);
         }
     }
 
@@ -166,7 +222,7 @@ public final class SignalingHub {
         }
         for (Peer peer : List.copyOf(peers.values())) {
             if (peer.connection == null) {
-                if (!now.isBefore(peer.disconnectedAt.plus(settings.resumeGrace()))) {
+                if (!now.isBefore(peer.graceEnds)) {
                     log.debug("peer {} did not resume in time", peer.id());
                     removePeer(peer);
                 }
@@ -180,6 +236,8 @@ public final class SignalingHub {
                 c.link.close(CloseCodes.IDLE, "no room joined");
             }
         }
+        calls.prune(now);
+        endOverflowed();
     }
 
     /** Closes every connection (server shutdown); peers are forgotten without presence messages. */
@@ -231,7 +289,42 @@ public final class SignalingHub {
         }
     }
 
+    /**
+     * Removes one member now (an operator's decision): it gets {@code kicked}, the others a presence diff, and
+     * its TURN credentials are revoked. Returns false when the room has no such member.
+     */
+    public synchronized boolean kick(String roomCode, String peerId) {
+        Optional<String> code = RoomCode.normalize(roomCode);
+        Peer peer = peerId == null ? null : peers.get(peerId);
+        if (code.isEmpty() || peer == null || !peer.room.equals(code.get())) {
+            return false;
+        }
+        Connection c = peer.connection;
+        if (c != null) {
+            stats.error(ErrorCode.KICKED);
+            c.link.send(ServerMessages.error(ErrorCode.KICKED, null, null));
+            c.idleSince = clock.instant();
+        }
+        removePeer(peer);
+        return true;
+    }
+
+    /**
+     * Source addresses of the live signaling connections of {@code roomCode}'s members (the relay's strict
+     * peers allow them as peers of the room's allocations).
+     */
+    public synchronized Set<InetAddress> memberAddresses(String roomCode) {
+        Set<InetAddress> addresses = new java.util.HashSet<>();
+        for (Peer peer : peers.values()) {
+            if (peer.room.equals(roomCode) && peer.connection != null && peer.connection.remote != null) {
+                addresses.add(peer.connection.remote);
+            }
+        }
+        return addresses;
+    }
+
     private void endRoom(Room room, String why, Instant now) {
+        membership.roomEnded(room.code());
         for (Member member : room.members()) {
             Peer peer = peers.remove(member.peerId());
             if (peer != null && peer.connection != null) {
@@ -271,6 +364,14 @@ public final class SignalingHub {
             error(c, ErrorCode.FORBIDDEN, "this room admits its creator and tokens that name it", join.ref());
             return;
         }
+        // The same person (a reloaded page) with its seat's token: take the seat over instead of adding one.
+        // A seat token that leaked to another user's connection does not carry the seat over (as for resume).
+        Peer seated = peerFor(join.token());
+        boolean sameUser = seated != null && (seated.member.userId() == null
+                || seated.member.userId().equals(identity.subject()));
+        if (seated != null && sameUser && seated.room.equals(code.get()) && takeOver(c, seated, join)) {
+            return;
+        }
         Member member = new Member(newPeerId(), join.meta(), identity.subject());
         JoinResult result = rooms.join(code.get(), member, now);
         if (result instanceof JoinResult.NotFound) {
@@ -286,14 +387,14 @@ public final class SignalingHub {
             stats.join(SignalingStats.JoinOutcome.JOINED);
             byte[] secret = new byte[32];
             random.nextBytes(secret);
-            Peer peer = new Peer(member, code.get(), secret, join.self(), join.ack());
+            Peer peer = new Peer(member, code.get(), secret, join.self(), join.ack(), join.seq());
             peers.put(peer.id(), peer);
             attach(c, peer);
             Room room = joined.room();
-            sendJoined(c, peer, room, join.ref(), false);
+            sendJoined(c, peer, room, join.ref(), false, List.of());
             List<Member> joins = List.of(member);
-            String diff = ServerMessages.presenceDiff(joins, List.of());
-            forOthers(peer, room, other -> other.connection != null, other -> other.connection.link.send(diff));
+            forOthers(peer, room, other -> true,
+                    other -> presence(other, seq -> ServerMessages.presenceDiff(joins, List.of(), seq)));
             log.debug("peer {} joined", peer.id());
         }
     }
@@ -319,19 +420,141 @@ public final class SignalingHub {
             error(c, ErrorCode.ROOM_EXPIRED, null, resume.ref());
             return;
         }
+        replaceConnection(peer);
+        attach(c, peer);
+        List<String> replay;
+        if (peer.sequenced) {
+            long seen = resume.seq() == null ? 0 : resume.seq();
+            if (!peer.outbox.ack(seen)) {
+                seen = 0; // the client claims more than was sent: replay all that is kept
+            }
+            replay = peer.outbox.after(seen);
+        } else {
+            replay = List.copyOf(peer.buffered);
+            peer.buffered.clear();
+        }
+        sendJoined(c, peer, room.get(), resume.ref(), true, replay);
+        log.debug("peer {} resumed, {} replayed", peer.id(), replay.size());
+    }
+
+    /**
+     * A join carrying the token of a member of the same room: the same person (a reloaded page) takes the seat
+     * over at once, whatever state the old socket is in, and the others see no leave and no join. The new page
+     * starts a fresh delivery session: what the old page had not acknowledged is of no use to it.
+     */
+    private boolean takeOver(Connection c, Peer peer, ClientMessage.Join join) {
+        Optional<Room> room = rooms.find(peer.room);
+        if (room.isEmpty() || room.get().isExpired(clock.instant())) {
+            return false;
+        }
+        replaceConnection(peer);
+        peer.self = join.self();
+        peer.ack = join.ack();
+        peer.sequenced = join.seq();
+        peer.outbox.clear();
+        peer.buffered.clear();
+        peer.received = 0;
+        attach(c, peer);
+        stats.join(SignalingStats.JoinOutcome.JOINED);
+        sendJoined(c, peer, room.get(), join.ref(), true, List.of());
+        log.debug("peer {} taken over by a join with its token", peer.id());
+        return true;
+    }
+
+    /** The old socket has not noticed yet that it is dead (or froze): close it, no leave. */
+    private static void replaceConnection(Peer peer) {
         Connection old = peer.connection;
         if (old != null) {
-            // The old socket has not noticed yet that it is dead; the new one takes over without a leave.
             old.peer = null;
             old.closing = true;
             old.link.close(CloseCodes.REPLACED, "resumed on another connection");
+            peer.connection = null;
         }
-        attach(c, peer);
-        sendJoined(c, peer, room.get(), resume.ref(), true);
-        while (!peer.buffered.isEmpty()) {
-            c.link.send(peer.buffered.removeFirst());
+    }
+
+    private void acknowledge(Connection c, ClientMessage.Ack ack) {
+        Peer peer = c.peer;
+        if (peer == null || !peer.sequenced) {
+            error(c, ErrorCode.BAD_MESSAGE, "ack needs a room joined with config.seq", ack.ref());
+        } else if (!peer.outbox.ack(ack.seq())) {
+            error(c, ErrorCode.BAD_MESSAGE, "ack of a seq never sent", ack.ref());
         }
-        log.debug("peer {} resumed", peer.id());
+    }
+
+    /**
+     * One call's outcome from one member. Counted once per call: the other side reports the same call id and
+     * is not counted again. A member may only report calls with a member of its own room, a bounded number
+     * per membership, at most one every {@link #CALL_REPORT_INTERVAL}.
+     */
+    private void callReport(Connection c, ClientMessage.CallReport report) {
+        Peer peer = c.peer;
+        if (peer == null) {
+            error(c, ErrorCode.BAD_MESSAGE, "not in a room", report.ref());
+            return;
+        }
+        Peer with = peers.get(report.with());
+        if (with == null || with == peer || !with.room.equals(peer.room)) {
+            error(c, ErrorCode.BAD_MESSAGE, "with must be another member of the room", report.ref());
+            return;
+        }
+        Instant now = clock.instant();
+        if (peer.reportedCalls.contains(report.call())) {
+            ackReport(c, peer, report); // already counted: a resent report
+            return;
+        }
+        if (peer.reportedCalls.size() >= Peer.CALL_REPORTS_MAX
+                || (peer.lastReportAt != null && now.isBefore(peer.lastReportAt.plus(CALL_REPORT_INTERVAL)))) {
+            error(c, ErrorCode.RATE_LIMITED, "too many call reports", report.ref());
+            return;
+        }
+        peer.reportedCalls.add(report.call());
+        peer.lastReportAt = now;
+        String a = peer.id().compareTo(with.id()) < 0 ? peer.id() : with.id();
+        String b = a.equals(peer.id()) ? with.id() : peer.id();
+        if (calls.firstReport(peer.room + " " + a + " " + b + " " + report.call(), now)) {
+            stats.calls().record(report, now);
+        }
+        ackReport(c, peer, report);
+    }
+
+    private static void ackReport(Connection c, Peer peer, ClientMessage.CallReport report) {
+        if (report.ref() != null) {
+            c.link.send(ServerMessages.ack(report.ref(), -1));
+        }
+    }
+
+    /** Sends a presence change: kept for a sequenced peer, sent only on a live socket to a v1 one (as before). */
+    private void presence(Peer other, java.util.function.LongFunction<String> diff) {
+        if (other.sequenced) {
+            deliverTo(other, diff);
+        } else if (other.connection != null) {
+            other.connection.link.send(diff.apply(0));
+        }
+    }
+
+    private void deliverTo(Peer peer, java.util.function.LongFunction<String> render) {
+        if (!peer.deliver(render)) {
+            overflowed.add(peer);
+        }
+    }
+
+    /** Peers whose outbox filled up: exactly-once is over for them, so they are removed, visibly. */
+    private void endOverflowed() {
+        while (!overflowed.isEmpty()) {
+            Peer peer = overflowed.iterator().next();
+            overflowed.remove(peer);
+            if (peers.get(peer.id()) != peer) {
+                continue;
+            }
+            stats.outboxOverflows.increment();
+            log.debug("peer {} left {} messages unacknowledged; removed", peer.id(), Outbox.MAX_MESSAGES);
+            Connection c = peer.connection;
+            removePeer(peer);
+            if (c != null) {
+                c.closing = true;
+                c.link.close(CloseCodes.BEHIND, "too many unacknowledged messages; join again");
+            }
+        }
     }
 
     private void signal(Connection c, ClientMessage.Signal signal) {
@@ -345,8 +568,18 @@ public final class SignalingHub {
             error(c, ErrorCode.ROOM_EXPIRED, null, signal.ref());
             return;
         }
+        long received = peer.sequenced ? peer.received : -1;
+        if (peer.sequenced && signal.seq() != null && signal.seq() <= peer.received) {
+            // Resent after a resume although it had arrived: delivered once already, only acknowledge again.
+            stats.duplicates.increment();
+            if (peer.ack && signal.ref() != null) {
+                c.link.send(ServerMessages.ack(signal.ref(), received));
+            }
+            return;
+        }
         long start = System.nanoTime();
-        String text = ServerMessages.signal(peer.id(), signal.to(), signal.payload());
+        java.util.function.LongFunction<String> text =
+                seq -> ServerMessages.signal(peer.id(), signal.to(), signal.payload(), seq);
         if (signal.to() != null) {
             Peer target = peers.get(signal.to());
             if (target == null || !target.room.equals(peer.room)) {
@@ -354,17 +587,21 @@ public final class SignalingHub {
                 return;
             }
             if (target != peer) {
-                target.deliver(text);
+                deliverTo(target, text);
             }
         } else {
-            forOthers(peer, room.get(), other -> true, other -> other.deliver(text));
+            forOthers(peer, room.get(), other -> true, other -> deliverTo(other, text));
         }
         stats.fanout(System.nanoTime() - start);
+        if (peer.sequenced && signal.seq() != null) {
+            peer.received = signal.seq();
+            received = peer.received;
+        }
         if (peer.self) {
-            c.link.send(text);
+            deliverTo(peer, text);
         }
         if (peer.ack && signal.ref() != null) {
-            c.link.send(ServerMessages.ack(signal.ref()));
+            c.link.send(ServerMessages.ack(signal.ref(), received));
         }
     }
 
@@ -386,11 +623,27 @@ public final class SignalingHub {
         peer.disconnectedAt = null;
     }
 
-    private void sendJoined(Connection c, Peer peer, Room room, JsonNode ref, boolean resumed) {
+    /**
+     * {@code joined}, then for a sequenced peer the replay (messages the client missed, in order) and then
+     * {@code presence_state}, so the state the client ends with is the current one whatever the replayed diffs
+     * said; a v1 peer gets {@code presence_state} before its buffered signals, as protocol v1 always did.
+     */
+    private void sendJoined(Connection c, Peer peer, Room room, JsonNode ref, boolean resumed, List<String> replay) {
         IceServers ice = issue(peer, c.hostHeader);
+        ServerMessages.Delivery delivery = peer.sequenced ? new ServerMessages.Delivery(peer.received,
+                replay.size(), settings.messageRate(), settings.messageBurst()) : null;
         c.link.send(ServerMessages.joined(ref, room.code(), room.expiresAt(), peer.id(), tokenOf(peer),
-                room.members(), ice, settings.heartbeatInterval(), resumed));
-        c.link.send(ServerMessages.presenceState(room.members()));
+                room.members(), ice, settings.heartbeatInterval(), resumed, delivery));
+        String state = ServerMessages.presenceState(room.members());
+        if (!peer.sequenced) {
+            c.link.send(state);
+        }
+        for (String text : replay) {
+            c.link.send(text);
+        }
+        if (peer.sequenced) {
+            c.link.send(state);
+        }
     }
 
     /** Removes a member from its room and tells the others; its token stops working. */
@@ -400,13 +653,12 @@ public final class SignalingHub {
             peer.connection.peer = null;
             peer.connection = null;
         }
+        membership.memberLeft(peer.room, peer.id());
         if (!rooms.leave(peer.room, peer.id())) {
             return;
         }
-        rooms.find(peer.room).ifPresent(room -> {
-            String diff = ServerMessages.presenceDiff(List.of(), List.of(peer.member));
-            forOthers(peer, room, other -> other.connection != null, other -> other.connection.link.send(diff));
-        });
+        rooms.find(peer.room).ifPresent(room -> forOthers(peer, room, other -> true,
+                other -> presence(other, seq -> ServerMessages.presenceDiff(List.of(), List.of(peer.member), seq))));
         log.debug("peer {} left", peer.id());
     }
 

@@ -13,13 +13,21 @@ import java.util.function.LongConsumer;
  */
 public final class SignalingStats {
     /** Client message types, in {@link #messageIndex} order. */
-    public static final List<String> MESSAGE_TYPES = List.of("join", "resume", "signal", "leave", "heartbeat");
+    public static final List<String> MESSAGE_TYPES = List.of("join", "resume", "signal", "leave", "heartbeat", "ack",
+            "call_report");
     /** Outcomes of join requests, in {@link JoinOutcome} order. */
     public static final List<String> JOIN_RESULTS = List.of("joined", "room_not_found", "room_full", "room_expired",
             "refused");
 
     public final LongAdder connectionsOpened = new LongAdder();
     public final LongAdder rateLimited = new LongAdder();
+    /** Signals resent after a resume that had already arrived: dropped, acknowledged again. */
+    public final LongAdder duplicates = new LongAdder();
+    /** Peers removed because their unacknowledged messages passed the outbox bound. */
+    public final LongAdder outboxOverflows = new LongAdder();
+    /** Connections closed because the client stopped reading (outbound queue over its limit). */
+    public final LongAdder slowReaders = new LongAdder();
+    private final CallStats calls = new CallStats();
     /** HTTP connections closed because no complete request arrived within {@code signaling.request-timeout}. */
     public final LongAdder requestTimeouts = new LongAdder();
     private final LongAdder[] messages = adders(MESSAGE_TYPES.size());
@@ -58,6 +66,11 @@ public final class SignalingStats {
         }
     }
 
+    /** Call outcomes reported by clients. */
+    public CallStats calls() {
+        return calls;
+    }
+
     public long messages(int typeIndex) {
         return messages[typeIndex].sum();
     }
@@ -79,8 +92,12 @@ public final class SignalingStats {
             return 2;
         } else if (message instanceof ClientMessage.Leave) {
             return 3;
+        } else if (message instanceof ClientMessage.Heartbeat) {
+            return 4;
+        } else if (message instanceof ClientMessage.Ack) {
+            return 5;
         }
-        return 4;
+        return 6;
     }
 
     private static LongAdder[] adders(int n) {

@@ -1,5 +1,7 @@
 package dev.turnbridge.signaling.ws;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.turnbridge.relay.transport.OutboundLimit;
 import dev.turnbridge.signaling.http.HttpGateHandler;
 import dev.turnbridge.signaling.limit.TokenBucket;
 import dev.turnbridge.signaling.message.Decoded;
@@ -40,8 +42,11 @@ public final class WebSocketSessionHandler extends SimpleChannelInboundHandler<W
     private final int maxMessageSize;
     private final Duration heartbeatTimeout;
     private final TokenBucket bucket;
+    private final OutboundLimit outboundLimit;
+    private ChannelPeerLink link;
     private Connection connection;
     private boolean clean;
+    private boolean pageHidden;
 
     public WebSocketSessionHandler(SignalingHub hub, int maxMessageSize, Duration heartbeatTimeout,
                                    Clock clock, double rate, int burst) {
@@ -49,6 +54,15 @@ public final class WebSocketSessionHandler extends SimpleChannelInboundHandler<W
         this.maxMessageSize = maxMessageSize;
         this.heartbeatTimeout = heartbeatTimeout;
         this.bucket = new TokenBucket(clock, rate, burst);
+        this.outboundLimit = new OutboundLimit(maxQueuedBytes(maxMessageSize));
+    }
+
+    /**
+     * Bytes queued for one client before it counts as not reading: four of the largest messages, at least
+     * 256 KiB (docs/signaling-protocol.md).
+     */
+    public static long maxQueuedBytes(int maxMessageSize) {
+        return Math.max(4L * maxMessageSize, 256 * 1024);
     }
 
     @Override
@@ -58,8 +72,10 @@ public final class WebSocketSessionHandler extends SimpleChannelInboundHandler<W
             ctx.pipeline().replace(IDLE_HANDLER, IDLE_HANDLER,
                     new IdleStateHandler(heartbeatTimeout.toMillis(), 0, 0, TimeUnit.MILLISECONDS));
             String host = handshake.requestHeaders().get(HttpHeaderNames.HOST);
-            connection = hub.open(new ChannelPeerLink(ctx.channel()), host,
-                    ctx.channel().attr(HttpGateHandler.IDENTITY).getAndSet(null));
+            link = new ChannelPeerLink(ctx.channel(), outboundLimit, hub.stats().slowReaders);
+            connection = hub.open(link, host, ctx.channel().attr(HttpGateHandler.IDENTITY).getAndSet(null),
+                    ctx.channel().remoteAddress() instanceof java.net.InetSocketAddress remote
+                            ? remote.getAddress() : null);
             return;
         }
         if (evt instanceof IdleStateEvent && connection != null) {
@@ -76,15 +92,16 @@ public final class WebSocketSessionHandler extends SimpleChannelInboundHandler<W
         if (connection == null) {
             return;
         }
-        if (frame instanceof CloseWebSocketFrame) {
-            // The client said goodbye (a closing tab does): that is a leave, not a drop.
-            clean = true;
+        if (frame instanceof CloseWebSocketFrame close) {
+            // The client said goodbye: a leave, not a drop; unless its page is only hidden (maybe reloading).
+            pageHidden = close.statusCode() == CloseCodes.PAGE_HIDDEN;
+            clean = !pageHidden;
             ctx.writeAndFlush(new CloseWebSocketFrame(CloseCodes.NORMAL, "")).addListener(ChannelFutureListener.CLOSE);
             return;
         }
         if (!bucket.tryTake()) {
             hub.stats().error(ErrorCode.RATE_LIMITED);
-            send(ctx, ServerMessages.error(ErrorCode.RATE_LIMITED, null, null));
+            send(ctx, ServerMessages.error(ErrorCode.RATE_LIMITED, null, refOf(frame)));
             return;
         }
         if (!(frame instanceof TextWebSocketFrame text)) {
@@ -95,7 +112,7 @@ public final class WebSocketSessionHandler extends SimpleChannelInboundHandler<W
         if (text.content().readableBytes() > maxMessageSize) {
             hub.stats().error(ErrorCode.TOO_LARGE);
             send(ctx, ServerMessages.error(ErrorCode.TOO_LARGE,
-                    "message larger than " + maxMessageSize + " bytes", null));
+                    "message larger than " + maxMessageSize + " bytes", MessageDecoder.refOf(text.text())));
             return;
         }
         Decoded decoded = MessageDecoder.decode(text.text());
@@ -107,15 +124,20 @@ public final class WebSocketSessionHandler extends SimpleChannelInboundHandler<W
         }
     }
 
+    /** The dropped message's ref, so the client can settle what it waits for (text frames only). */
+    private static JsonNode refOf(WebSocketFrame frame) {
+        return frame instanceof TextWebSocketFrame text ? MessageDecoder.refOf(text.text()) : null;
+    }
+
     /** Direct replies go through the same ordered path as the hub's messages. */
     private void send(ChannelHandlerContext ctx, String text) {
-        new ChannelPeerLink(ctx.channel()).send(text);
+        link.send(text);
     }
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
         if (connection != null) {
-            hub.closed(connection, clean);
+            hub.closed(connection, clean, pageHidden);
             connection = null;
         }
         super.channelInactive(ctx);

@@ -45,10 +45,10 @@ class MessageDecoderFuzzTest {
         } else if (message instanceof ClientMessage.Signal signal) {
             assertThat(signal.payload()).isNotNull();
             // what the hub forwards must serialize
-            Json.MAPPER.readTree(ServerMessages.signal("abcdefghij", signal.to(), signal.payload()));
+            Json.MAPPER.readTree(ServerMessages.signal("abcdefghij", signal.to(), signal.payload(), 7));
         }
         // the ack and heartbeat replies echo ref
-        Json.MAPPER.readTree(ServerMessages.ack(ref));
-        Json.MAPPER.readTree(ServerMessages.heartbeat(ref));
+        Json.MAPPER.readTree(ServerMessages.ack(ref, 3));
+        Json.MAPPER.readTree(ServerMessages.heartbeat(ref, -1));
     }
 }

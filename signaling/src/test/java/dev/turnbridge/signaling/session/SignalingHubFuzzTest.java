@@ -37,7 +37,7 @@ import java.util.List;
 class SignalingHubFuzzTest {
     private static final Instant START = Instant.parse("2026-01-01T00:00:00Z");
     private static final Settings SETTINGS = TestSettings.with("signaling.room-capacity-max=3");
-    private static final String[] TYPES = {"join", "resume", "signal", "leave", "heartbeat"};
+    private static final String[] TYPES = {"join", "resume", "signal", "leave", "heartbeat", "ack", "call_report"};
     private static final int MAX_STEPS = 24;
 
     @FuzzTest(maxDuration = "5m", maxExecutions = 300_000)
@@ -100,7 +100,7 @@ class SignalingHubFuzzTest {
             Connection c = connections.get(data.consumeInt(0, connections.size() - 1));
             switch (op) {
                 case 1 -> {
-                    hub.closed(c, data.consumeBoolean());
+                    hub.closed(c, data.consumeBoolean(), data.consumeBoolean());
                     gone.add(c);
                 }
                 case 2 -> {
@@ -151,18 +151,40 @@ class SignalingHubFuzzTest {
                         m.putObject("meta").put("name", data.consumeString(20));
                     }
                     if (data.consumeBoolean()) {
-                        m.putObject("config").put("self", data.consumeBoolean()).put("ack", data.consumeBoolean());
+                        m.putObject("config").put("self", data.consumeBoolean()).put("ack", data.consumeBoolean())
+                                .put("seq", data.consumeBoolean());
+                    }
+                    if (data.consumeBoolean()) {
+                        m.put("token", pick(tokens)); // a reloaded page taking its seat over
                     }
                 }
                 case "resume" -> {
                     String token = data.consumeBoolean() ? pick(tokens) : null;
                     m.put("token", token == null || token.isEmpty() ? "x" + data.consumeString(40) : token);
+                    if (data.consumeBoolean()) {
+                        m.put("seq", data.consumeLong(0, 1_000_000));
+                    }
                 }
                 case "signal" -> {
                     if (data.consumeBoolean()) {
                         m.put("to", data.consumeInt(0, 3) == 0 ? data.consumeString(10) : pick(peerIds));
                     }
+                    if (data.consumeBoolean()) {
+                        m.put("seq", data.consumeLong(1, 40));
+                    }
                     m.set("payload", payload());
+                }
+                case "ack" -> m.put("seq", data.consumeLong(0, 60));
+                case "call_report" -> {
+                    m.put("call", data.consumeBoolean() ? "abcd:efgh" : "c" + data.consumeInt(0, 40) + ":x");
+                    m.put("with", pick(peerIds).isEmpty() ? "nobody" : pick(peerIds));
+                    if (data.consumeBoolean()) {
+                        m.put("outcome", "failed");
+                    } else {
+                        m.put("outcome", "connected").put("connectMs", data.consumeLong(0, 600_000))
+                                .put("local", "relay").put("remote", "host").put("relayProtocol", "tcp");
+                    }
+                    m.put("iceRestart", data.consumeBoolean());
                 }
                 default -> { }
             }

@@ -58,6 +58,16 @@ public final class WsClient implements WebSocket.Listener, AutoCloseable {
         return m;
     }
 
+    /** The next message if one has arrived, else null. */
+    public JsonNode poll() {
+        return messages.poll();
+    }
+
+    /** The next message within {@code millis}, else null. */
+    public JsonNode poll(long millis) throws InterruptedException {
+        return messages.poll(millis, TimeUnit.MILLISECONDS);
+    }
+
     /** Asserts an error message with this code. */
     public JsonNode error(String code) throws InterruptedException {
         JsonNode m = next("error");
