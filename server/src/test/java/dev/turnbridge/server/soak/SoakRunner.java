@@ -76,6 +76,8 @@ public final class SoakRunner {
                 "relay.port-min=" + portMin,
                 "relay.port-max=" + portMax,
                 "quotas.allocations-total=" + Math.max(10000, 2 * allocations),
+                // and every TURN client too: the per-address quota (issue 9) would refuse the soak's own load
+                "quotas.allocations-per-address=" + Math.max(10000, 2 * allocations),
                 "signaling.listen=127.0.0.1:" + signalingPort,
                 "signaling.connections-per-ip=" + (2 * clients + 100),
                 "signaling.message-rate=1000",
