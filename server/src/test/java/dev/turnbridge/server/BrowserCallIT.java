@@ -47,13 +47,8 @@ class BrowserCallIT {
 
     @Test
     void twoBrowsersCallThroughTheRelayOverUdpTcpAndTls() throws Exception {
-        assumeFalse(Boolean.getBoolean("skipBrowser"), "skipped with -DskipBrowser=true");
-        Path root = repositoryRoot();
+        Path root = browserReadyRoot();
         Path script = root.resolve("e2e/browser-call.mjs");
-        require(Files.isExecutable(Path.of("/usr/bin/chromium")), "/usr/bin/chromium is missing");
-        require(Files.isDirectory(root.resolve("e2e/node_modules/playwright-core")),
-                "e2e/node_modules/playwright-core is missing");
-        require(onPath("node"), "node is not on the PATH");
 
         Settings settings = SettingsLoader.load(null, Map.of(), List.of("signaling.access=open",
                 "auth.secrets=browser-call-secret",
@@ -80,13 +75,8 @@ class BrowserCallIT {
      */
     @Test
     void theDemoPageCallsThroughTheRelayWithJwtAccess() throws Exception {
-        assumeFalse(Boolean.getBoolean("skipBrowser"), "skipped with -DskipBrowser=true");
-        Path root = repositoryRoot();
+        Path root = browserReadyRoot();
         Path script = root.resolve("e2e/browser-call.mjs");
-        require(Files.isExecutable(Path.of("/usr/bin/chromium")), "/usr/bin/chromium is missing");
-        require(Files.isDirectory(root.resolve("e2e/node_modules/playwright-core")),
-                "e2e/node_modules/playwright-core is missing");
-        require(onPath("node"), "node is not on the PATH");
 
         byte[] jwtSecret = "browser-call-jwt-secret-0123456789abcdef".getBytes(StandardCharsets.UTF_8);
         Settings settings = SettingsLoader.load(null, Map.of(), List.of(
@@ -152,13 +142,8 @@ class BrowserCallIT {
      */
     @Test
     void pageWssAndTurnsCallShareOneTlsPort() throws Exception {
-        assumeFalse(Boolean.getBoolean("skipBrowser"), "skipped with -DskipBrowser=true");
-        Path root = repositoryRoot();
+        Path root = browserReadyRoot();
         Path script = root.resolve("e2e/browser-call.mjs");
-        require(Files.isExecutable(Path.of("/usr/bin/chromium")), "/usr/bin/chromium is missing");
-        require(Files.isDirectory(root.resolve("e2e/node_modules/playwright-core")),
-                "e2e/node_modules/playwright-core is missing");
-        require(onPath("node"), "node is not on the PATH");
 
         Settings settings = SettingsLoader.load(null, Map.of(), List.of("signaling.access=open",
                 "auth.secrets=browser-call-secret",
@@ -208,6 +193,20 @@ class BrowserCallIT {
         } finally {
             Files.deleteIfExists(output);
         }
+    }
+
+    /**
+     * The repository root once the browser test can run: skipped only with -DskipBrowser=true, failed when
+     * Chromium, playwright-core or node is missing.
+     */
+    private static Path browserReadyRoot() throws IOException {
+        assumeFalse(Boolean.getBoolean("skipBrowser"), "skipped with -DskipBrowser=true");
+        Path root = repositoryRoot();
+        require(Files.isExecutable(Path.of("/usr/bin/chromium")), "/usr/bin/chromium is missing");
+        require(Files.isDirectory(root.resolve("e2e/node_modules/playwright-core")),
+                "e2e/node_modules/playwright-core is missing");
+        require(onPath("node"), "node is not on the PATH");
+        return root;
     }
 
     private static void require(boolean ok, String what) {
