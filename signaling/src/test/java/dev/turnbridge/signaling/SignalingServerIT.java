@@ -645,6 +645,12 @@ class SignalingServerIT {
     void closeTellsClientsTheServerIsGoingAway() throws Exception {
         start();
         WsClient a = ws();
+        // the client's handshake can complete before the server's hub has taken the connection in; the
+        // shutdown under test is the hub's, so wait until the hub holds it
+        for (int i = 0; i < 250 && server.connectionCount() < 1; i++) {
+            Thread.sleep(20);
+        }
+        assertThat(server.connectionCount()).as("connections the hub holds").isEqualTo(1);
 
         server.close();
 
