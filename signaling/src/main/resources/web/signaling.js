@@ -31,6 +31,9 @@ const ACK_DELAY_MS = 250;
 /** Close code for a page being hidden (reload or close): the server keeps the seat briefly for a reload. */
 const PAGE_HIDDEN = 4010;
 const STORAGE_PREFIX = 'turnbridge.seat.';
+// A call report refused as rate_limited is tried again after the server's report interval (1 s), a few times.
+const REPORT_RETRY_MS = 1100;
+const REPORT_TRIES = 5;
 
 function baseOf(base) {
   return new URL(base || MODULE_ORIGIN);
@@ -121,7 +124,7 @@ export class SignalingClient {
     this.sendSeq = 0;              // last client seq assigned
     this.outbox = [];              // [{seq, msg, ref}] sent or waiting, until the server has them
     this.sentUpTo = 0;             // highest outbox seq written to the current socket
-    this.control = [];             // call reports waiting for a socket
+    this.control = [];             // call reports until the server acknowledges them: [{ref, msg, sent, tries}]
     this.joinedFresh = false;      // the current presence_state answers a fresh join (members were there before)
     this.tokens = 0;
     this.rate = 20;
@@ -211,7 +214,8 @@ export class SignalingClient {
         report.remote = pair.remote;
         if (pair.local === 'relay') report.relayProtocol = pair.relayProtocol || 'udp';
       }
-      this.control.push(report);
+      const ref = 'report-' + this.nextRef++;
+      this.control.push({ ref, msg: { ...report, ref }, sent: false, tries: 0 });
       this.pump();
     };
     pc.addEventListener('connectionstatechange', check);
@@ -356,7 +360,8 @@ export class SignalingClient {
     if (!this.ws || this.ws.readyState !== WebSocket.OPEN || this.status !== 'joined') return;
     for (;;) {
       const next = this.outbox.find((e) => e.seq > this.sentUpTo);
-      if (!next && this.control.length === 0) return;
+      const report = next ? null : this.control.find((r) => !r.sent);
+      if (!next && !report) return;
       const now = Date.now();
       const available = Math.min(this.burst, this.tokens + (now - this.refilledAt) * this.rate * 0.9 / 1000);
       if (available < 3) { // keep room for heartbeats and acks
@@ -367,9 +372,29 @@ export class SignalingClient {
         this.sentUpTo = next.seq;
         this.send(next.msg);
       } else {
-        this.send(this.control.shift());
+        report.sent = true;
+        report.tries++;
+        this.send(report.msg);
       }
     }
+  }
+
+  /**
+   * The server's answer to a call report. A report stays queued until answered, so one written into a frozen
+   * socket is sent again after the resume (the server counts a call once, whoever reports it how often).
+   */
+  reportAnswered(msg) {
+    const i = msg.ref == null ? -1 : this.control.findIndex((r) => r.ref === msg.ref);
+    if (i < 0) return false;
+    const report = this.control[i];
+    if (msg.type === 'error' && msg.code === 'rate_limited' && report.tries < REPORT_TRIES) {
+      report.sent = false;
+      clearTimeout(this.reportTimer);
+      this.reportTimer = setTimeout(() => this.pump(), REPORT_RETRY_MS);
+    } else {
+      this.control.splice(i, 1);
+    }
+    return true;
   }
 
   /** The server has every signal up to {@code received}: forget them. */
@@ -462,6 +487,7 @@ export class SignalingClient {
         if (msg.resumed && this.joinedFresh) this.joinedFresh = false; // a seat taken over: we come back
         this.confirmed(msg.received);
         this.sentUpTo = typeof msg.received === 'number' ? msg.received : 0;
+        for (const r of this.control) r.sent = false; // a report written to a frozen socket may be lost
         this.saveSeat();
         this.startTimers(msg.heartbeatInterval);
         this.setStatus('joined');
@@ -504,6 +530,7 @@ export class SignalingClient {
         break;
       case 'ack':
       case 'heartbeat':
+        if (this.reportAnswered(msg)) break;
         this.confirmed(msg.received);
         this.settle(msg.ref, msg);
         break;
@@ -511,6 +538,7 @@ export class SignalingClient {
         this.settle(msg.ref, msg);
         break;
       case 'error': {
+        if (this.reportAnswered(msg)) break;
         const err = new SignalingError(msg.code, msg.message, msg.ref);
         if (!this.settle(msg.ref, null, err)) this.emit('error', err);
         if (msg.code === 'room_expired') { this.forgetSeat(); this.room = null; }
