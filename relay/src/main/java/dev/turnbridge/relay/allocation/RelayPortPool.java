@@ -19,6 +19,10 @@ public final class RelayPortPool {
     private final int max;
     private final Clock clock;
     private final SecureRandom random = new SecureRandom();
+    // random bytes drawn in blocks: SecureRandom (NativePRNG) reads /dev/urandom and takes its lock per call,
+    // which cost more than the port search; the ports stay as unpredictable as before
+    private final byte[] randomBlock = new byte[256];
+    private int randomUsed = randomBlock.length;
     private final BitSet inUse;
     private final Map<Token, Reservation> reservations = new HashMap<>();
     private int used;
@@ -34,7 +38,7 @@ public final class RelayPortPool {
     public synchronized int acquire(boolean even) {
         expireReservations();
         int size = max - min + 1;
-        int start = random.nextInt(size);
+        int start = randomBelow(size);
         for (int i = 0; i < size; i++) {
             int port = min + (start + i) % size;
             if (even && (port & 1) != 0) {
@@ -53,7 +57,7 @@ public final class RelayPortPool {
     public synchronized EvenPair acquireEvenWithReservation() {
         expireReservations();
         int size = max - min + 1;
-        int start = random.nextInt(size);
+        int start = randomBelow(size);
         for (int i = 0; i < size; i++) {
             int port = min + (start + i) % size;
             if ((port & 1) != 0 || port + 1 > max) {
@@ -100,6 +104,24 @@ public final class RelayPortPool {
 
     public int capacity() {
         return max - min + 1;
+    }
+
+    /** A uniform random int in [0, bound) from the buffered block (rejection sampling, no modulo bias). */
+    private int randomBelow(int bound) {
+        long range = 1L << 32;
+        long limit = range - range % bound;
+        while (true) {
+            if (randomUsed + 4 > randomBlock.length) {
+                random.nextBytes(randomBlock);
+                randomUsed = 0;
+            }
+            long r = ((randomBlock[randomUsed] & 0xFFL) << 24) | ((randomBlock[randomUsed + 1] & 0xFFL) << 16)
+                    | ((randomBlock[randomUsed + 2] & 0xFFL) << 8) | (randomBlock[randomUsed + 3] & 0xFFL);
+            randomUsed += 4;
+            if (r < limit) {
+                return (int) (r % bound);
+            }
+        }
     }
 
     private void expireReservations() {

@@ -11,6 +11,10 @@ import java.security.NoSuchAlgorithmException;
  * MD5 (16 bytes, what RFC 5389 clients use) or SHA-256 (32 bytes), as PASSWORD-ALGORITHM chose.
  */
 public final class LongTermKey {
+    // MessageDigest.getInstance is a provider look-up per call; the digests themselves are cheap, and every
+    // authenticated request derives one key per configured secret: one digest per algorithm and thread
+    private static final ThreadLocal<MessageDigest> MD5 = ThreadLocal.withInitial(() -> digest("MD5"));
+    private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> digest("SHA-256"));
 
     private LongTermKey() {
     }
@@ -22,16 +26,20 @@ public final class LongTermKey {
 
     /** The key for {@code algorithm}, {@link PasswordAlgorithm#MD5} or {@link PasswordAlgorithm#SHA256}. */
     public static byte[] derive(String username, String realm, String password, int algorithm) {
-        String digest = switch (algorithm) {
-            case PasswordAlgorithm.MD5 -> "MD5";
-            case PasswordAlgorithm.SHA256 -> "SHA-256";
+        ThreadLocal<MessageDigest> digest = switch (algorithm) {
+            case PasswordAlgorithm.MD5 -> MD5;
+            case PasswordAlgorithm.SHA256 -> SHA256;
             default -> throw new IllegalArgumentException("algorithm: " + algorithm + " (expected: 1 or 2)");
         };
         String input = username + ":" + OpaqueString.prepare(realm) + ":" + OpaqueString.prepare(password);
+        return digest.get().digest(input.getBytes(StandardCharsets.UTF_8)); // digest() resets it for the next use
+    }
+
+    private static MessageDigest digest(String name) {
         try {
-            return MessageDigest.getInstance(digest).digest(input.getBytes(StandardCharsets.UTF_8));
+            return MessageDigest.getInstance(name);
         } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(digest + " unavailable", e);
+            throw new IllegalStateException(name + " unavailable", e);
         }
     }
 }

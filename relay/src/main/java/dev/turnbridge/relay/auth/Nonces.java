@@ -25,6 +25,8 @@ public final class Nonces {
     private static final int HEAD_CHARS = NonceCookie.LENGTH + EXPIRY_CHARS;
 
     private final byte[] key;
+    /** One Mac per thread, keyed once: a fresh Mac.getInstance per nonce cost as much as the HMAC. */
+    private final ThreadLocal<Mac> macs = ThreadLocal.withInitial(this::newMac);
     private final long lifetimeSeconds;
     private final Clock clock;
     private final String cookie;
@@ -55,7 +57,8 @@ public final class Nonces {
 
     public String issue(InetAddress client) {
         long expiry = clock.millis() / 1000 + lifetimeSeconds;
-        String head = cookie + String.format("%08x", expiry & 0xFFFFFFFFL);
+        String hex = Long.toHexString(expiry & 0xFFFFFFFFL); // not String.format: it parses its pattern per call
+        String head = cookie + "00000000".substring(hex.length()) + hex;
         return head + mac(head, client);
     }
 
@@ -80,13 +83,18 @@ public final class Nonces {
     }
 
     private String mac(String head, InetAddress client) {
+        Mac mac = macs.get();
+        mac.update(head.getBytes(StandardCharsets.US_ASCII));
+        mac.update(client.getAddress());
+        byte[] digest = mac.doFinal(); // and the Mac is ready for the next nonce, under the same key
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(digest).substring(0, MAC_CHARS);
+    }
+
+    private Mac newMac() {
         try {
             Mac mac = Mac.getInstance("HmacSHA256");
             mac.init(new SecretKeySpec(key, "HmacSHA256"));
-            mac.update(head.getBytes(StandardCharsets.US_ASCII));
-            mac.update(client.getAddress());
-            byte[] digest = mac.doFinal();
-            return Base64.getUrlEncoder().withoutPadding().encodeToString(digest).substring(0, MAC_CHARS);
+            return mac;
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("HmacSHA256 unavailable", e);
         }

@@ -16,6 +16,14 @@ import javax.crypto.spec.SecretKeySpec;
  * never drift apart; signaling issues with the same class the relay verifies with.
  */
 public final class RestCredentials {
+    /** One Mac per thread, re-keyed per call: Mac.getInstance costs about as much as this short HMAC. */
+    private static final ThreadLocal<Mac> HMAC_SHA1 = ThreadLocal.withInitial(() -> {
+        try {
+            return Mac.getInstance("HmacSHA1");
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA1 unavailable", e);
+        }
+    });
 
     private RestCredentials() {
     }
@@ -36,7 +44,7 @@ public final class RestCredentials {
     /** The password that belongs to a REST username under {@code secret}. */
     public static String password(Secret secret, String username) {
         try {
-            Mac mac = Mac.getInstance("HmacSHA1");
+            Mac mac = HMAC_SHA1.get();
             mac.init(new SecretKeySpec(secret.bytes(), "HmacSHA1"));
             byte[] digest = mac.doFinal(username.getBytes(StandardCharsets.UTF_8));
             return Base64.getEncoder().encodeToString(digest);
