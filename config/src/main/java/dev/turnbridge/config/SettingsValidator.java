@@ -45,6 +45,7 @@ public final class SettingsValidator {
         v.amplification(settings.amplification());
         v.signaling(settings.signaling());
         v.sharedPorts(settings.signaling(), settings.listeners());
+        v.redis(settings.signaling(), settings.redis());
         v.metrics(settings.metrics(), settings.admin());
         v.drain(settings.drain());
         v.logging(settings.logging());
@@ -434,6 +435,47 @@ public final class SettingsValidator {
                 fail("drain.alternate-servers[" + i + "]", hp,
                         "an IP literal other than a wildcard with a port 1-65535 (ALTERNATE-SERVER carries no name)");
             }
+        }
+    }
+
+    /**
+     * The registry, and the Redis settings whatever the registry (a file that switches to redis later should not
+     * meet its mistakes then). A URI shows with its password redacted.
+     */
+    private void redis(SignalingSettings s, RedisSettings r) {
+        if (!List.of(SignalingSettings.REGISTRY_MEMORY, SignalingSettings.REGISTRY_REDIS).contains(s.registry())) {
+            fail("signaling.registry", s.registry(), "memory or redis");
+        }
+        List<String> uris = r.uris();
+        if (uris.isEmpty()) {
+            fail("redis.uri", "\"\"", "redis://host:port or rediss://host:port");
+        }
+        for (String u : uris) {
+            if (!validRedisUri(u)) {
+                fail("redis.uri", RedisSettings.redacted(u), "redis://[:password@]host:port[/db] or rediss://...");
+            }
+        }
+        if (uris.size() > 1 && !r.cluster()) {
+            fail("redis.uri", uris.size() + " URIs", "one URI, or redis.cluster: true for several seed nodes");
+        }
+        if (r.keyPrefix().length() > 64 || r.keyPrefix().chars().anyMatch(c -> c <= 0x20 || c >= 0x7f
+                || c == '{' || c == '}')) {
+            // A brace would make the prefix a hash tag, sending every room to one cluster slot.
+            fail("redis.key-prefix", r.keyPrefix(), "at most 64 printable ASCII characters without spaces, { or }");
+        }
+        between("redis.presence-lease", r.presenceLease(), Duration.ofSeconds(3), Duration.ofMinutes(5));
+        between("redis.command-timeout", r.commandTimeout(), Duration.ofMillis(100), Duration.ofMinutes(1));
+    }
+
+    private static boolean validRedisUri(String u) {
+        try {
+            java.net.URI uri = new java.net.URI(u);
+            return ("redis".equals(uri.getScheme()) || "rediss".equals(uri.getScheme()))
+                    && uri.getHost() != null && uri.getPort() >= -1 && uri.getPort() <= 65535
+                    && uri.getQuery() == null && uri.getFragment() == null
+                    && (uri.getPath() == null || uri.getPath().matches("(/\\d{1,2})?/?"));
+        } catch (java.net.URISyntaxException e) {
+            return false;
         }
     }
 

@@ -52,7 +52,7 @@ class SettingsLoaderTest {
         return new Settings(s.realm(), s.software(), s.listeners(), s.tls(),
                 new AuthSettings(List.of(), false, s.auth().staticUsers()),
                 s.relay(), s.lifetimes(), s.quotas(), s.peers(), s.amplification(), signaling,
-                s.metrics(), s.admin(), s.drain(), s.logging());
+                s.redis(), s.metrics(), s.admin(), s.drain(), s.logging());
     }
 
     /** {@code record} with one component replaced (the settings records have no withers). */
@@ -90,6 +90,7 @@ class SettingsLoaderTest {
                 new PeerPolicySettings(List.of(), List.of(), false),
                 new AmplificationSettings(true, 50.0, 200),
                 SignalingSettings.defaults(),
+                RedisSettings.defaults(),
                 new MetricsSettings(true, new HostPort("127.0.0.1", 9641), new Secret("")),
                 new AdminSettings(new Secret("")),
                 new DrainSettings(Duration.ofSeconds(300), List.of()),

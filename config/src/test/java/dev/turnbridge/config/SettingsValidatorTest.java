@@ -215,7 +215,7 @@ class SettingsValidatorTest {
                 Map.of("alice", new Secret(""), "bob", new Secret("topsecret-2")));
         Settings s = new Settings(valid.realm(), valid.software(), valid.listeners(), valid.tls(), auth, valid.relay(),
                 valid.lifetimes(), valid.quotas(), valid.peers(), valid.amplification(), valid.signaling(),
-                valid.metrics(), valid.admin(), valid.drain(), valid.logging());
+                valid.redis(), valid.metrics(), valid.admin(), valid.drain(), valid.logging());
 
         assertThat(SettingsValidator.validate(s)).containsExactly(
                 "auth.secrets[1]: <redacted> (expected: a non-empty string)",
@@ -231,7 +231,7 @@ class SettingsValidatorTest {
                 new AuthSettings(List.of(), false, Map.of()), valid.relay(),
                 new LifetimeSettings(Duration.ofSeconds(-1), Duration.ofHours(1), Duration.ofMinutes(5),
                         Duration.ofMinutes(10), Duration.ofMinutes(10)),
-                valid.quotas(), valid.peers(), valid.amplification(), valid.signaling(), valid.metrics(),
+                valid.quotas(), valid.peers(), valid.amplification(), valid.signaling(), valid.redis(), valid.metrics(),
                 valid.admin(), new DrainSettings(Duration.ofSeconds(-1), List.of()), valid.logging());
 
         assertThat(SettingsValidator.validate(s)).containsExactly(
@@ -329,5 +329,35 @@ class SettingsValidatorTest {
         assertThat(errors("auth.secrets=x", "signaling.room-creation-rate=1", "signaling.room-ttl-max=9980s",
                 "signaling.room-ttl-default=1h")).isEmpty();
         assertThat(errors("auth.secrets=x", "signaling.room-creation-rate=0")).isEmpty();
+    }
+
+    @Test
+    void checksRedisSettingsTogetherWithoutShowingPasswords() {
+        assertThat(errors("auth.secrets=x", "signaling.registry=etcd",
+                "redis.uri=http://:hunter2-secret@h:6379,redis://h:6380", "redis.key-prefix=app{x}",
+                "redis.presence-lease=1s", "redis.command-timeout=5m")).containsExactly(
+                "signaling.registry: etcd (expected: memory or redis)",
+                "redis.uri: http://<redacted>@h:6379 (expected: redis://[:password@]host:port[/db] or rediss://...)",
+                "redis.uri: 2 URIs (expected: one URI, or redis.cluster: true for several seed nodes)",
+                "redis.key-prefix: app{x} (expected: at most 64 printable ASCII characters without spaces, { or })",
+                "redis.presence-lease: 1s (expected: 3s-300s)",
+                "redis.command-timeout: 300s (expected: 100ms-60s)");
+    }
+
+    @Test
+    void acceptsRedisStandaloneTlsAndClusterUris() {
+        assertThat(errors("auth.secrets=x", "signaling.registry=redis", "redis.uri=rediss://:pw@redis.internal:6380/2"))
+                .isEmpty();
+        assertThat(errors("auth.secrets=x", "signaling.registry=redis", "redis.cluster=true",
+                "redis.uri=redis://10.0.0.1:7000, redis://10.0.0.2:7000,redis://10.0.0.3:7000")).isEmpty();
+    }
+
+    @Test
+    void printedSettingsNeverShowARedisPassword() {
+        String printed = SettingsPrinter.print(load("auth.secrets=x", "redis.uri=redis://:hunter2-secret@h:6379",
+                "redis.password=other-secret"));
+
+        assertThat(printed).doesNotContain("hunter2").doesNotContain("other-secret")
+                .contains("redis://<redacted>@h:6379");
     }
 }
