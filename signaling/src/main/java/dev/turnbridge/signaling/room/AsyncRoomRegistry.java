@@ -1,0 +1,109 @@
+package dev.turnbridge.signaling.room;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * {@link RoomRegistry} for callers on an event loop: every operation answers later, so a registry that lives
+ * elsewhere (Redis, shared by several nodes) never blocks a thread. A stage that completes exceptionally means
+ * the registry could not be reached: the caller answers {@code unavailable}, never guesses.
+ * {@link #of(RoomRegistry)} wraps the in-memory registry, whose stages are complete on return, so a caller
+ * written against this interface behaves exactly as before with it.
+ */
+public interface AsyncRoomRegistry {
+
+    /** As {@link RoomRegistry#create(int, Duration, Instant, String, Room.Visibility, int)}. */
+    CompletionStage<CreateResult> create(int capacity, Duration ttl, Instant now, String creator,
+                                         Room.Visibility visibility, int perCreator);
+
+    /** The live room with this (normalized) code. */
+    CompletionStage<Optional<Room>> find(String code);
+
+    /** Takes a seat atomically (across nodes too) unless the room is missing, expired or full. */
+    CompletionStage<JoinResult> join(String code, Member member, Instant now);
+
+    /** Removes a member; false when it was not in the room. */
+    CompletionStage<Boolean> leave(String code, String peerId);
+
+    /** As {@link RoomRegistry#isRetired(String)}. */
+    CompletionStage<Boolean> isRetired(String code);
+
+    /** Ends a room now and returns it with the members it had. */
+    CompletionStage<Optional<Room>> remove(String code);
+
+    /** Live rooms. */
+    CompletionStage<List<Room>> list();
+
+    /**
+     * Renews the presence leases of this node's members {@code peerIds} of room {@code code}, and removes
+     * members of other nodes whose lease lapsed (their node died).
+     */
+    CompletionStage<Renewal> renew(String code, Collection<String> peerIds, Instant now);
+
+    /**
+     * What a renewal found.
+     *
+     * @param gone   of the peer ids renewed, those no longer members (left on another node, or lapsed)
+     * @param lapsed members of other nodes removed because their lease lapsed, for the leave diffs
+     */
+    record Renewal(List<String> gone, List<Member> lapsed) {
+        public Renewal {
+            gone = List.copyOf(gone);
+            lapsed = List.copyOf(lapsed);
+        }
+    }
+
+    /** The in-memory registry, answering at once; it has no leases (a member lives as long as this process). */
+    static AsyncRoomRegistry of(RoomRegistry rooms) {
+        return new AsyncRoomRegistry() {
+            @Override
+            public CompletionStage<CreateResult> create(int capacity, Duration ttl, Instant now, String creator,
+                                                        Room.Visibility visibility, int perCreator) {
+                return CompletableFuture.completedFuture(
+                        rooms.create(capacity, ttl, now, creator, visibility, perCreator));
+            }
+
+            @Override
+            public CompletionStage<Optional<Room>> find(String code) {
+                return CompletableFuture.completedFuture(rooms.find(code));
+            }
+
+            @Override
+            public CompletionStage<JoinResult> join(String code, Member member, Instant now) {
+                return CompletableFuture.completedFuture(rooms.join(code, member, now));
+            }
+
+            @Override
+            public CompletionStage<Boolean> leave(String code, String peerId) {
+                return CompletableFuture.completedFuture(rooms.leave(code, peerId));
+            }
+
+            @Override
+            public CompletionStage<Boolean> isRetired(String code) {
+                return CompletableFuture.completedFuture(rooms.isRetired(code));
+            }
+
+            @Override
+            public CompletionStage<Optional<Room>> remove(String code) {
+                return CompletableFuture.completedFuture(rooms.remove(code));
+            }
+
+            @Override
+            public CompletionStage<List<Room>> list() {
+                return CompletableFuture.completedFuture(rooms.list());
+            }
+
+            @Override
+            public CompletionStage<Renewal> renew(String code, Collection<String> peerIds, Instant now) {
+                List<String> gone = rooms.find(code).map(room -> peerIds.stream()
+                        .filter(id -> room.member(id).isEmpty()).toList()).orElse(List.copyOf(peerIds));
+                return CompletableFuture.completedFuture(new Renewal(gone, List.of()));
+            }
+        };
+    }
+}
