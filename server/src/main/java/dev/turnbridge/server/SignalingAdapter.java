@@ -18,6 +18,8 @@ import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -60,9 +62,9 @@ final class SignalingAdapter implements SignalingOps, RoomDirectory {
     }
 
     @Override
-    public boolean closeRoom(String code) {
+    public CompletionStage<Boolean> closeRoom(String code) {
         SignalingServer s = server;
-        return s != null && s.closeRoom(code);
+        return s == null ? CompletableFuture.completedFuture(false) : s.closeRoom(code);
     }
 
     @Override

@@ -315,7 +315,7 @@ public final class SignalingServer implements AutoCloseable {
     }
 
     /** Closes a room now, telling its members; false when there is no such room. */
-    public boolean closeRoom(String code) {
+    public java.util.concurrent.CompletionStage<Boolean> closeRoom(String code) {
         return hub.closeRoom(code);
     }
 

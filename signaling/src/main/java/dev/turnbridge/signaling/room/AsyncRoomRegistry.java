@@ -40,6 +40,13 @@ public interface AsyncRoomRegistry {
     CompletionStage<List<Room>> list();
 
     /**
+     * Removes the rooms whose expiry has passed and returns those it knows the members of. A shared registry
+     * lets the rooms expire by themselves (Redis TTLs) and returns none: each node ends its own members' rooms
+     * by their expiry time.
+     */
+    CompletionStage<List<Room>> removeExpired(Instant now);
+
+    /**
      * Renews the presence leases of this node's members {@code peerIds} of room {@code code}, and removes
      * members of other nodes whose lease lapsed (their node died).
      */
@@ -96,6 +103,11 @@ public interface AsyncRoomRegistry {
             @Override
             public CompletionStage<List<Room>> list() {
                 return CompletableFuture.completedFuture(rooms.list());
+            }
+
+            @Override
+            public CompletionStage<List<Room>> removeExpired(Instant now) {
+                return CompletableFuture.completedFuture(rooms.removeExpired(now));
             }
 
             @Override

@@ -226,6 +226,13 @@ public final class RedisRoomRegistry implements AsyncRoomRegistry {
                 });
     }
 
+    /** Drops expired codes from the live-room index; the rooms themselves went with their keys' TTL. */
+    @Override
+    public CompletionStage<List<Room>> removeExpired(Instant now) {
+        return redis.zremrangebyscore(index(), Range.create(Double.NEGATIVE_INFINITY, (double) now.toEpochMilli()))
+                .thenApply(n -> List.<Room>of());
+    }
+
     @Override
     public CompletionStage<Renewal> renew(String code, Collection<String> peerIds, Instant now) {
         String[] keys = roomKeys(code);

@@ -37,6 +37,8 @@ final class Peer {
     /** When a disconnected peer is removed unless it resumes. */
     Instant graceEnds;
     Instant credentialsRefreshAt;
+    /** When its room expires (a shared registry lets rooms expire by themselves; this node ends its members). */
+    Instant roomExpiresAt;
 
     Peer(Member member, String room, byte[] tokenSecret, boolean self, boolean ack, boolean sequenced) {
         this.member = member;

@@ -13,6 +13,7 @@ import dev.turnbridge.signaling.message.ClientMessage;
 import dev.turnbridge.signaling.message.ErrorCode;
 import dev.turnbridge.signaling.message.Outcome;
 import dev.turnbridge.signaling.message.ServerMessages;
+import dev.turnbridge.signaling.room.AsyncRoomRegistry;
 import dev.turnbridge.signaling.room.JoinResult;
 import dev.turnbridge.signaling.room.Member;
 import dev.turnbridge.signaling.room.Room;
@@ -32,6 +33,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,14 +45,21 @@ import org.slf4j.LoggerFactory;
  *
  * <p>One lock for everything: a small team's server handles a few messages per second, and a single order of
  * events makes presence and fan-out easy to reason about (a join is seen before that peer's first signal).
+ *
+ * <p>The room registry answers asynchronously ({@link AsyncRoomRegistry}): the in-memory one at once, so each
+ * continuation runs inline under the lock the caller holds, in the order it always did; a shared one (Redis)
+ * later on its own thread, when the continuation takes the lock again and first checks that what it acts on
+ * is still there. No thread waits for the registry.
  */
 public final class SignalingHub {
 
     private static final Logger log = LoggerFactory.getLogger(SignalingHub.class);
+    /** Stands for "the registry has not answered yet" where a refusal need not say whether a room exists. */
+    private static final Room UNKNOWN_ROOM = new Room("", 0, Instant.EPOCH, Instant.EPOCH, List.of());
     private static final String PEER_ID_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789";
 
     private final SignalingSettings settings;
-    private final RoomRegistry rooms;
+    private final AsyncRoomRegistry rooms;
     private final IceServersIssuer issuer;
     private final Clock clock;
     private final SecureRandom random;
@@ -95,6 +105,12 @@ public final class SignalingHub {
 
     /** @param membership told when a room ends or a member leaves for good (the relay revokes their credentials) */
     public SignalingHub(SignalingSettings settings, RoomRegistry rooms, IceServersIssuer issuer, Clock clock,
+                        SecureRandom random, AccessControl access, MembershipListener membership) {
+        this(settings, AsyncRoomRegistry.of(rooms), issuer, clock, random, access, membership);
+    }
+
+    /** With a registry that may answer later (shared by several nodes). */
+    public SignalingHub(SignalingSettings settings, AsyncRoomRegistry rooms, IceServersIssuer issuer, Clock clock,
                         SecureRandom random, AccessControl access, MembershipListener membership) {
         this.membership = membership;
         this.settings = settings;
@@ -192,14 +208,18 @@ public final class SignalingHub {
     /** Fresh ICE servers for a member, authorized by its resume token (the HTTP ice-servers endpoint). */
     public synchronized Outcome<IceServers> iceServers(String roomCode, String token, String hostHeader) {
         Optional<String> code = RoomCode.normalize(roomCode);
-        if (code.isEmpty() || rooms.find(code.get()).isEmpty()) {
+        if (code.isEmpty()) {
             return Outcome.fail(ErrorCode.ROOM_NOT_FOUND, null);
         }
         Peer peer = peerFor(token);
-        if (peer == null || !peer.room.equals(code.get())) {
-            return Outcome.fail(ErrorCode.UNAUTHORIZED, "a member's token is required");
+        if (peer != null && peer.room.equals(code.get())) {
+            return Outcome.ok(issue(peer, hostHeader)); // a member's room exists: ending it ends its members
         }
-        return Outcome.ok(issue(peer, hostHeader));
+        // Whether the room exists, as far as the registry can tell without waiting: a shared registry's answer
+        // is not awaited on this thread, and the refusal then does not say.
+        Optional<Room> room = rooms.find(code.get()).toCompletableFuture().getNow(Optional.of(UNKNOWN_ROOM));
+        return room.isEmpty() ? Outcome.fail(ErrorCode.ROOM_NOT_FOUND, null)
+                : Outcome.fail(ErrorCode.UNAUTHORIZED, "a member's token is required");
     }
 
     /**
@@ -217,11 +237,20 @@ public final class SignalingHub {
     /** Runs the timers; called every few hundred milliseconds on an event loop. */
     public synchronized void sweep() {
         Instant now = clock.instant();
-        for (Room room : rooms.removeExpired(now)) {
-            endRoom(room, "the room has expired", now);
-        }
+        after(rooms.removeExpired(now), null, null, expired -> {
+            for (Room room : expired) {
+                endRoom(room, "the room has expired", now);
+            }
+        });
         for (Peer peer : List.copyOf(peers.values())) {
-            if (peer.connection == null) {
+            if (peers.get(peer.id()) != peer) {
+                continue; // its room ended just now
+            }
+            if (!now.isBefore(peer.roomExpiresAt)) {
+                // A shared registry lets rooms expire by themselves: this node ends its own members' room.
+                endRoom(new Room(peer.room, 0, now, peer.roomExpiresAt, List.of(peer.member)),
+                        "the room has expired", now);
+            } else if (peer.connection == null) {
                 if (!now.isBefore(peer.graceEnds)) {
                     log.debug("peer {} did not resume in time", peer.id());
                     removePeer(peer);
@@ -268,10 +297,18 @@ public final class SignalingHub {
      * Closes a room now (an operator's decision): its members get {@code room_expired}, as when it times out,
      * and their credentials stop being refreshed. Returns false when there is no such room.
      */
-    public synchronized boolean closeRoom(String roomCode) {
-        Optional<Room> room = RoomCode.normalize(roomCode).flatMap(rooms::remove);
-        room.ifPresent(r -> endRoom(r, "the room was closed by the operator", clock.instant()));
-        return room.isPresent();
+    public synchronized CompletionStage<Boolean> closeRoom(String roomCode) {
+        Optional<String> code = RoomCode.normalize(roomCode);
+        if (code.isEmpty()) {
+            return java.util.concurrent.CompletableFuture.completedFuture(false);
+        }
+        return rooms.remove(code.get()).thenApply(room -> {
+            synchronized (this) {
+                room.ifPresent(r -> endRoom(r, "the room was closed by the operator", clock.instant()));
+                endOverflowed();
+                return room.isPresent();
+            }
+        });
     }
 
     /**
@@ -325,8 +362,12 @@ public final class SignalingHub {
 
     private void endRoom(Room room, String why, Instant now) {
         membership.roomEnded(room.code());
-        for (Member member : room.members()) {
-            Peer peer = peers.remove(member.peerId());
+        Set<String> ids = new LinkedHashSet<>();
+        room.members().forEach(m -> ids.add(m.peerId()));
+        // with a shared registry this node's members are ended from what it knows itself
+        peers.values().stream().filter(p -> p.room.equals(room.code())).forEach(p -> ids.add(p.id()));
+        for (String id : ids) {
+            Peer peer = peers.remove(id);
             if (peer != null && peer.connection != null) {
                 stats.error(ErrorCode.ROOM_EXPIRED);
                 peer.connection.link.send(ServerMessages.error(ErrorCode.ROOM_EXPIRED, why, null));
@@ -337,7 +378,7 @@ public final class SignalingHub {
     }
 
     private void join(Connection c, ClientMessage.Join join) {
-        if (c.peer != null) {
+        if (c.peer != null || c.joining) {
             stats.join(SignalingStats.JoinOutcome.REFUSED);
             error(c, ErrorCode.BAD_MESSAGE, "already in a room; leave first", join.ref());
             return;
@@ -358,22 +399,44 @@ public final class SignalingHub {
                     : "the access token has expired; reconnect with a fresh one", join.ref());
             return;
         }
-        Optional<Room> target = rooms.find(code.get());
-        if (target.isPresent() && !target.get().isExpired(now) && !access.admits(target.get(), identity)) {
-            stats.join(SignalingStats.JoinOutcome.REFUSED);
-            error(c, ErrorCode.FORBIDDEN, "this room admits its creator and tokens that name it", join.ref());
+        c.joining = true;
+        after(rooms.find(code.get()), c, join.ref(), target -> {
+            c.joining = false;
+            if (c.closing || !connections.contains(c) || c.peer != null) {
+                return;
+            }
+            if (target.isPresent() && !target.get().isExpired(now) && !access.admits(target.get(), identity)) {
+                stats.join(SignalingStats.JoinOutcome.REFUSED);
+                error(c, ErrorCode.FORBIDDEN, "this room admits its creator and tokens that name it", join.ref());
+                return;
+            }
+            // The same person (a reloaded page) with its seat's token: take the seat over instead of adding one.
+            // A seat token that leaked to another user's connection does not carry the seat over (as for resume).
+            Peer seated = peerFor(join.token());
+            boolean sameUser = seated != null && (seated.member.userId() == null
+                    || seated.member.userId().equals(identity.subject()));
+            if (seated != null && sameUser && seated.room.equals(code.get()) && target.isPresent()
+                    && takeOver(c, seated, join, target.get())) {
+                return;
+            }
+            Member member = new Member(newPeerId(), join.meta(), identity.subject());
+            c.joining = true;
+            after(rooms.join(code.get(), member, now), c, join.ref(), result -> {
+                c.joining = false;
+                joined(c, join, code.get(), member, result);
+            });
+        });
+    }
+
+    /** The registry's answer to a join. */
+    private void joined(Connection c, ClientMessage.Join join, String code, Member member, JoinResult result) {
+        if (c.closing || !connections.contains(c) || c.peer != null) {
+            if (result instanceof JoinResult.Joined) {
+                // The connection went away while the registry answered: give the seat back.
+                after(rooms.leave(code, member.peerId()), null, null, left -> { });
+            }
             return;
         }
-        // The same person (a reloaded page) with its seat's token: take the seat over instead of adding one.
-        // A seat token that leaked to another user's connection does not carry the seat over (as for resume).
-        Peer seated = peerFor(join.token());
-        boolean sameUser = seated != null && (seated.member.userId() == null
-                || seated.member.userId().equals(identity.subject()));
-        if (seated != null && sameUser && seated.room.equals(code.get()) && takeOver(c, seated, join)) {
-            return;
-        }
-        Member member = new Member(newPeerId(), join.meta(), identity.subject());
-        JoinResult result = rooms.join(code.get(), member, now);
         if (result instanceof JoinResult.NotFound) {
             stats.join(SignalingStats.JoinOutcome.ROOM_NOT_FOUND);
             error(c, ErrorCode.ROOM_NOT_FOUND, null, join.ref());
@@ -387,10 +450,11 @@ public final class SignalingHub {
             stats.join(SignalingStats.JoinOutcome.JOINED);
             byte[] secret = new byte[32];
             random.nextBytes(secret);
-            Peer peer = new Peer(member, code.get(), secret, join.self(), join.ack(), join.seq());
+            Peer peer = new Peer(member, code, secret, join.self(), join.ack(), join.seq());
+            Room room = joined.room();
+            peer.roomExpiresAt = room.expiresAt();
             peers.put(peer.id(), peer);
             attach(c, peer);
-            Room room = joined.room();
             sendJoined(c, peer, room, join.ref(), false, List.of());
             List<Member> joins = List.of(member);
             forOthers(peer, room, other -> true,
@@ -400,7 +464,7 @@ public final class SignalingHub {
     }
 
     private void resume(Connection c, ClientMessage.Resume resume) {
-        if (c.peer != null) {
+        if (c.peer != null || c.joining) {
             error(c, ErrorCode.BAD_MESSAGE, "already in a room; leave first", resume.ref());
             return;
         }
@@ -415,7 +479,17 @@ public final class SignalingHub {
             error(c, ErrorCode.FORBIDDEN, "this peer belongs to another user", resume.ref());
             return;
         }
-        Optional<Room> room = rooms.find(peer.room);
+        c.joining = true;
+        after(rooms.find(peer.room), c, resume.ref(), room -> {
+            c.joining = false;
+            if (c.closing || !connections.contains(c) || c.peer != null || peers.get(peer.id()) != peer) {
+                return;
+            }
+            resumed(c, resume, peer, room);
+        });
+    }
+
+    private void resumed(Connection c, ClientMessage.Resume resume, Peer peer, Optional<Room> room) {
         if (room.isEmpty() || room.get().isExpired(clock.instant())) {
             error(c, ErrorCode.ROOM_EXPIRED, null, resume.ref());
             return;
@@ -442,9 +516,8 @@ public final class SignalingHub {
      * over at once, whatever state the old socket is in, and the others see no leave and no join. The new page
      * starts a fresh delivery session: what the old page had not acknowledged is of no use to it.
      */
-    private boolean takeOver(Connection c, Peer peer, ClientMessage.Join join) {
-        Optional<Room> room = rooms.find(peer.room);
-        if (room.isEmpty() || room.get().isExpired(clock.instant())) {
+    private boolean takeOver(Connection c, Peer peer, ClientMessage.Join join, Room room) {
+        if (room.isExpired(clock.instant())) {
             return false;
         }
         replaceConnection(peer);
@@ -456,7 +529,7 @@ public final class SignalingHub {
         peer.received = 0;
         attach(c, peer);
         stats.join(SignalingStats.JoinOutcome.JOINED);
-        sendJoined(c, peer, room.get(), join.ref(), true, List.of());
+        sendJoined(c, peer, room, join.ref(), true, List.of());
         log.debug("peer {} taken over by a join with its token", peer.id());
         return true;
     }
@@ -563,7 +636,14 @@ public final class SignalingHub {
             error(c, ErrorCode.BAD_MESSAGE, "join a room first", signal.ref());
             return;
         }
-        Optional<Room> room = rooms.find(peer.room);
+        after(rooms.find(peer.room), c, signal.ref(), room -> {
+            if (c.peer == peer && peers.get(peer.id()) == peer) {
+                signal(c, peer, signal, room);
+            }
+        });
+    }
+
+    private void signal(Connection c, Peer peer, ClientMessage.Signal signal, Optional<Room> room) {
         if (room.isEmpty()) {
             error(c, ErrorCode.ROOM_EXPIRED, null, signal.ref());
             return;
@@ -654,12 +734,14 @@ public final class SignalingHub {
             peer.connection = null;
         }
         membership.memberLeft(peer.room, peer.id());
-        if (!rooms.leave(peer.room, peer.id())) {
-            return;
-        }
-        rooms.find(peer.room).ifPresent(room -> forOthers(peer, room, other -> true,
-                other -> presence(other, seq -> ServerMessages.presenceDiff(List.of(), List.of(peer.member), seq))));
-        log.debug("peer {} left", peer.id());
+        after(rooms.leave(peer.room, peer.id()), null, null, left -> {
+            if (left) {
+                after(rooms.find(peer.room), null, null, room -> room.ifPresent(r -> forOthers(peer, r,
+                        other -> true, other -> presence(other,
+                                seq -> ServerMessages.presenceDiff(List.of(), List.of(peer.member), seq)))));
+                log.debug("peer {} left", peer.id());
+            }
+        });
     }
 
     private void forOthers(Peer peer, Room room, java.util.function.Predicate<Peer> when,
@@ -710,6 +792,30 @@ public final class SignalingHub {
                 : Base64.getUrlEncoder().withoutPadding().encodeToString(peer.tokenSecret)
                         .getBytes(StandardCharsets.US_ASCII);
         return peer != null && MessageDigest.isEqual(presented, expected) ? peer : null;
+    }
+
+    /**
+     * Runs {@code action} under the hub's lock once the registry answered: inline when it already has (the
+     * in-memory registry: the caller holds the lock, so the order of events is what it always was), else on
+     * the registry's thread. When the registry cannot answer, {@code c} (if any) is told {@code unavailable}.
+     */
+    private <T> void after(CompletionStage<T> stage, Connection c, JsonNode ref, Consumer<T> action) {
+        stage.whenComplete((value, failure) -> {
+            synchronized (this) {
+                if (failure != null) {
+                    log.debug("room registry unreachable: {}", failure.toString());
+                    if (c != null) {
+                        c.joining = false;
+                        if (!c.closing && connections.contains(c)) {
+                            error(c, ErrorCode.UNAVAILABLE, null, ref);
+                        }
+                    }
+                } else {
+                    action.accept(value);
+                }
+                endOverflowed();
+            }
+        });
     }
 
     private void error(Connection c, ErrorCode code, String message, JsonNode ref) {

@@ -380,13 +380,13 @@ class SignalingHubTest {
         Connection ca = connect(a);
         join(ca, a, "Ann");
 
-        assertThat(hub.closeRoom(code.toLowerCase())).isTrue();
+        assertThat(hub.closeRoom(code.toLowerCase()).toCompletableFuture().join()).isTrue();
 
         assertError(a, ErrorCode.ROOM_EXPIRED, "the room was closed by the operator");
         assertThat(rooms.find(code)).isEmpty();
         assertThat(hub.peerCount()).isZero();
-        assertThat(hub.closeRoom(code)).isFalse();
-        assertThat(hub.closeRoom("not a code")).isFalse();
+        assertThat(hub.closeRoom(code).toCompletableFuture().join()).isFalse();
+        assertThat(hub.closeRoom("not a code").toCompletableFuture().join()).isFalse();
     }
 
     @Test
