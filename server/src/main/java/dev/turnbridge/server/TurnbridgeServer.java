@@ -1,6 +1,7 @@
 package dev.turnbridge.server;
 
 import dev.turnbridge.config.Settings;
+import dev.turnbridge.config.SignalingSettings;
 import dev.turnbridge.config.tls.CertifiedKey;
 import dev.turnbridge.relay.stun.StunWarmup;
 import dev.turnbridge.relay.transport.NettyTransport;
@@ -12,6 +13,9 @@ import dev.turnbridge.server.ops.RelayMetrics;
 import dev.turnbridge.server.ops.Throughput;
 import dev.turnbridge.signaling.SignalingServer;
 import dev.turnbridge.signaling.ice.RelayListeners;
+import dev.turnbridge.signaling.room.AsyncRoomRegistry;
+import dev.turnbridge.signaling.room.RedisConnection;
+import dev.turnbridge.signaling.room.RedisRoomRegistry;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
@@ -72,6 +76,8 @@ public final class TurnbridgeServer implements AutoCloseable {
     private final CompletableFuture<Void> terminated = new CompletableFuture<>();
     private List<InetSocketAddress> relayAddresses = List.of();
     private volatile SignalingServer signaling;
+    /** The Redis of {@code signaling.registry: redis}, or null. */
+    private volatile RedisConnection redis;
     private List<InetSocketAddress> signalingAddresses = List.of();
     private InetSocketAddress opsAddress;
     private volatile boolean started;
@@ -190,10 +196,24 @@ public final class TurnbridgeServer implements AutoCloseable {
         if (relay.draining()) {
             return "draining";
         }
+        RedisConnection r = redis;
+        if (r != null && !r.isConnected()) {
+            return "redis unreachable (signaling.registry: redis)";
+        }
         return null;
     }
 
     private void startSignaling() {
+        AsyncRoomRegistry shared = null;
+        if (SignalingSettings.REGISTRY_REDIS.equals(settings.signaling().registry())) {
+            // blocking, once, before anything is served: Redis down at start is one clear error
+            redis = RedisConnection.open(settings.redis());
+            String node = java.util.UUID.randomUUID().toString();
+            shared = new RedisRoomRegistry(redis, node, new java.security.SecureRandom(),
+                    settings.signaling().maxRooms(), settings.signaling().roomTtlMax());
+            log.info("signaling rooms in Redis ({}), node {}", settings.redis().cluster() ? "cluster" : "standalone",
+                    node);
+        }
         Supplier<SslContext> https = null;
         if (!settings.signaling().tlsListen().isEmpty()) {
             TlsCertificate certificate = relay.certificate();
@@ -201,7 +221,7 @@ public final class TurnbridgeServer implements AutoCloseable {
         }
         signaling = new SignalingServer(settings, relayListeners(), clock, transport.group(), transport.group(),
                 transport.serverChannel(), https,
-                new RelayRevocation(relay, settings.signaling().turnCredentialTtl(), clock));
+                new RelayRevocation(relay, settings.signaling().turnCredentialTtl(), clock), shared);
         try {
             signalingAddresses = signaling.start();
             signalingOps.attach(signaling);
@@ -343,6 +363,9 @@ public final class TurnbridgeServer implements AutoCloseable {
         try {
             if (signaling != null) {
                 signaling.close();
+            }
+            if (redis != null) {
+                redis.close();
             }
             relay.close();
             if (dtlsHandshakes != null) {

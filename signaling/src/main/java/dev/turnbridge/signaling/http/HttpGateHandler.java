@@ -21,8 +21,10 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * Every HTTP request passes here first: the per-IP limit, the Origin check, then the API, the static files,
@@ -101,7 +103,8 @@ public final class HttpGateHandler extends SimpleChannelInboundHandler<FullHttpR
                 authenticated(ctx, request, bearer, auth -> respond(ctx,
                         api(request, uri, path, host, ClientAddressHandler.clientOf(ctx.channel()), auth), origin, keepAlive));
             } else {
-                respond(ctx, api(request, uri, path, host, ClientAddressHandler.clientOf(ctx.channel()), null), origin, keepAlive);
+                respond(ctx, api(request, uri, path, host, ClientAddressHandler.clientOf(ctx.channel()), null),
+                        origin, keepAlive);
             }
             return;
         }
@@ -167,6 +170,34 @@ public final class HttpGateHandler extends SimpleChannelInboundHandler<FullHttpR
         return r != null ? r : AuthResult.refused(Refusal.KEYS_UNAVAILABLE);
     }
 
+    /**
+     * Answers once the API has: at once when it already has (in-memory rooms), else on this channel's event
+     * loop, with reads paused meanwhile. The response is built there, so nothing is allocated for a channel
+     * that has closed in between.
+     */
+    private static void respond(ChannelHandlerContext ctx, CompletionStage<Supplier<FullHttpResponse>> answer,
+                                String origin, boolean keepAlive) {
+        CompletableFuture<Supplier<FullHttpResponse>> future = answer.toCompletableFuture();
+        if (future.isDone() && !future.isCompletedExceptionally()) {
+            respond(ctx, future.join().get(), origin, keepAlive);
+            return;
+        }
+        ctx.channel().config().setAutoRead(false);
+        future.whenComplete((response, failure) -> {
+            try {
+                ctx.executor().execute(() -> {
+                    ctx.channel().config().setAutoRead(true);
+                    if (ctx.channel().isActive()) {
+                        respond(ctx, failure == null ? response.get()
+                                : HttpResponses.error(ErrorCode.UNAVAILABLE, null), origin, keepAlive);
+                    }
+                });
+            } catch (RejectedExecutionException shuttingDown) {
+                // the event loop is gone, and the channel with it
+            }
+        });
+    }
+
     private static void respond(ChannelHandlerContext ctx, FullHttpResponse response, String origin,
                                 boolean keepAlive) {
         if (origin != null) {
@@ -176,47 +207,59 @@ public final class HttpGateHandler extends SimpleChannelInboundHandler<FullHttpR
         HttpResponses.write(ctx, response, keepAlive);
     }
 
-    private FullHttpResponse api(FullHttpRequest request, QueryStringDecoder uri, String path, String host,
+    private CompletionStage<Supplier<FullHttpResponse>> api(FullHttpRequest request, QueryStringDecoder uri, String path, String host,
             InetAddress client, AuthResult auth) {
         HttpMethod method = request.method();
         String authorization = request.headers().get(HttpHeaderNames.AUTHORIZATION);
         if (path.equals("/api/rooms")) {
             if (!HttpMethod.POST.equals(method)) {
-                return HttpResponses.empty(405);
+                return done(() -> HttpResponses.empty(405));
             }
-            return toHttp(api.createRoom(request.content().toString(StandardCharsets.UTF_8), client, auth));
+            return later(api.createRoom(request.content().toString(StandardCharsets.UTF_8), client, auth));
         }
         if (path.equals("/api/turn")) {
             if (!api.turnEnabled()) {
-                return HttpResponses.bytes(404, "not found\n".getBytes(StandardCharsets.US_ASCII),
-                        "text/plain; charset=utf-8");
+                return done(() -> HttpResponses.bytes(404, "not found\n".getBytes(StandardCharsets.US_ASCII),
+                        "text/plain; charset=utf-8"));
             }
             if (!HttpMethod.GET.equals(method)) {
-                return HttpResponses.empty(405);
+                return done(() -> HttpResponses.empty(405));
             }
             Map<String, List<String>> q = uri.parameters();
-            return toHttp(api.turn(first(q, "service"), first(q, "username"), first(q, "key"), authorization, host));
+            ApiResponse turn = api.turn(first(q, "service"), first(q, "username"), first(q, "key"), authorization,
+                    host);
+            return done(() -> toHttp(turn));
         }
         if (path.startsWith("/api/rooms/")) {
             String rest = path.substring("/api/rooms/".length());
             int slash = rest.indexOf('/');
             if (slash >= 0 && rest.substring(slash).equals("/tokens")) {
                 return HttpMethod.POST.equals(method)
-                        ? toHttp(api.mintJoinToken(rest.substring(0, slash),
+                        ? later(api.mintJoinToken(rest.substring(0, slash),
                                 request.content().toString(StandardCharsets.UTF_8), authorization))
-                        : HttpResponses.empty(405);
+                        : done(() -> HttpResponses.empty(405));
             }
             if (!HttpMethod.GET.equals(method)) {
-                return HttpResponses.empty(405);
+                return done(() -> HttpResponses.empty(405));
             }
             if (slash < 0) {
-                return toHttp(api.room(rest, client, auth));
+                return later(api.room(rest, client, auth));
             }
             if (rest.substring(slash).equals("/ice-servers")) {
-                return toHttp(api.iceServers(rest.substring(0, slash), authorization, host));
+                ApiResponse ice = api.iceServers(rest.substring(0, slash), authorization, host);
+                return done(() -> toHttp(ice));
             }
         }
-        return HttpResponses.bytes(404, "not found\n".getBytes(StandardCharsets.US_ASCII), "text/plain; charset=utf-8");
+        return done(() -> HttpResponses.bytes(404, "not found\n".getBytes(StandardCharsets.US_ASCII),
+                "text/plain; charset=utf-8"));
+    }
+
+    private static CompletionStage<Supplier<FullHttpResponse>> done(Supplier<FullHttpResponse> response) {
+        return CompletableFuture.completedFuture(response);
+    }
+
+    private static CompletionStage<Supplier<FullHttpResponse>> later(CompletionStage<ApiResponse> response) {
+        return response.thenApply(r -> () -> toHttp(r));
     }
 
     private static FullHttpResponse preflight() {

@@ -47,6 +47,12 @@ public interface AsyncRoomRegistry {
     CompletionStage<List<Room>> removeExpired(Instant now);
 
     /**
+     * How often a node renews its members' leases ({@link #renew}); zero: never (a registry in this process,
+     * whose members live as long as it does).
+     */
+    Duration renewalInterval();
+
+    /**
      * Renews the presence leases of this node's members {@code peerIds} of room {@code code}, and removes
      * members of other nodes whose lease lapsed (their node died).
      */
@@ -108,6 +114,11 @@ public interface AsyncRoomRegistry {
             @Override
             public CompletionStage<List<Room>> removeExpired(Instant now) {
                 return CompletableFuture.completedFuture(rooms.removeExpired(now));
+            }
+
+            @Override
+            public Duration renewalInterval() {
+                return Duration.ZERO;
             }
 
             @Override

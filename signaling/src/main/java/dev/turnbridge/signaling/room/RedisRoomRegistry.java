@@ -226,6 +226,12 @@ public final class RedisRoomRegistry implements AsyncRoomRegistry {
                 });
     }
 
+    /** A third of the lease: two renewals may fail (a slow Redis, a long pause) before a live member lapses. */
+    @Override
+    public Duration renewalInterval() {
+        return lease.dividedBy(3);
+    }
+
     /** Drops expired codes from the live-room index; the rooms themselves went with their keys' TTL. */
     @Override
     public CompletionStage<List<Room>> removeExpired(Instant now) {

@@ -84,6 +84,8 @@ public final class SignalingHub {
     private final AccessControl access;
     private final MembershipListener membership;
     private boolean draining;
+    /** When this node last renewed its members' presence leases (a shared registry). */
+    private Instant leasesRenewedAt = Instant.EPOCH;
 
     /** A hub with open access (anyone may join any room): for tests of the protocol itself. */
     public SignalingHub(SignalingSettings settings, RoomRegistry rooms, IceServersIssuer issuer, Clock clock,
@@ -266,7 +268,45 @@ public final class SignalingHub {
             }
         }
         calls.prune(now);
+        renewLeases(now);
         endOverflowed();
+    }
+
+    /**
+     * With a shared registry: renews this node's members' presence leases, room by room. A member of this
+     * node that is no longer in its room (its lease lapsed while this node could not reach Redis) is told and
+     * removed; members of other nodes whose lease lapsed (their node died) leave the presence of this node's
+     * members, and their credentials are revoked here too.
+     */
+    private void renewLeases(Instant now) {
+        Duration every = rooms.renewalInterval();
+        if (every.isZero() || now.isBefore(leasesRenewedAt.plus(every))) {
+            return;
+        }
+        leasesRenewedAt = now;
+        Map<String, List<String>> byRoom = new HashMap<>();
+        for (Peer peer : peers.values()) {
+            byRoom.computeIfAbsent(peer.room, r -> new java.util.ArrayList<>()).add(peer.id());
+        }
+        byRoom.forEach((code, ids) -> after(rooms.renew(code, ids, now), null, null, renewal -> {
+            for (String id : renewal.gone()) {
+                Peer peer = peers.get(id);
+                if (peer != null && peer.room.equals(code)) {
+                    if (peer.connection != null) {
+                        error(peer.connection, ErrorCode.UNAVAILABLE, "the seat lapsed; join again", null);
+                    }
+                    removePeer(peer);
+                }
+            }
+            for (Member gone : renewal.lapsed()) {
+                membership.memberLeft(code, gone.peerId());
+                for (Peer other : List.copyOf(peers.values())) {
+                    if (other.room.equals(code)) {
+                        presence(other, seq -> ServerMessages.presenceDiff(List.of(), List.of(gone), seq));
+                    }
+                }
+            }
+        }));
     }
 
     /** Closes every connection (server shutdown); peers are forgotten without presence messages. */

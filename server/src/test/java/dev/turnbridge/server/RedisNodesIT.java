@@ -1,0 +1,251 @@
+package dev.turnbridge.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.turnbridge.config.SettingsLoader;
+import dev.turnbridge.signaling.room.RedisUnavailableException;
+import dev.turnbridge.testing.RedisProcess;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.WebSocket;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Several servers on one Redis ({@code signaling.registry: redis}), in this JVM on loopback: a room created
+ * on one node is joined through another, the last seat raced for through two nodes goes to exactly one, rooms
+ * outlive every node, and Redis lost and back is a clear {@code unavailable}, a 503 readiness, then recovery.
+ */
+class RedisNodesIT {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+    private static RedisProcess redis;
+
+    private final String prefix = "it" + UUID.randomUUID().toString().substring(0, 8) + ":";
+    private final List<TurnbridgeServer> nodes = new ArrayList<>();
+
+    @BeforeAll
+    static void startRedis() throws Exception {
+        redis = RedisProcess.standalone();
+    }
+
+    @AfterAll
+    static void stopRedis() {
+        if (redis != null) {
+            redis.close();
+        }
+    }
+
+    @AfterEach
+    void stopNodes() {
+        nodes.forEach(TurnbridgeServer::close);
+    }
+
+    private TurnbridgeServer node(String redisUri) {
+        TurnbridgeServer server = TurnbridgeServer.start(SettingsLoader.load(null, Map.of(), List.of(
+                "signaling.access=open",
+                "signaling.registry=redis",
+                "redis.uri=" + redisUri,
+                "redis.key-prefix=" + prefix,
+                "redis.presence-lease=3s",
+                "redis.command-timeout=500ms",
+                "listeners.udp=127.0.0.1:0",
+                "listeners.tcp=127.0.0.1:0",
+                "listeners.tls=127.0.0.1:0",
+                "relay.address=127.0.0.1",
+                "auth.secrets=redis-nodes-secret",
+                "signaling.listen=127.0.0.1:0",
+                "metrics.listen=127.0.0.1:0")));
+        nodes.add(server);
+        return server;
+    }
+
+    private static String http(TurnbridgeServer node) {
+        return "http://127.0.0.1:" + node.signalingAddresses().get(0).getPort();
+    }
+
+    /** A WebSocket client that queues what it receives. */
+    private static final class Client implements WebSocket.Listener {
+        final BlockingQueue<JsonNode> messages = new LinkedBlockingQueue<>();
+        private final StringBuilder partial = new StringBuilder();
+        WebSocket socket;
+
+        @Override
+        public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
+            partial.append(data);
+            if (last) {
+                try {
+                    messages.add(JSON.readTree(partial.toString()));
+                } catch (Exception e) {
+                    throw new AssertionError(e);
+                }
+                partial.setLength(0);
+            }
+            ws.request(1);
+            return null;
+        }
+
+        void send(String json) {
+            socket.sendText(json, true).join();
+        }
+
+        /** The next message that is {@code joined} or {@code error}, skipping others (presence). */
+        JsonNode answer() throws InterruptedException {
+            while (true) {
+                JsonNode m = messages.poll(10, TimeUnit.SECONDS);
+                assertThat(m).as("waiting for joined or error").isNotNull();
+                String type = m.path("type").asText();
+                if (type.equals("joined") || type.equals("error")) {
+                    return m;
+                }
+            }
+        }
+
+        void close() {
+            socket.abort();
+        }
+    }
+
+    private static Client connect(TurnbridgeServer node) {
+        Client c = new Client();
+        c.socket = HTTP.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(5))
+                .buildAsync(URI.create(http(node).replace("http:", "ws:") + "/ws/v1"), c).join();
+        return c;
+    }
+
+    private static JsonNode join(TurnbridgeServer node, String room) throws InterruptedException {
+        Client c = connect(node);
+        c.send("{\"type\":\"join\",\"room\":\"" + room + "\"}");
+        return c.answer();
+    }
+
+    private static HttpResponse<String> post(TurnbridgeServer node, String path, String body) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create(http(node) + path))
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static HttpResponse<String> get(String url) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create(url)).GET().build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static String createRoom(TurnbridgeServer node, int capacity) throws Exception {
+        HttpResponse<String> r = post(node, "/api/rooms", "{\"capacity\":" + capacity + "}");
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
+        return JSON.readTree(r.body()).get("code").asText();
+    }
+
+    @Test
+    void aRoomCreatedOnOneNodeIsFoundAndJoinedThroughAnother() throws Exception {
+        TurnbridgeServer a = node(redis.uri());
+        TurnbridgeServer b = node(redis.uri());
+        String code = createRoom(a, 3);
+
+        HttpResponse<String> lookup = get(http(b) + "/api/rooms/" + code);
+        assertThat(lookup.statusCode()).isEqualTo(200);
+        assertThat(JSON.readTree(lookup.body()).get("capacity").asInt()).isEqualTo(3);
+        JsonNode ann = join(a, code);
+        JsonNode bob = join(b, code);
+        assertThat(ann.path("type").asText()).isEqualTo("joined");
+        assertThat(bob.path("type").asText()).isEqualTo("joined");
+        // bob's node read the room from Redis: it lists ann, who joined on the other node
+        assertThat(bob.path("presence").toString()).contains(ann.path("peerId").asText());
+        assertThat(get(http(a) + "/api/rooms/ZZZZZZZZ").statusCode()).isEqualTo(404);
+    }
+
+    /** The seat race through two servers: the last seat of a room joined at the same moment on two nodes. */
+    @Test
+    void theLastSeatRacedForOnTwoNodesGoesToExactlyOne() throws Exception {
+        TurnbridgeServer a = node(redis.uri());
+        TurnbridgeServer b = node(redis.uri());
+        for (int trial = 0; trial < 20; trial++) {
+            String code = createRoom(a, 2);
+            assertThat(join(a, code).path("type").asText()).isEqualTo("joined");
+            Client viaA = connect(a);
+            Client viaB = connect(b);
+            String message = "{\"type\":\"join\",\"room\":\"" + code + "\"}";
+            viaA.socket.sendText(message, true);
+            viaB.socket.sendText(message, true);
+            List<String> outcomes = List.of(outcome(viaA.answer()), outcome(viaB.answer()));
+            assertThat(outcomes).as("trial %d", trial).containsExactlyInAnyOrder("joined", "room_full");
+            viaA.close();
+            viaB.close();
+        }
+    }
+
+    private static String outcome(JsonNode answer) {
+        return answer.path("type").asText().equals("joined") ? "joined" : answer.path("code").asText();
+    }
+
+    @Test
+    void roomsOutliveEveryNode() throws Exception {
+        TurnbridgeServer a = node(redis.uri());
+        String code = createRoom(a, 2);
+        assertThat(join(a, code).path("type").asText()).isEqualTo("joined");
+        a.close();
+
+        TurnbridgeServer restarted = node(redis.uri());
+        assertThat(get(http(restarted) + "/api/rooms/" + code).statusCode()).isEqualTo(200);
+        assertThat(join(restarted, code).path("type").asText()).isEqualTo("joined");
+    }
+
+    @Test
+    void redisDownAtStartIsOneClearError() throws Exception {
+        int port;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort();
+        }
+        assertThatThrownBy(() -> node("redis://:sekrit-pw@127.0.0.1:" + port))
+                .isInstanceOf(RedisUnavailableException.class)
+                .hasMessageStartingWith("cannot reach Redis at redis://<redacted>@127.0.0.1:" + port
+                        + " (signaling.registry: redis)")
+                .hasMessageNotContaining("sekrit");
+    }
+
+    /**
+     * Redis lost while running: joins answer unavailable and HTTP 503, /readyz says 503, and everything comes
+     * back by itself once Redis does (the room too: Redis keeps its data across the restart).
+     */
+    @Test
+    void redisLostWhileRunningIsUnavailableThenRecoversByItself() throws Exception {
+        try (RedisProcess own = RedisProcess.standalone()) {
+            TurnbridgeServer a = node(own.uri());
+            String ready = "http://127.0.0.1:" + a.opsAddress().getPort() + "/readyz";
+            String code = createRoom(a, 4);
+            assertThat(get(ready).statusCode()).isEqualTo(200);
+
+            own.kill();
+            JsonNode refused = join(a, code);
+            assertThat(refused.path("type").asText()).isEqualTo("error");
+            assertThat(refused.path("code").asText()).isEqualTo("unavailable");
+            HttpResponse<String> create = post(a, "/api/rooms", "{}");
+            assertThat(create.statusCode()).isEqualTo(503);
+            assertThat(JSON.readTree(create.body()).path("code").asText()).isEqualTo("unavailable");
+            assertThat(get(http(a) + "/api/rooms/" + code).statusCode()).isEqualTo(503);
+            assertThat(get(ready).statusCode()).isEqualTo(503);
+
+            own.restart();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (get(ready).statusCode() != 200 && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+            assertThat(get(ready).statusCode()).isEqualTo(200);
+            assertThat(join(a, code).path("type").asText()).isEqualTo("joined");
+        }
+    }
+}
