@@ -15,7 +15,9 @@ import dev.turnbridge.signaling.SignalingServer;
 import dev.turnbridge.signaling.ice.RelayListeners;
 import dev.turnbridge.signaling.room.AsyncRoomRegistry;
 import dev.turnbridge.signaling.room.RedisConnection;
+import dev.turnbridge.signaling.room.RedisRoomFanout;
 import dev.turnbridge.signaling.room.RedisRoomRegistry;
+import dev.turnbridge.signaling.room.RoomFanout;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
@@ -205,12 +207,14 @@ public final class TurnbridgeServer implements AutoCloseable {
 
     private void startSignaling() {
         AsyncRoomRegistry shared = null;
+        RoomFanout fanout = RoomFanout.NONE;
         if (SignalingSettings.REGISTRY_REDIS.equals(settings.signaling().registry())) {
             // blocking, once, before anything is served: Redis down at start is one clear error
             redis = RedisConnection.open(settings.redis());
             String node = java.util.UUID.randomUUID().toString();
             shared = new RedisRoomRegistry(redis, node, new java.security.SecureRandom(),
                     settings.signaling().maxRooms(), settings.signaling().roomTtlMax());
+            fanout = new RedisRoomFanout(redis, node);
             log.info("signaling rooms in Redis ({}), node {}", settings.redis().cluster() ? "cluster" : "standalone",
                     node);
         }
@@ -221,7 +225,7 @@ public final class TurnbridgeServer implements AutoCloseable {
         }
         signaling = new SignalingServer(settings, relayListeners(), clock, transport.group(), transport.group(),
                 transport.serverChannel(), https,
-                new RelayRevocation(relay, settings.signaling().turnCredentialTtl(), clock), shared);
+                new RelayRevocation(relay, settings.signaling().turnCredentialTtl(), clock), shared, fanout);
         try {
             signalingAddresses = signaling.start();
             signalingOps.attach(signaling);

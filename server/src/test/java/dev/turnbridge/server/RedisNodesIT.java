@@ -120,6 +120,17 @@ class RedisNodesIT {
         void close() {
             socket.abort();
         }
+
+        /** The next message of {@code type}, skipping others. */
+        JsonNode next(String type) throws InterruptedException {
+            while (true) {
+                JsonNode m = messages.poll(10, TimeUnit.SECONDS);
+                assertThat(m).as("waiting for %s", type).isNotNull();
+                if (m.path("type").asText().equals(type)) {
+                    return m;
+                }
+            }
+        }
     }
 
     private static Client connect(TurnbridgeServer node) {
@@ -247,5 +258,49 @@ class RedisNodesIT {
             assertThat(get(ready).statusCode()).isEqualTo(200);
             assertThat(join(a, code).path("type").asText()).isEqualTo("joined");
         }
+    }
+
+    /**
+     * Members on two nodes: each sees the other's presence, acknowledged signals arrive in order (to all and to
+     * one peer), and a leave on one node shows on the other. The fan-out is sharded pub/sub on the room's channel.
+     */
+    @Test
+    void membersOnTwoNodesSeeEachOtherAndExchangeAckedSignalsInOrder() throws Exception {
+        TurnbridgeServer a = node(redis.uri());
+        TurnbridgeServer b = node(redis.uri());
+        String code = createRoom(a, 2);
+        String config = ",\"config\":{\"ack\":true,\"seq\":true}}";
+        Client ann = connect(a);
+        ann.send("{\"type\":\"join\",\"room\":\"" + code + "\"" + config);
+        String annId = ann.next("joined").path("peerId").asText();
+        Client bob = connect(b);
+        bob.send("{\"type\":\"join\",\"room\":\"" + code + "\"" + config);
+        String bobId = bob.next("joined").path("peerId").asText();
+
+        JsonNode seen = ann.next("presence_diff");
+        assertThat(seen.path("joins").has(bobId)).as(seen.toString()).isTrue();
+
+        int count = 30;
+        for (int i = 1; i <= count; i++) {
+            ann.send("{\"type\":\"signal\",\"ref\":" + i + ",\"seq\":" + i + ",\"payload\":{\"n\":" + i + "}}");
+        }
+        for (int i = 1; i <= count; i++) {
+            JsonNode ack = ann.next("ack");
+            assertThat(ack.path("ref").asInt()).isEqualTo(i);
+        }
+        for (int i = 1; i <= count; i++) {
+            JsonNode signal = bob.next("signal");
+            assertThat(signal.path("from").asText()).isEqualTo(annId);
+            assertThat(signal.path("payload").path("n").asInt()).as("signal %d in order", i).isEqualTo(i);
+        }
+        bob.send("{\"type\":\"signal\",\"ref\":1,\"seq\":1,\"to\":\"" + annId + "\",\"payload\":\"answer\"}");
+        assertThat(bob.next("ack").path("ref").asInt()).isEqualTo(1);
+        JsonNode answer = ann.next("signal");
+        assertThat(answer.path("to").asText()).isEqualTo(annId);
+        assertThat(answer.path("payload").asText()).isEqualTo("answer");
+
+        bob.send("{\"type\":\"leave\"}");
+        JsonNode left = ann.next("presence_diff");
+        assertThat(left.path("leaves").has(bobId)).as(left.toString()).isTrue();
     }
 }

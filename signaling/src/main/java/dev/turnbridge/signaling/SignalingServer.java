@@ -24,6 +24,7 @@ import dev.turnbridge.signaling.limit.ConnectionLimiter;
 import dev.turnbridge.signaling.room.AsyncRoomRegistry;
 import dev.turnbridge.signaling.room.InMemoryRoomRegistry;
 import dev.turnbridge.signaling.room.Room;
+import dev.turnbridge.signaling.room.RoomFanout;
 import dev.turnbridge.signaling.room.RoomRegistry;
 import dev.turnbridge.signaling.session.MembershipListener;
 import dev.turnbridge.signaling.session.SignalingHub;
@@ -134,16 +135,18 @@ public final class SignalingServer implements AutoCloseable {
     public SignalingServer(Settings settings, RelayListeners relay, Clock clock, EventLoopGroup parentGroup,
                            EventLoopGroup childGroup, Class<? extends ServerChannel> channelType,
                            Supplier<SslContext> tls, MembershipListener membership) {
-        this(settings, relay, clock, parentGroup, childGroup, channelType, tls, membership, null);
+        this(settings, relay, clock, parentGroup, childGroup, channelType, tls, membership, null, RoomFanout.NONE);
     }
 
     /**
      * @param shared a registry shared by several nodes ({@code signaling.registry: redis}), built by the
      *               composition root; null: rooms in this process
+     * @param fanout carries a room's traffic to its members on other nodes ({@link RoomFanout#NONE}: none)
      */
     public SignalingServer(Settings settings, RelayListeners relay, Clock clock, EventLoopGroup parentGroup,
                            EventLoopGroup childGroup, Class<? extends ServerChannel> channelType,
-                           Supplier<SslContext> tls, MembershipListener membership, AsyncRoomRegistry shared) {
+                           Supplier<SslContext> tls, MembershipListener membership, AsyncRoomRegistry shared,
+                           RoomFanout fanout) {
         this.settings = settings.signaling();
         this.parentGroup = parentGroup;
         this.childGroup = childGroup;
@@ -157,7 +160,7 @@ public final class SignalingServer implements AutoCloseable {
                 new TurnUris(this.settings.turnUris(), settings.relay().externalAddress(), this.settings.turnsHost(),
                         relay));
         this.access = accessControl(settings, clock);
-        this.hub = new SignalingHub(this.settings, sharedRooms, issuer, clock, random, access, membership);
+        this.hub = new SignalingHub(this.settings, sharedRooms, fanout, issuer, clock, random, access, membership);
         SignalingApi api = new SignalingApi(this.settings, sharedRooms, hub, issuer, settings.auth().secrets().get(0),
                 clock);
         TrustedProxies proxies = new TrustedProxies(this.settings.trustedProxies());

@@ -14,9 +14,16 @@ import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
+import io.lettuce.core.cluster.pubsub.RedisClusterPubSubAdapter;
+import io.lettuce.core.cluster.pubsub.StatefulRedisClusterPubSubConnection;
+import io.lettuce.core.pubsub.RedisPubSubAdapter;
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
+import io.lettuce.core.pubsub.api.async.RedisPubSubAsyncCommands;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 
 /**
  * The Lettuce client and connection of {@code signaling.registry: redis}: standalone or cluster, TLS with
@@ -38,6 +45,10 @@ public final class RedisConnection implements AutoCloseable {
     private final StatefulConnection<String, String> connection;
     private final RedisClusterAsyncCommands<String, String> commands;
     private final RedisSettings settings;
+    /** The sharded pub/sub connection of the fan-out (a connection in subscriber mode takes no other command). */
+    private final StatefulConnection<String, String> pubSubConnection;
+    private final RedisPubSubAsyncCommands<String, String> pubSub;
+    private volatile BiConsumer<String, String> shardMessages = (channel, message) -> { };
 
     private RedisConnection(AbstractRedisClient client, StatefulConnection<String, String> connection,
                             RedisClusterAsyncCommands<String, String> commands, RedisSettings settings) {
@@ -45,6 +56,36 @@ public final class RedisConnection implements AutoCloseable {
         this.connection = connection;
         this.commands = commands;
         this.settings = settings;
+        if (client instanceof RedisClusterClient cluster) {
+            StatefulRedisClusterPubSubConnection<String, String> c = cluster.connectPubSub();
+            c.addListener(new RedisClusterPubSubAdapter<String, String>() {
+                @Override
+                public void smessage(RedisClusterNode node, String channel, String message) {
+                    shardMessages.accept(channel, message);
+                }
+            });
+            this.pubSubConnection = c;
+            this.pubSub = c.async();
+        } else {
+            StatefulRedisPubSubConnection<String, String> c = ((RedisClient) client).connectPubSub();
+            c.addListener(new RedisPubSubAdapter<String, String>() {
+                @Override
+                public void smessage(String channel, String message) {
+                    shardMessages.accept(channel, message);
+                }
+            });
+            this.pubSubConnection = c;
+            this.pubSub = c.async();
+        }
+    }
+
+    /** Where sharded pub/sub messages go: {@code (channel, message)}, on Lettuce's thread. */
+    void onShardMessage(BiConsumer<String, String> handler) {
+        this.shardMessages = handler;
+    }
+
+    RedisPubSubAsyncCommands<String, String> pubSub() {
+        return pubSub;
     }
 
     /**
@@ -121,6 +162,7 @@ public final class RedisConnection implements AutoCloseable {
 
     @Override
     public void close() {
+        pubSubConnection.close();
         connection.close();
         client.shutdown(0, 2, TimeUnit.SECONDS);
     }

@@ -18,7 +18,10 @@ import dev.turnbridge.signaling.room.JoinResult;
 import dev.turnbridge.signaling.room.Member;
 import dev.turnbridge.signaling.room.Room;
 import dev.turnbridge.signaling.room.RoomCode;
+import dev.turnbridge.signaling.room.RoomFanout;
 import dev.turnbridge.signaling.room.RoomRegistry;
+import dev.turnbridge.signaling.message.Json;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -60,6 +63,10 @@ public final class SignalingHub {
 
     private final SignalingSettings settings;
     private final AsyncRoomRegistry rooms;
+    /** Traffic to and from members of the same rooms on other nodes ({@link RoomFanout#NONE}: none). */
+    private final RoomFanout fanout;
+    /** Rooms this node receives the traffic of: those it has members in. */
+    private final Set<String> listening = new java.util.HashSet<>();
     private final IceServersIssuer issuer;
     private final Clock clock;
     private final SecureRandom random;
@@ -111,9 +118,18 @@ public final class SignalingHub {
         this(settings, AsyncRoomRegistry.of(rooms), issuer, clock, random, access, membership);
     }
 
-    /** With a registry that may answer later (shared by several nodes). */
+    /** With a registry that may answer later, without other nodes. */
     public SignalingHub(SignalingSettings settings, AsyncRoomRegistry rooms, IceServersIssuer issuer, Clock clock,
                         SecureRandom random, AccessControl access, MembershipListener membership) {
+        this(settings, rooms, RoomFanout.NONE, issuer, clock, random, access, membership);
+    }
+
+    /** With a registry shared by several nodes and the fan-out that carries a room's traffic between them. */
+    public SignalingHub(SignalingSettings settings, AsyncRoomRegistry rooms, RoomFanout fanout,
+                        IceServersIssuer issuer, Clock clock, SecureRandom random, AccessControl access,
+                        MembershipListener membership) {
+        this.fanout = fanout;
+        fanout.receiveWith(this::remote);
         this.membership = membership;
         this.settings = settings;
         this.rooms = rooms;
@@ -300,6 +316,7 @@ public final class SignalingHub {
             }
             for (Member gone : renewal.lapsed()) {
                 membership.memberLeft(code, gone.peerId());
+                publish(code, "leave", gone, null);
                 for (Peer other : List.copyOf(peers.values())) {
                     if (other.room.equals(code)) {
                         presence(other, seq -> ServerMessages.presenceDiff(List.of(), List.of(gone), seq));
@@ -344,7 +361,13 @@ public final class SignalingHub {
         }
         return rooms.remove(code.get()).thenApply(room -> {
             synchronized (this) {
-                room.ifPresent(r -> endRoom(r, "the room was closed by the operator", clock.instant()));
+                room.ifPresent(r -> {
+                    endRoom(r, "the room was closed by the operator", clock.instant());
+                    if (fanout != RoomFanout.NONE) {
+                        // the other nodes end their members' room too
+                        after(fanout.publish(r.code(), "{\"k\":\"end\"}"), null, null, v -> { });
+                    }
+                });
                 endOverflowed();
                 return room.isPresent();
             }
@@ -415,6 +438,7 @@ public final class SignalingHub {
                 peer.connection.idleSince = now;
             }
         }
+        unlistenIfEmpty(room.code());
     }
 
     private void join(Connection c, ClientMessage.Join join) {
@@ -496,6 +520,8 @@ public final class SignalingHub {
             peers.put(peer.id(), peer);
             attach(c, peer);
             sendJoined(c, peer, room, join.ref(), false, List.of());
+            listen(peer.room);
+            publish(peer.room, "join", member, room);
             List<Member> joins = List.of(member);
             forOthers(peer, room, other -> true,
                     other -> presence(other, seq -> ServerMessages.presenceDiff(joins, List.of(), seq)));
@@ -548,6 +574,7 @@ public final class SignalingHub {
             peer.buffered.clear();
         }
         sendJoined(c, peer, room.get(), resume.ref(), true, replay);
+        listen(peer.room);
         log.debug("peer {} resumed, {} replayed", peer.id(), replay.size());
     }
 
@@ -700,29 +727,118 @@ public final class SignalingHub {
         long start = System.nanoTime();
         java.util.function.LongFunction<String> text =
                 seq -> ServerMessages.signal(peer.id(), signal.to(), signal.payload(), seq);
+        boolean remote;
         if (signal.to() != null) {
             Peer target = peers.get(signal.to());
-            if (target == null || !target.room.equals(peer.room)) {
+            remote = target == null && room.get().member(signal.to()).isPresent();
+            if (!remote && (target == null || !target.room.equals(peer.room))) {
                 error(c, ErrorCode.BAD_MESSAGE, "no such peer in the room", signal.ref());
                 return;
             }
-            if (target != peer) {
+            if (target != null && target != peer) {
                 deliverTo(target, text);
             }
         } else {
             forOthers(peer, room.get(), other -> true, other -> deliverTo(other, text));
+            remote = room.get().members().stream().anyMatch(m -> !peers.containsKey(m.peerId()));
         }
+        if (!remote) {
+            signalDone(c, peer, signal, text, start);
+            return;
+        }
+        // Members on other nodes: acknowledged once Redis has handed it to their nodes.
+        ObjectNode message = Json.object().put("k", "signal").put("from", peer.id());
+        message.put("to", signal.to());
+        message.set("payload", signal.payload());
+        after(fanout.publish(peer.room, Json.write(message)), c, signal.ref(), v -> {
+            if (peers.get(peer.id()) == peer) {
+                signalDone(c, peer, signal, text, start);
+            }
+        });
+    }
+
+    private void signalDone(Connection c, Peer peer, ClientMessage.Signal signal,
+                            java.util.function.LongFunction<String> text, long start) {
         stats.fanout(System.nanoTime() - start);
+        long received = peer.sequenced ? peer.received : -1;
         if (peer.sequenced && signal.seq() != null) {
-            peer.received = signal.seq();
+            peer.received = Math.max(peer.received, signal.seq());
             received = peer.received;
         }
         if (peer.self) {
             deliverTo(peer, text);
         }
-        if (peer.ack && signal.ref() != null) {
+        if (peer.ack && signal.ref() != null && peer.connection == c) {
             c.link.send(ServerMessages.ack(signal.ref(), received));
         }
+    }
+
+    /** Receives this room's traffic from other nodes while this node has members in it. */
+    private void listen(String room) {
+        if (fanout != RoomFanout.NONE && listening.add(room)) {
+            after(fanout.subscribe(room), null, null, v -> { });
+        }
+    }
+
+    private void unlistenIfEmpty(String room) {
+        if (listening.contains(room) && peers.values().stream().noneMatch(p -> p.room.equals(room))) {
+            listening.remove(room);
+            after(fanout.unsubscribe(room), null, null, v -> { });
+        }
+    }
+
+    /** Tells the other nodes of {@code room} that {@code member} joined or left (when it has members elsewhere). */
+    private void publish(String room, String kind, Member member, Room snapshot) {
+        if (fanout == RoomFanout.NONE || (snapshot != null
+                && snapshot.members().stream().allMatch(m -> peers.containsKey(m.peerId())))) {
+            return;
+        }
+        ObjectNode message = Json.object().put("k", kind).put("id", member.peerId());
+        message.set("meta", member.meta());
+        message.put("user", member.userId());
+        after(fanout.publish(room, Json.write(message)), null, null, v -> { });
+    }
+
+    /** A message of another node about {@code room}: delivered to this node's members of it. */
+    private synchronized void remote(String room, String text) {
+        JsonNode message;
+        try {
+            message = Json.MAPPER.readTree(text);
+        } catch (java.io.IOException e) {
+            log.debug("dropped a fan-out message that is not JSON");
+            return;
+        }
+        String kind = message.path("k").asText();
+        List<Peer> here = peers.values().stream().filter(p -> p.room.equals(room)).toList();
+        if (kind.equals("signal")) {
+            String from = message.path("from").asText();
+            String to = message.hasNonNull("to") ? message.get("to").asText() : null;
+            JsonNode payload = message.get("payload");
+            java.util.function.LongFunction<String> render = seq -> ServerMessages.signal(from, to, payload, seq);
+            for (Peer peer : here) {
+                if ((to == null || to.equals(peer.id())) && !peer.id().equals(from)) {
+                    deliverTo(peer, render);
+                }
+            }
+        } else if (kind.equals("end")) {
+            Instant now = clock.instant();
+            endRoom(new Room(room, 0, now, now, List.of()), "the room was closed by the operator", now);
+        } else if (kind.equals("join") || kind.equals("leave")) {
+            JsonNode user = message.get("user");
+            Member member = new Member(message.path("id").asText(), message.get("meta") instanceof ObjectNode meta
+                    ? meta : Json.object(), user == null || user.isNull() ? null : user.asText());
+            List<Member> joins = kind.equals("join") ? List.of(member) : List.of();
+            List<Member> leaves = kind.equals("leave") ? List.of(member) : List.of();
+            for (Peer peer : here) {
+                if (!peer.id().equals(member.peerId())) {
+                    presence(peer, seq -> ServerMessages.presenceDiff(joins, leaves, seq));
+                }
+            }
+            if (kind.equals("leave")) {
+                membership.memberLeft(room, member.peerId());
+            }
+        }
+        endOverflowed();
     }
 
     private void leave(Connection c, ClientMessage.Leave leave) {
@@ -774,11 +890,14 @@ public final class SignalingHub {
             peer.connection = null;
         }
         membership.memberLeft(peer.room, peer.id());
+        unlistenIfEmpty(peer.room);
         after(rooms.leave(peer.room, peer.id()), null, null, left -> {
             if (left) {
-                after(rooms.find(peer.room), null, null, room -> room.ifPresent(r -> forOthers(peer, r,
-                        other -> true, other -> presence(other,
-                                seq -> ServerMessages.presenceDiff(List.of(), List.of(peer.member), seq)))));
+                after(rooms.find(peer.room), null, null, room -> room.ifPresent(r -> {
+                    forOthers(peer, r, other -> true, other -> presence(other,
+                            seq -> ServerMessages.presenceDiff(List.of(), List.of(peer.member), seq)));
+                    publish(peer.room, "leave", peer.member, r);
+                }));
                 log.debug("peer {} left", peer.id());
             }
         });
