@@ -303,4 +303,71 @@ class RedisNodesIT {
         JsonNode left = ann.next("presence_diff");
         assertThat(left.path("leaves").has(bobId)).as(left.toString()).isTrue();
     }
+
+    /**
+     * A node killed with SIGKILL (a separate JVM running Main): its member's presence leaves the other node's
+     * members within the lease. The bound is presence-lease + one renewal interval of the survivor (3 s + 1 s
+     * here): the dead node stops renewing, the lease lapses, and the survivor's next renewal removes the
+     * member and tells its own members. The poll below allows 15 s so that a loaded machine does not flake.
+     */
+    @Test
+    void aNodeKilledWithSigkillLosesItsMembersPresenceWithinTheLease() throws Exception {
+        TurnbridgeServer survivor = node(redis.uri());
+        int port;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort();
+        }
+        java.nio.file.Path log = java.nio.file.Files.createTempFile("turnbridge-node-", ".log");
+        Process doomed = new ProcessBuilder(java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java")
+                .toString(), "-cp", System.getProperty("java.class.path"), "dev.turnbridge.server.Main",
+                "--set", "signaling.access=open", "--set", "signaling.registry=redis",
+                "--set", "redis.uri=" + redis.uri(), "--set", "redis.key-prefix=" + prefix,
+                "--set", "redis.presence-lease=3s", "--set", "listeners.udp=127.0.0.1:0",
+                "--set", "listeners.tcp=127.0.0.1:0", "--set", "listeners.tls=127.0.0.1:0",
+                "--set", "relay.address=127.0.0.1", "--set", "auth.secrets=redis-nodes-secret",
+                "--set", "signaling.listen=127.0.0.1:" + port, "--set", "metrics.listen=127.0.0.1:0")
+                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        try {
+            String doomedHttp = "http://127.0.0.1:" + port;
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            boolean up = false;
+            while (!up && doomed.isAlive() && System.nanoTime() < deadline) {
+                try {
+                    up = get(doomedHttp + "/api/rooms/ZZZZZZZZ").statusCode() == 404;
+                } catch (java.io.IOException notYet) {
+                    Thread.sleep(200);
+                }
+            }
+            assertThat(up).as("the second node started: %s", java.nio.file.Files.readString(log)).isTrue();
+
+            String code = createRoom(survivor, 2);
+            Client ann = connect(survivor);
+            ann.send("{\"type\":\"join\",\"room\":\"" + code + "\"}");
+            ann.next("joined");
+            Client bob = new Client();
+            bob.socket = HTTP.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(5))
+                    .buildAsync(URI.create(doomedHttp.replace("http:", "ws:") + "/ws/v1"), bob).join();
+            bob.send("{\"type\":\"join\",\"room\":\"" + code + "\"}");
+            String bobId = bob.next("joined").path("peerId").asText();
+            assertThat(ann.next("presence_diff").path("joins").has(bobId)).isTrue();
+
+            doomed.destroyForcibly(); // SIGKILL: no leave, no clean close, no more renewals
+            assertThat(doomed.waitFor(10, TimeUnit.SECONDS)).isTrue();
+            JsonNode left = null;
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+            while (left == null && System.nanoTime() < until) {
+                JsonNode m = ann.messages.poll(1, TimeUnit.SECONDS);
+                if (m != null && m.path("type").asText().equals("presence_diff") && m.path("leaves").has(bobId)) {
+                    left = m;
+                }
+            }
+            assertThat(left).as("bob's presence left after the lease").isNotNull();
+            // and its seat is free again
+            assertThat(join(survivor, code).path("type").asText()).isEqualTo("joined");
+        } finally {
+            doomed.destroyForcibly();
+            doomed.waitFor(10, TimeUnit.SECONDS);
+            java.nio.file.Files.deleteIfExists(log);
+        }
+    }
 }
