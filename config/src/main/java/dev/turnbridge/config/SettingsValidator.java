@@ -37,6 +37,7 @@ public final class SettingsValidator {
         v.top(settings);
         v.listeners(settings.listeners());
         v.tls(settings.tls());
+        v.acmeChallenges(settings.tls().acme(), settings.listeners());
         v.auth(settings.auth());
         v.relay(settings.relay());
         v.lifetimes(settings.lifetimes());
@@ -175,6 +176,14 @@ public final class SettingsValidator {
             fail("tls.acme.http-listen", a.httpListen(), "empty unless tls.acme.domains is set");
         }
         range("tls.acme.redirect-port", a.redirectPort(), 1, 65535);
+    }
+
+    /** The CA must reach a challenge: TLS-ALPN-01 on a TURN/shared TLS listener, or HTTP-01 on http-listen. */
+    private void acmeChallenges(AcmeSettings a, ListenerSettings l) {
+        if (a.enabled() && l.tls().isEmpty() && a.httpListen().isEmpty()) {
+            fail("tls.acme.domains", a.domains(), "a listeners.tls port (TLS-ALPN-01 is answered there) or "
+                    + "tls.acme.http-listen (HTTP-01)");
+        }
     }
 
     private void readable(String name, String file) {

@@ -21,4 +21,9 @@ public record TlsSettings(String certFile, String keyFile, Duration reloadInterv
     public boolean selfSigned() {
         return certFile.isEmpty() && keyFile.isEmpty();
     }
+
+    /** True when browsers will accept the certificate: configured files, or one from ACME (HSTS is sent then). */
+    public boolean verifiable() {
+        return !selfSigned() || acme.enabled();
+    }
 }

@@ -200,6 +200,11 @@ class SettingsValidatorTest {
         assertThat(errors("tls.acme.domains=turn.example.org,relay.example.org", "tls.acme.email=ops@example.org",
                 "tls.acme.directory=letsencrypt-staging", "tls.acme.http-listen=0.0.0.0:80,[::]:80")).isEmpty();
         assertThat(errors("tls.acme.domains=localhost", "tls.acme.directory=https://127.0.0.1:14000/dir")).isEmpty();
+        assertThat(errors("tls.acme.domains=turn.example.org", "listeners.tls=")).containsExactly(
+                "tls.acme.domains: [turn.example.org] (expected: a listeners.tls port (TLS-ALPN-01 is answered there) "
+                        + "or tls.acme.http-listen (HTTP-01))");
+        assertThat(errors("tls.acme.domains=turn.example.org", "listeners.tls=", "tls.acme.http-listen=0.0.0.0:80"))
+                .isEmpty();
     }
 
     @Test

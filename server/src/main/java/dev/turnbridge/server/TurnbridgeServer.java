@@ -6,6 +6,7 @@ import dev.turnbridge.relay.stun.StunWarmup;
 import dev.turnbridge.relay.transport.NettyTransport;
 import dev.turnbridge.relay.transport.RelayServer;
 import dev.turnbridge.relay.transport.TlsCertificate;
+import dev.turnbridge.server.acme.AcmeService;
 import dev.turnbridge.server.ops.OpsServer;
 import dev.turnbridge.server.ops.OpsServices;
 import dev.turnbridge.server.ops.RelayMetrics;
@@ -69,6 +70,8 @@ public final class TurnbridgeServer implements AutoCloseable {
     private final OpsServer ops;
     private final ScheduledExecutorService timer;
     private final ExecutorService dtlsHandshakes;
+    private final ScheduledExecutorService acmeThread;
+    private AcmeService acme;
     private final CompletableFuture<Void> terminated = new CompletableFuture<>();
     private List<InetSocketAddress> relayAddresses = List.of();
     private volatile SignalingServer signaling;
@@ -101,6 +104,12 @@ public final class TurnbridgeServer implements AutoCloseable {
             this.ops = null;
         }
         this.clock = clock;
+        // ACME orders block on the CA for seconds: one thread of their own, never an event loop
+        this.acmeThread = !settings.tls().acme().enabled() ? null : Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "turnbridge-acme");
+            t.setDaemon(true);
+            return t;
+        });
     }
 
     /**
@@ -126,6 +135,11 @@ public final class TurnbridgeServer implements AutoCloseable {
     }
 
     public static TurnbridgeServer start(Settings settings, Clock clock) {
+        return start(settings, clock, AcmeService.Timing.DEFAULT);
+    }
+
+    /** @param acmeTiming how often ACME checks and retries (tests shorten it) */
+    public static TurnbridgeServer start(Settings settings, Clock clock, AcmeService.Timing acmeTiming) {
         TurnbridgeServer server = new TurnbridgeServer(settings, clock);
         try {
             server.bindMeters();
@@ -139,8 +153,16 @@ public final class TurnbridgeServer implements AutoCloseable {
                 SignalingServer s = server.signaling;
                 return s == null ? null : s.routedHttpsHandler();
             });
+            if (settings.tls().acme().enabled()) {
+                // the stored certificate, if any, is served from the first connection on
+                server.acme = AcmeService.create(settings.tls().acme(), server.relay.certificate(), server.registry,
+                        server.acmeThread, clock, acmeTiming);
+            }
             server.relayAddresses = server.relay.start();
             server.startSignaling();
+            if (server.acme != null) {
+                server.acme.start(server.transport.group(), server.transport.serverChannel());
+            }
             server.signalingOps.metrics().bindTo(server.registry);
             server.timer.scheduleAtFixedRate(server.throughput::sample, THROUGHPUT_SECONDS, THROUGHPUT_SECONDS,
                     TimeUnit.SECONDS);
@@ -219,6 +241,9 @@ public final class TurnbridgeServer implements AutoCloseable {
         CertifiedKey certificate = relay.tlsCertificate();
         String name = certificate == null || settings.tls().selfSigned() ? ""
                 : RelayListeners.connectableName(certificate.dnsNames());
+        if (settings.tls().acme().enabled()) {
+            name = settings.tls().acme().domains().get(0); // what the certificate will name, served or not yet
+        }
         if (certificate != null && !settings.tls().selfSigned() && name.isEmpty()
                 && settings.signaling().turnsHost().isEmpty() && settings.signaling().turnUris().isEmpty()) {
             log.warn("TLS: the certificate names no host a client can connect to ({}); turns: URIs use the relay's "
@@ -234,6 +259,11 @@ public final class TurnbridgeServer implements AutoCloseable {
 
     public Settings settings() {
         return settings;
+    }
+
+    /** Automatic certificates, or null without {@code tls.acme.domains}. */
+    public AcmeService acme() {
+        return acme;
     }
 
     /** Bound UDP relay listener addresses, one per configured listener (ports resolved when 0 was asked). */
@@ -341,6 +371,12 @@ public final class TurnbridgeServer implements AutoCloseable {
             closed = true;
         }
         try {
+            if (acme != null) {
+                acme.close();
+            }
+            if (acmeThread != null) {
+                acmeThread.shutdownNow(); // an order in progress is interrupted and dropped
+            }
             if (signaling != null) {
                 signaling.close();
             }
