@@ -8,6 +8,7 @@ import dev.turnbridge.relay.transport.RelayServer;
 import dev.turnbridge.relay.transport.TlsCertificate;
 import dev.turnbridge.server.acme.AcmeService;
 import dev.turnbridge.server.ops.OpsServer;
+import dev.turnbridge.server.ops.CertificateStatus;
 import dev.turnbridge.server.ops.OpsServices;
 import dev.turnbridge.server.ops.RelayMetrics;
 import dev.turnbridge.server.ops.Throughput;
@@ -71,7 +72,7 @@ public final class TurnbridgeServer implements AutoCloseable {
     private final ScheduledExecutorService timer;
     private final ExecutorService dtlsHandshakes;
     private final ScheduledExecutorService acmeThread;
-    private AcmeService acme;
+    private volatile AcmeService acme;
     private final CompletableFuture<Void> terminated = new CompletableFuture<>();
     private List<InetSocketAddress> relayAddresses = List.of();
     private volatile SignalingServer signaling;
@@ -97,7 +98,7 @@ public final class TurnbridgeServer implements AutoCloseable {
         if (settings.metrics().enabled()) {
             this.opsTransport = NettyTransport.create(1, "turnbridge-ops", true);
             OpsServices services = new OpsServices(registry, relay, signalingOps, throughput, this::notReady,
-                    () -> drain("admin request"));
+                    () -> drain("admin request"), this::certificateStatus);
             this.ops = new OpsServer(settings, services, opsTransport.group(), opsTransport.serverChannel());
         } else {
             this.opsTransport = null;
@@ -259,6 +260,25 @@ public final class TurnbridgeServer implements AutoCloseable {
 
     public Settings settings() {
         return settings;
+    }
+
+    /** The certificate served, for the status page; null while no TLS listener runs. */
+    private CertificateStatus certificateStatus() {
+        CertifiedKey served = relay.tlsCertificate();
+        if (served == null) {
+            return null;
+        }
+        AcmeService automatic = acme;
+        String source;
+        if (settings.tls().acme().enabled()) {
+            source = automatic != null && automatic.certificate() != null
+                    ? "ACME (" + settings.tls().acme().directory() + ")"
+                    : "self-signed until ACME issues one (" + settings.tls().acme().directory() + ")";
+        } else {
+            source = settings.tls().selfSigned() ? "self-signed (development)" : settings.tls().certFile();
+        }
+        return new CertificateStatus(served.dnsNames(), served.leaf().getNotAfter().toInstant(), source,
+                automatic == null ? null : automatic.lastFailure());
     }
 
     /** Automatic certificates, or null without {@code tls.acme.domains}. */

@@ -177,6 +177,13 @@ class AcmePebbleIT {
             assertThat(Files.getPosixFilePermissions(state.resolve(key))).as(key)
                     .isEqualTo(PosixFilePermissions.fromString("rw-------"));
         }
+        // the status page names the certificate and its expiry; /metrics has the order and expiry series
+        String status = ops("/status");
+        assertThat(status).contains("<h2>TLS certificate</h2>").contains(DOMAIN)
+                .contains(leaf.getNotAfter().toInstant().toString()).contains("ACME (https://127.0.0.1:");
+        assertThat(ops("/metrics")).contains("turnbridge_acme_orders_total{outcome=\"issued\"} 1.0")
+                .contains("turnbridge_acme_certificate_expiry_seconds ");
+
         // a restart serves the stored certificate at once, with the CA gone: no order is due
         X509Certificate root = pebble.root();
         server.close();
@@ -269,6 +276,13 @@ class AcmePebbleIT {
         state.prepare();
         state.store(key, List.of(cert));
         return new CertifiedKey(key.getPrivate(), List.of(cert));
+    }
+
+    private String ops(String path) throws Exception {
+        InetSocketAddress ops = server.opsAddress();
+        return java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("http://127.0.0.1:" + ops.getPort() + path)).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString()).body();
     }
 
     private String http(String request) throws IOException {

@@ -35,6 +35,7 @@ import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
  */
 final class Pebble implements AutoCloseable {
     private final List<Process> processes = new ArrayList<>();
+    private final List<Path> logs = new ArrayList<>();
     private Path caFile;
     private int apiPort;
     private int managementPort;
@@ -76,13 +77,21 @@ final class Pebble implements AutoCloseable {
     static Pebble start(Path dir, int tlsPort, int httpPort, List<String> blocked) throws Exception {
         require("pebble");
         require("pebble-challtestsrv");
-        Pebble pebble = new Pebble();
-        try {
-            pebble.launch(dir, tlsPort, httpPort, blocked);
-            return pebble;
-        } catch (Exception | AssertionError e) {
-            pebble.close(); // a failed start leaves nothing running
-            throw e;
+        for (int attempt = 1; ; attempt++) {
+            Pebble pebble = new Pebble();
+            try {
+                pebble.launch(dir, tlsPort, httpPort, blocked);
+                return pebble;
+            } catch (IOException e) {
+                pebble.close(); // a failed start leaves nothing running
+                // a port found free was taken by another test before pebble bound it: new ports, twice more
+                if (attempt == 3 || e.getMessage() == null || !e.getMessage().contains("address already in use")) {
+                    throw e;
+                }
+            } catch (Exception | AssertionError e) {
+                pebble.close();
+                throw e;
+            }
         }
     }
 
@@ -137,9 +146,10 @@ final class Pebble implements AutoCloseable {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         IOException last = null;
         while (System.nanoTime() < deadline) {
-            for (Process p : processes) {
-                if (!p.isAlive()) {
-                    throw new IOException(p.info().command().orElse("pebble") + " exited with " + p.exitValue());
+            for (int i = 0; i < processes.size(); i++) {
+                if (!processes.get(i).isAlive()) {
+                    throw new IOException(logs.get(i).getFileName() + ": exited with " + processes.get(i).exitValue()
+                            + ":\n" + Files.readString(logs.get(i)));
                 }
             }
             try {
@@ -160,6 +170,7 @@ final class Pebble implements AutoCloseable {
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
         pb.environment().putAll(env);
         processes.add(pb.start());
+        logs.add(log);
     }
 
     static int freeTcpPort() throws IOException {
