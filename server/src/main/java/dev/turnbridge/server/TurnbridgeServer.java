@@ -155,6 +155,13 @@ public final class TurnbridgeServer implements AutoCloseable {
                 return s == null ? null : s.routedHttpsHandler();
             });
             if (settings.tls().acme().enabled()) {
+                if (settings.tls().acme().httpListen().isEmpty()
+                        && settings.listeners().tls().stream().noneMatch(hp -> hp.port() == 443)) {
+                    // fine behind a port forward (443 -> 8443), a failed validation otherwise
+                    log.warn("ACME: the CA validates TLS-ALPN-01 on port 443, and no listeners.tls entry is on 443 "
+                            + "({}): forward 443 to one of them, or set tls.acme.http-listen for HTTP-01",
+                            settings.listeners().tls());
+                }
                 // the stored certificate, if any, is served from the first connection on
                 server.acme = AcmeService.create(settings.tls().acme(), server.relay.certificate(), server.registry,
                         server.acmeThread, clock, acmeTiming);
