@@ -170,7 +170,7 @@ public final class SignalingServer implements AutoCloseable {
         OriginPolicy origins = new OriginPolicy(this.settings.allowedOrigins());
         StaticFiles files = new StaticFiles();
         this.initializer = new SignalingInitializer(this.settings, limit, proxies, origins, api, files, hub, clock);
-        HstsHandler hsts = settings.tls().selfSigned() ? null : new HstsHandler();
+        HstsHandler hsts = settings.tls().verifiable() ? new HstsHandler() : null;
         this.httpsInitializer = tls == null ? null
                 : new SignalingInitializer(this.settings, limit, proxies, origins, api, files, hub, clock, tls, hsts);
         this.routedInitializer = new SignalingInitializer(this.settings, limit, proxies, origins, api, files, hub,
