@@ -17,9 +17,11 @@ import dev.turnbridge.signaling.SignalingServer;
 import dev.turnbridge.signaling.ice.RelayListeners;
 import dev.turnbridge.signaling.room.AsyncRoomRegistry;
 import dev.turnbridge.signaling.room.RedisConnection;
+import dev.turnbridge.signaling.room.RedisRevocationBus;
 import dev.turnbridge.signaling.room.RedisRoomFanout;
 import dev.turnbridge.signaling.room.RedisRoomRegistry;
 import dev.turnbridge.signaling.room.RoomFanout;
+import dev.turnbridge.signaling.session.MembershipListener;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
@@ -238,6 +240,7 @@ public final class TurnbridgeServer implements AutoCloseable {
     private void startSignaling() {
         AsyncRoomRegistry shared = null;
         RoomFanout fanout = RoomFanout.NONE;
+        MembershipListener revocation = new RelayRevocation(relay, settings.signaling().turnCredentialTtl(), clock);
         if (SignalingSettings.REGISTRY_REDIS.equals(settings.signaling().registry())) {
             // blocking, once, before anything is served: Redis down at start is one clear error
             redis = RedisConnection.open(settings.redis());
@@ -245,6 +248,12 @@ public final class TurnbridgeServer implements AutoCloseable {
             shared = new RedisRoomRegistry(redis, node, new java.security.SecureRandom(),
                     settings.signaling().maxRooms(), settings.signaling().roomTtlMax());
             fanout = new RedisRoomFanout(redis, node);
+            SharedRevocation everyRelay = new SharedRevocation(revocation);
+            RedisRevocationBus bus = new RedisRevocationBus(redis, node, everyRelay);
+            // subscribed before anything is served, so no revocation of this node's time is missed
+            bus.start().toCompletableFuture().join();
+            everyRelay.publishTo(bus);
+            revocation = everyRelay;
             log.info("signaling rooms in Redis ({}), node {}", settings.redis().cluster() ? "cluster" : "standalone",
                     node);
         }
@@ -255,7 +264,7 @@ public final class TurnbridgeServer implements AutoCloseable {
         }
         signaling = new SignalingServer(settings, relayListeners(), clock, transport.group(), transport.group(),
                 transport.serverChannel(), https,
-                new RelayRevocation(relay, settings.signaling().turnCredentialTtl(), clock), shared, fanout);
+                revocation, shared, fanout);
         try {
             signalingAddresses = signaling.start();
             signalingOps.attach(signaling);

@@ -370,4 +370,34 @@ class RedisNodesIT {
             java.nio.file.Files.deleteIfExists(log);
         }
     }
+
+    /**
+     * Revocation reaches every node's relay: a member of node a holds an allocation on node b's relay (same
+     * secret, as coturn nodes would); when it leaves on a, b's relay refuses its credential and ends the
+     * allocation within 1 s (the promise of room-scoped revocation; the poll is bounded to that second).
+     */
+    @Test
+    void aLeaveOnOneNodeRevokesOnEveryNodesRelayWithinASecond() throws Exception {
+        TurnbridgeServer a = node(redis.uri());
+        TurnbridgeServer b = node(redis.uri());
+        String code = createRoom(a, 2);
+        Client ann = connect(a);
+        ann.send("{\"type\":\"join\",\"room\":\"" + code + "\"}");
+        JsonNode joined = ann.next("joined");
+        JsonNode turn = joined.get("iceServers").get(joined.get("iceServers").size() - 1);
+        try (TestTurnClient onB = new TestTurnClient(b.relayAddresses().get(0), turn.get("username").asText(),
+                turn.get("credential").asText())) {
+            assertThat(onB.allocate().isSuccess()).isTrue();
+            assertThat(b.relay().allocationCount()).isEqualTo(1);
+
+            ann.send("{\"type\":\"leave\"}");
+            ann.next("left");
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+            while (b.relay().allocationCount() != 0 && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertThat(b.relay().allocationCount()).isZero();
+            assertThat(onB.refresh(600).errorCode()).isEqualTo(401);
+        }
+    }
 }

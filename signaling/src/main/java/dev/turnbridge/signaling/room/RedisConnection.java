@@ -49,6 +49,7 @@ public final class RedisConnection implements AutoCloseable {
     private final StatefulConnection<String, String> pubSubConnection;
     private final RedisPubSubAsyncCommands<String, String> pubSub;
     private volatile BiConsumer<String, String> shardMessages = (channel, message) -> { };
+    private volatile BiConsumer<String, String> messages = (channel, message) -> { };
 
     private RedisConnection(AbstractRedisClient client, StatefulConnection<String, String> connection,
                             RedisClusterAsyncCommands<String, String> commands, RedisSettings settings) {
@@ -63,6 +64,11 @@ public final class RedisConnection implements AutoCloseable {
                 public void smessage(RedisClusterNode node, String channel, String message) {
                     shardMessages.accept(channel, message);
                 }
+
+                @Override
+                public void message(RedisClusterNode node, String channel, String message) {
+                    messages.accept(channel, message);
+                }
             });
             this.pubSubConnection = c;
             this.pubSub = c.async();
@@ -73,6 +79,11 @@ public final class RedisConnection implements AutoCloseable {
                 public void smessage(String channel, String message) {
                     shardMessages.accept(channel, message);
                 }
+
+                @Override
+                public void message(String channel, String message) {
+                    messages.accept(channel, message);
+                }
             });
             this.pubSubConnection = c;
             this.pubSub = c.async();
@@ -82,6 +93,11 @@ public final class RedisConnection implements AutoCloseable {
     /** Where sharded pub/sub messages go: {@code (channel, message)}, on Lettuce's thread. */
     void onShardMessage(BiConsumer<String, String> handler) {
         this.shardMessages = handler;
+    }
+
+    /** Where (unsharded) pub/sub messages go: {@code (channel, message)}, on Lettuce's thread. */
+    void onMessage(BiConsumer<String, String> handler) {
+        this.messages = handler;
     }
 
     RedisPubSubAsyncCommands<String, String> pubSub() {

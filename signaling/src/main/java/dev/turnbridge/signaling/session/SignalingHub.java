@@ -834,9 +834,7 @@ public final class SignalingHub {
                     presence(peer, seq -> ServerMessages.presenceDiff(joins, leaves, seq));
                 }
             }
-            if (kind.equals("leave")) {
-                membership.memberLeft(room, member.peerId());
-            }
+            // its node told every relay already (the composition root's revocation bus)
         }
         endOverflowed();
     }
