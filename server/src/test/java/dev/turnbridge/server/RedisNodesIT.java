@@ -318,27 +318,9 @@ class RedisNodesIT {
             port = s.getLocalPort();
         }
         java.nio.file.Path log = java.nio.file.Files.createTempFile("turnbridge-node-", ".log");
-        Process doomed = new ProcessBuilder(java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java")
-                .toString(), "-cp", System.getProperty("java.class.path"), "dev.turnbridge.server.Main",
-                "--set", "signaling.access=open", "--set", "signaling.registry=redis",
-                "--set", "redis.uri=" + redis.uri(), "--set", "redis.key-prefix=" + prefix,
-                "--set", "redis.presence-lease=3s", "--set", "listeners.udp=127.0.0.1:0",
-                "--set", "listeners.tcp=127.0.0.1:0", "--set", "listeners.tls=127.0.0.1:0",
-                "--set", "relay.address=127.0.0.1", "--set", "auth.secrets=redis-nodes-secret",
-                "--set", "signaling.listen=127.0.0.1:" + port, "--set", "metrics.listen=127.0.0.1:0")
-                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        Process doomed = separateNode(port, log, "3s");
         try {
             String doomedHttp = "http://127.0.0.1:" + port;
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            boolean up = false;
-            while (!up && doomed.isAlive() && System.nanoTime() < deadline) {
-                try {
-                    up = get(doomedHttp + "/api/rooms/ZZZZZZZZ").statusCode() == 404;
-                } catch (java.io.IOException notYet) {
-                    Thread.sleep(200);
-                }
-            }
-            assertThat(up).as("the second node started: %s", java.nio.file.Files.readString(log)).isTrue();
 
             String code = createRoom(survivor, 2);
             Client ann = connect(survivor);
@@ -398,6 +380,84 @@ class RedisNodesIT {
             }
             assertThat(b.relay().allocationCount()).isZero();
             assertThat(onB.refresh(600).errorCode()).isEqualTo(401);
+        }
+    }
+
+    /** A node in its own JVM (Main), so that a test can SIGKILL it; returns its process, listening on {@code port}. */
+    private Process separateNode(int port, java.nio.file.Path log, String lease) throws Exception {
+        Process node = new ProcessBuilder(java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java")
+                .toString(), "-cp", System.getProperty("java.class.path"), "dev.turnbridge.server.Main",
+                "--set", "signaling.access=open", "--set", "signaling.registry=redis",
+                "--set", "redis.uri=" + redis.uri(), "--set", "redis.key-prefix=" + prefix,
+                "--set", "redis.presence-lease=" + lease, "--set", "listeners.udp=127.0.0.1:0",
+                "--set", "listeners.tcp=127.0.0.1:0", "--set", "listeners.tls=127.0.0.1:0",
+                "--set", "relay.address=127.0.0.1", "--set", "auth.secrets=redis-nodes-secret",
+                "--set", "signaling.listen=127.0.0.1:" + port, "--set", "metrics.listen=127.0.0.1:0")
+                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        boolean up = false;
+        while (!up && node.isAlive() && System.nanoTime() < deadline) {
+            try {
+                up = get("http://127.0.0.1:" + port + "/api/rooms/ZZZZZZZZ").statusCode() == 404;
+            } catch (java.io.IOException notYet) {
+                Thread.sleep(200);
+            }
+        }
+        assertThat(up).as("the separate node started: %s", java.nio.file.Files.readString(log)).isTrue();
+        return node;
+    }
+
+    /**
+     * A member whose node was SIGKILLed resumes on another node with its token, within the lease, as the same
+     * peer: the others see no leave, and signals reach it on its new node.
+     */
+    @Test
+    void aMemberOfAKilledNodeResumesOnAnotherAsTheSamePeer() throws Exception {
+        TurnbridgeServer survivor = node(redis.uri());
+        int port;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort();
+        }
+        java.nio.file.Path log = java.nio.file.Files.createTempFile("turnbridge-node-", ".log");
+        Process doomed = separateNode(port, log, "5s");
+        try {
+            String code = createRoom(survivor, 2);
+            String config = ",\"config\":{\"ack\":true,\"seq\":true}}";
+            Client bob = connect(survivor);
+            bob.send("{\"type\":\"join\",\"room\":\"" + code + "\"" + config);
+            bob.next("joined");
+            Client ann = new Client();
+            ann.socket = HTTP.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(5))
+                    .buildAsync(URI.create("ws://127.0.0.1:" + port + "/ws/v1"), ann).join();
+            ann.send("{\"type\":\"join\",\"room\":\"" + code + "\"" + config);
+            JsonNode joined = ann.next("joined");
+            String annId = joined.path("peerId").asText();
+            bob.next("presence_diff");
+
+            doomed.destroyForcibly();
+            assertThat(doomed.waitFor(10, TimeUnit.SECONDS)).isTrue();
+            Client again = connect(survivor);
+            again.send("{\"type\":\"resume\",\"token\":\"" + joined.path("token").asText() + "\",\"seq\":0}");
+            JsonNode resumed = again.next("joined");
+            assertThat(resumed.path("peerId").asText()).isEqualTo(annId);
+            assertThat(resumed.path("resumed").asBoolean()).isTrue();
+
+            bob.send("{\"type\":\"signal\",\"ref\":1,\"seq\":1,\"payload\":\"after the move\"}");
+            assertThat(bob.next("ack").path("ref").asInt()).isEqualTo(1);
+            assertThat(again.next("signal").path("payload").asText()).isEqualTo("after the move");
+            // a forged secret for the same peer id is refused
+            Client forger = connect(survivor);
+            forger.send("{\"type\":\"resume\",\"token\":\"" + annId + ".AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\"}");
+            assertThat(forger.next("error").path("code").asText()).isEqualTo("unauthorized");
+            // past the lease of the dead node: ann is still there, renewed by her new node
+            Thread.sleep(6000);
+            assertThat(bob.messages.stream().noneMatch(m -> m.path("leaves").has(annId))).isTrue();
+            JsonNode room = JSON.readTree(get(http(survivor) + "/api/rooms/" + code).body());
+            assertThat(room.path("members").asInt()).isEqualTo(2);
+        } finally {
+            doomed.destroyForcibly();
+            doomed.waitFor(10, TimeUnit.SECONDS);
+            java.nio.file.Files.deleteIfExists(log);
         }
     }
 }

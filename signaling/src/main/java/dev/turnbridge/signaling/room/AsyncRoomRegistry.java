@@ -47,6 +47,31 @@ public interface AsyncRoomRegistry {
     CompletionStage<List<Room>> removeExpired(Instant now);
 
     /**
+     * Keeps what another node needs to resume member {@code peerId} (its node died): its room, a hash of its
+     * resume secret and its delivery options, until {@code until}. A registry in this process keeps nothing.
+     */
+    CompletionStage<Void> saveSeat(String peerId, Seat seat, Instant until);
+
+    /** The seat saved for {@code peerId}, if any. */
+    CompletionStage<Optional<Seat>> seat(String peerId);
+
+    /**
+     * This node takes over member {@code peerId} of room {@code code} (it resumed here): its lease is renewed
+     * by this node from now on. False when it is no longer a member (it left, or its lease lapsed).
+     */
+    CompletionStage<Boolean> claim(String code, String peerId, Instant now);
+
+    /**
+     * What resuming a member on another node takes.
+     *
+     * @param room       its room
+     * @param secretHash base64url of SHA-256 of its resume token's secret (never the secret itself)
+     * @param self       delivery options it joined with
+     */
+    record Seat(String room, String secretHash, boolean self, boolean ack, boolean seq) {
+    }
+
+    /**
      * How often a node renews its members' leases ({@link #renew}); zero: never (a registry in this process,
      * whose members live as long as it does).
      */
@@ -114,6 +139,21 @@ public interface AsyncRoomRegistry {
             @Override
             public CompletionStage<List<Room>> removeExpired(Instant now) {
                 return CompletableFuture.completedFuture(rooms.removeExpired(now));
+            }
+
+            @Override
+            public CompletionStage<Void> saveSeat(String peerId, Seat seat, Instant until) {
+                return CompletableFuture.completedFuture(null);
+            }
+
+            @Override
+            public CompletionStage<Optional<Seat>> seat(String peerId) {
+                return CompletableFuture.completedFuture(Optional.empty());
+            }
+
+            @Override
+            public CompletionStage<Boolean> claim(String code, String peerId, Instant now) {
+                return CompletableFuture.completedFuture(rooms.find(code).flatMap(r -> r.member(peerId)).isPresent());
             }
 
             @Override

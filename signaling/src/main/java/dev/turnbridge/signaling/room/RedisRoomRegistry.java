@@ -226,6 +226,39 @@ public final class RedisRoomRegistry implements AsyncRoomRegistry {
                 });
     }
 
+    /** {@code seat:<peer id>}: a plain key in its own slot, living as long as the room. */
+    @Override
+    public CompletionStage<Void> saveSeat(String peerId, Seat seat, Instant until) {
+        ObjectNode value = Json.object().put("room", seat.room()).put("hash", seat.secretHash())
+                .put("self", seat.self()).put("ack", seat.ack()).put("seq", seat.seq());
+        return redis.set(prefix + "seat:" + peerId, Json.write(value),
+                io.lettuce.core.SetArgs.Builder.pxAt(until.toEpochMilli())).thenApply(ok -> null);
+    }
+
+    @Override
+    public CompletionStage<Optional<Seat>> seat(String peerId) {
+        return redis.get(prefix + "seat:" + peerId).thenApply(text -> {
+            if (text == null) {
+                return Optional.<Seat>empty();
+            }
+            try {
+                JsonNode v = Json.MAPPER.readTree(text);
+                return Optional.of(new Seat(v.path("room").asText(), v.path("hash").asText(),
+                        v.path("self").asBoolean(), v.path("ack").asBoolean(), v.path("seq").asBoolean()));
+            } catch (IOException e) {
+                return Optional.<Seat>empty();
+            }
+        });
+    }
+
+    @Override
+    public CompletionStage<Boolean> claim(String code, String peerId, Instant now) {
+        String[] keys = roomKeys(code);
+        return RENEW.<List<Object>>run(redis, new String[] {keys[1], keys[2]}, Long.toString(now.toEpochMilli()),
+                Long.toString(now.plus(lease).toEpochMilli()), peerId)
+                .thenApply(reply -> !((List<?>) reply.get(0)).contains(peerId));
+    }
+
     /** A third of the lease: two renewals may fail (a slow Redis, a long pause) before a live member lapses. */
     @Override
     public Duration renewalInterval() {

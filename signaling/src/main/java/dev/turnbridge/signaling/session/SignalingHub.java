@@ -519,6 +519,8 @@ public final class SignalingHub {
             peer.roomExpiresAt = room.expiresAt();
             peers.put(peer.id(), peer);
             attach(c, peer);
+            after(rooms.saveSeat(peer.id(), new AsyncRoomRegistry.Seat(code, secretHash(tokenOf(peer)),
+                    join.self(), join.ack(), join.seq()), room.expiresAt()), null, null, v -> { });
             sendJoined(c, peer, room, join.ref(), false, List.of());
             listen(peer.room);
             publish(peer.room, "join", member, room);
@@ -536,7 +538,7 @@ public final class SignalingHub {
         }
         Peer peer = peerFor(resume.token());
         if (peer == null) {
-            error(c, ErrorCode.UNAUTHORIZED, "unknown or expired resume token", resume.ref());
+            resumeFromAnotherNode(c, resume);
             return;
         }
         String userId = peer.member.userId();
@@ -576,6 +578,79 @@ public final class SignalingHub {
         sendJoined(c, peer, room.get(), resume.ref(), true, replay);
         listen(peer.room);
         log.debug("peer {} resumed, {} replayed", peer.id(), replay.size());
+    }
+
+    /**
+     * A resume token this node does not know: with a shared registry, a member whose node died (or that
+     * reconnected through another node) resumes here as the same peer if its seat is still there (within
+     * the lease). Its outbox stayed with the dead node: numbering goes on after what the client has seen, and
+     * what the dead node had not delivered is lost.
+     */
+    private void resumeFromAnotherNode(Connection c, ClientMessage.Resume resume) {
+        String token = resume.token();
+        int dot = token == null ? -1 : token.indexOf('.');
+        if (dot <= 0) {
+            error(c, ErrorCode.UNAUTHORIZED, "unknown or expired resume token", resume.ref());
+            return;
+        }
+        String peerId = token.substring(0, dot);
+        c.joining = true;
+        after(rooms.seat(peerId), c, resume.ref(), seat -> {
+            byte[] presented = secretHash(token).getBytes(StandardCharsets.US_ASCII);
+            byte[] expected = seat.map(s -> s.secretHash().getBytes(StandardCharsets.US_ASCII)).orElse(new byte[0]);
+            if (seat.isEmpty() || !MessageDigest.isEqual(presented, expected) || peers.containsKey(peerId)) {
+                c.joining = false;
+                error(c, ErrorCode.UNAUTHORIZED, "unknown or expired resume token", resume.ref());
+                return;
+            }
+            String code = seat.get().room();
+            after(rooms.find(code), c, resume.ref(), room -> {
+                Optional<Member> member = room.flatMap(r -> r.member(peerId));
+                if (member.isEmpty() || room.get().isExpired(clock.instant())) {
+                    c.joining = false;
+                    error(c, member.isEmpty() ? ErrorCode.UNAUTHORIZED : ErrorCode.ROOM_EXPIRED,
+                            member.isEmpty() ? "unknown or expired resume token" : null, resume.ref());
+                    return;
+                }
+                String userId = member.get().userId();
+                if (userId != null && (c.identity == null || !userId.equals(c.identity.subject()))) {
+                    c.joining = false;
+                    error(c, ErrorCode.FORBIDDEN, "this peer belongs to another user", resume.ref());
+                    return;
+                }
+                after(rooms.claim(code, peerId, clock.instant()), c, resume.ref(), claimed -> {
+                    c.joining = false;
+                    if (!claimed || c.closing || !connections.contains(c) || c.peer != null
+                            || peers.containsKey(peerId)) {
+                        if (!claimed) {
+                            error(c, ErrorCode.UNAUTHORIZED, "unknown or expired resume token", resume.ref());
+                        }
+                        return;
+                    }
+                    byte[] secret = Base64.getUrlDecoder().decode(token.substring(dot + 1));
+                    Peer peer = new Peer(member.get(), code, secret, seat.get().self(), seat.get().ack(),
+                            seat.get().seq());
+                    peer.roomExpiresAt = room.get().expiresAt();
+                    peer.outbox.continueAfter(resume.seq() == null ? 0 : resume.seq());
+                    peers.put(peerId, peer);
+                    attach(c, peer);
+                    sendJoined(c, peer, room.get(), resume.ref(), true, List.of());
+                    listen(code);
+                    log.debug("peer {} resumed from another node", peerId);
+                });
+            });
+        });
+    }
+
+    /** What a shared registry keeps of a resume token: base64url(SHA-256(its secret part)). */
+    private static String secretHash(String token) {
+        String secret = token.substring(token.indexOf('.') + 1);
+        try {
+            return Base64.getUrlEncoder().withoutPadding().encodeToString(MessageDigest.getInstance("SHA-256")
+                    .digest(secret.getBytes(StandardCharsets.US_ASCII)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is required of every JDK", e);
+        }
     }
 
     /**
