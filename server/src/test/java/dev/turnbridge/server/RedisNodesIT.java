@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.turnbridge.config.SettingsLoader;
 import dev.turnbridge.signaling.room.RedisUnavailableException;
+import dev.turnbridge.testing.RedisCluster;
 import dev.turnbridge.testing.RedisProcess;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -58,9 +59,14 @@ class RedisNodesIT {
     }
 
     private TurnbridgeServer node(String redisUri) {
+        return node(redisUri, false);
+    }
+
+    private TurnbridgeServer node(String redisUri, boolean cluster) {
         TurnbridgeServer server = TurnbridgeServer.start(SettingsLoader.load(null, Map.of(), List.of(
                 "signaling.access=open",
                 "signaling.registry=redis",
+                "redis.cluster=" + cluster,
                 "redis.uri=" + redisUri,
                 "redis.key-prefix=" + prefix,
                 "redis.presence-lease=3s",
@@ -458,6 +464,30 @@ class RedisNodesIT {
             doomed.destroyForcibly();
             doomed.waitFor(10, TimeUnit.SECONDS);
             java.nio.file.Files.deleteIfExists(log);
+        }
+    }
+
+    /** The same across nodes on a 3-master Redis Cluster: seats, presence and signals through the room's shard. */
+    @Test
+    void twoNodesOnARedisCluster() throws Exception {
+        try (RedisCluster cluster = RedisCluster.start()) {
+            TurnbridgeServer a = node(cluster.uris(), true);
+            TurnbridgeServer b = node(cluster.uris(), true);
+            for (int i = 0; i < 3; i++) { // rooms on different slots, so on different shards
+                String code = createRoom(a, 2);
+                Client ann = connect(a);
+                ann.send("{\"type\":\"join\",\"room\":\"" + code + "\",\"config\":{\"ack\":true}}");
+                String annId = ann.next("joined").path("peerId").asText();
+                Client bob = connect(b);
+                bob.send("{\"type\":\"join\",\"room\":\"" + code + "\",\"config\":{\"ack\":true}}");
+                bob.next("joined");
+                assertThat(join(b, code).path("code").asText()).isEqualTo("room_full");
+                assertThat(ann.next("presence_diff").path("joins").size()).isEqualTo(1);
+                bob.send("{\"type\":\"signal\",\"ref\":7,\"to\":\"" + annId + "\",\"payload\":\"hi\"}");
+                assertThat(bob.next("ack").path("ref").asInt()).isEqualTo(7);
+                assertThat(ann.next("signal").path("payload").asText()).isEqualTo("hi");
+            }
+            assertThat(get("http://127.0.0.1:" + b.opsAddress().getPort() + "/readyz").statusCode()).isEqualTo(200);
         }
     }
 }

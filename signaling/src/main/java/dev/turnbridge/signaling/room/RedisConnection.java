@@ -12,6 +12,7 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.cluster.ClusterClientOptions;
 import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
 import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.SlotHash;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
@@ -22,6 +23,8 @@ import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.lettuce.core.pubsub.api.async.RedisPubSubAsyncCommands;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
 
@@ -48,6 +51,8 @@ public final class RedisConnection implements AutoCloseable {
     /** The sharded pub/sub connection of the fan-out (a connection in subscriber mode takes no other command). */
     private final StatefulConnection<String, String> pubSubConnection;
     private final RedisPubSubAsyncCommands<String, String> pubSub;
+    /** The same connection in cluster mode (node connections for sharded channels), else null. */
+    private final StatefulRedisClusterPubSubConnection<String, String> clusterPubSub;
     private volatile BiConsumer<String, String> shardMessages = (channel, message) -> { };
     private volatile BiConsumer<String, String> messages = (channel, message) -> { };
 
@@ -70,7 +75,10 @@ public final class RedisConnection implements AutoCloseable {
                     messages.accept(channel, message);
                 }
             });
+            // sharded messages arrive on the connection to the shard that owns the channel's slot
+            c.setNodeMessagePropagation(true);
             this.pubSubConnection = c;
+            this.clusterPubSub = c;
             this.pubSub = c.async();
         } else {
             StatefulRedisPubSubConnection<String, String> c = ((RedisClient) client).connectPubSub();
@@ -86,8 +94,31 @@ public final class RedisConnection implements AutoCloseable {
                 }
             });
             this.pubSubConnection = c;
+            this.clusterPubSub = null;
             this.pubSub = c.async();
         }
+    }
+
+    /**
+     * SSUBSCRIBE on the connection to the shard that owns the channel's slot (a cluster answers it only
+     * there); standalone, on the one pub/sub connection. A slot that moves later (resharding, failover) is
+     * not followed: the node subscribes again when it next gets a member in that room.
+     */
+    CompletionStage<Void> ssubscribe(String channel) {
+        return shard(channel).thenCompose(c -> c.ssubscribe(channel)).thenApply(v -> null);
+    }
+
+    CompletionStage<Void> sunsubscribe(String channel) {
+        return shard(channel).thenCompose(c -> c.sunsubscribe(channel)).thenApply(v -> null);
+    }
+
+    private CompletionStage<RedisPubSubAsyncCommands<String, String>> shard(String channel) {
+        RedisClusterNode owner = clusterPubSub == null ? null
+                : clusterPubSub.getPartitions().getMasterBySlot(SlotHash.getSlot(channel));
+        if (owner == null) {
+            return CompletableFuture.completedFuture(pubSub);
+        }
+        return clusterPubSub.getConnectionAsync(owner.getNodeId()).thenApply(StatefulRedisPubSubConnection::async);
     }
 
     /** Where sharded pub/sub messages go: {@code (channel, message)}, on Lettuce's thread. */

@@ -51,12 +51,12 @@ public final class RedisRoomFanout implements RoomFanout {
 
     @Override
     public CompletionStage<Void> subscribe(String room) {
-        return redis.pubSub().ssubscribe(channel(room)).thenApply(v -> null);
+        return redis.ssubscribe(channel(room));
     }
 
     @Override
     public CompletionStage<Void> unsubscribe(String room) {
-        return redis.pubSub().sunsubscribe(channel(room)).thenApply(v -> null);
+        return redis.sunsubscribe(channel(room));
     }
 
     @Override

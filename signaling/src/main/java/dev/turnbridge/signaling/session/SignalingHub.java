@@ -485,9 +485,15 @@ public final class SignalingHub {
             }
             Member member = new Member(newPeerId(), join.meta(), identity.subject());
             c.joining = true;
-            after(rooms.join(code.get(), member, now), c, join.ref(), result -> {
-                c.joining = false;
-                joined(c, join, code.get(), member, result);
+            // Subscribed to the room's traffic before taking the seat: a member joining on another node right
+            // after this one is seen here.
+            after(listen(code.get()), c, join.ref(), subscribed -> {
+                c.joining = true;
+                after(rooms.join(code.get(), member, now), c, join.ref(), result -> {
+                    c.joining = false;
+                    joined(c, join, code.get(), member, result);
+                    unlistenIfEmpty(code.get());
+                });
             });
         });
     }
@@ -522,7 +528,6 @@ public final class SignalingHub {
             after(rooms.saveSeat(peer.id(), new AsyncRoomRegistry.Seat(code, secretHash(tokenOf(peer)),
                     join.self(), join.ack(), join.seq()), room.expiresAt()), null, null, v -> { });
             sendJoined(c, peer, room, join.ref(), false, List.of());
-            listen(peer.room);
             publish(peer.room, "join", member, room);
             List<Member> joins = List.of(member);
             forOthers(peer, room, other -> true,
@@ -849,10 +854,17 @@ public final class SignalingHub {
     }
 
     /** Receives this room's traffic from other nodes while this node has members in it. */
-    private void listen(String room) {
-        if (fanout != RoomFanout.NONE && listening.add(room)) {
-            after(fanout.subscribe(room), null, null, v -> { });
+    private CompletionStage<Void> listen(String room) {
+        if (fanout == RoomFanout.NONE || !listening.add(room)) {
+            return java.util.concurrent.CompletableFuture.completedFuture(null);
         }
+        return fanout.subscribe(room).whenComplete((v, failure) -> {
+            if (failure != null) {
+                synchronized (this) {
+                    listening.remove(room);
+                }
+            }
+        });
     }
 
     private void unlistenIfEmpty(String room) {
