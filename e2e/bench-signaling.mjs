@@ -16,6 +16,9 @@
 //   --settle S            seconds idle after the last join before the memory sample (default 3)
 //   --server-pids P,...   server processes whose CPU (/proc/<pid>/stat) and RSS (/proc/<pid>/status) are read
 //   --jcmd                also sample the servers' live heap after a full GC (jcmd <pid> GC.run; GC.heap_info)
+//   --jfr PREFIX          record each server with Java Flight Recorder during the measured phases, into
+//                         PREFIX-<node>.jfr (jcmd JFR.start before the first, JFR.stop after the last)
+//   --jfc FILE            the JFR settings for --jfr (default: profile)
 //   --deadline S          watchdog: exit 3 if the whole run takes longer (default 600)
 //
 // Every signal carries the sender's index, its per-sender number and the send time (performance.now(): sender and
@@ -47,6 +50,9 @@ const SETTLE_S = num(opts.settle ?? 3, 'settle');
 const PIDS = opts['server-pids'] ? String(opts['server-pids']).split(',').map((p) => int(p, 'server-pids', 1)) : [];
 const JCMD = opts.jcmd === true;
 const DEADLINE_S = num(opts.deadline ?? 600, 'deadline');
+const JFR = opts.jfr ?? null;
+const JFC = opts.jfc ?? 'profile';
+if (JFR && !PIDS.length) usage('--jfr needs --server-pids');
 const CAPACITY = Math.ceil(CLIENTS / ROOMS);
 if (CAPACITY < 2 || CAPACITY > 16) usage(`clients/rooms gives ${CAPACITY} members per room (expected: 2..16)`);
 if (SOURCES > 250) usage('sources: at most 250 (127.0.0.2 .. 127.0.0.251)');
@@ -86,6 +92,10 @@ function heapUsedKb(pid) { // live heap after a full collection
   return Number(m[1]);
 }
 const sum = (f) => PIDS.reduce((a, p) => a + f(p), 0);
+function jfr(command, args) {
+  PIDS.forEach((pid, n) => execFileSync('jcmd', [String(pid), command, 'name=bench', ...args(n + 1)],
+    { timeout: 60_000, stdio: ['ignore', 'ignore', 'pipe'] }));
+}
 
 // --- HTTP: room creation -------------------------------------------------------------------------------------
 const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
@@ -125,6 +135,7 @@ let closingAll = false;
 // per-phase delivery bookkeeping
 let phase = null; // { latencies: number[], received, dup, reordered, expected }
 let sentTotal = 0;
+let idleCore = 0; // server CPU (cores) with every client idle: heartbeats and timers
 
 function handle(m, raw) {
   let msg;
@@ -246,6 +257,8 @@ async function runPhase(rate, seconds, measured) {
   if (PIDS.length) {
     const serverSeconds = (cpu1 - cpu0) / HZ;
     row(`server CPU per delivered signal (us) ${tag}`, p.received ? ((serverSeconds * 1e6) / p.received).toFixed(1) : 'NaN');
+    const aboveIdle = serverSeconds - idleCore * ((performance.now() - start) / 1000);
+    row(`server CPU per delivered signal above idle (us) ${tag}`, p.received ? ((aboveIdle * 1e6) / p.received).toFixed(1) : 'NaN');
     row(`server CPU (% of one core) ${tag}`, ((serverSeconds / ((performance.now() - start) / 1000)) * 100).toFixed(0));
   }
   row(`client CPU (% of one core) / event-loop delay p99 (ms) ${tag}`,
@@ -285,6 +298,11 @@ async function main() {
 
   await sleep(SETTLE_S * 1000);
   if (PIDS.length) {
+    // what the idle clients cost: heartbeats and the server's timers, no signals
+    const cpu0 = sum(cpuTicks), t0 = performance.now();
+    await sleep(SETTLE_S * 1000);
+    idleCore = ((sum(cpuTicks) - cpu0) / HZ) / ((performance.now() - t0) / 1000);
+    row('server CPU with every client idle (% of one core)', (idleCore * 100).toFixed(1));
     const heap1 = JCMD ? sum(heapUsedKb) : 0;
     const rss1 = sum(rssKb);
     row('server RSS before / after connecting (MB)', `${(rss0 / 1024).toFixed(1)} / ${(rss1 / 1024).toFixed(1)}`);
@@ -293,10 +311,12 @@ async function main() {
   }
 
   if (WARMUP_S > 0) await runPhase(RATES[0], WARMUP_S, false);
+  if (JFR) jfr('JFR.start', () => [`settings=${JFC}`]);
   for (const rate of RATES) {
     await runPhase(rate, DURATION_S, true);
     await sleep(500);
   }
+  if (JFR) jfr('JFR.stop', (n) => [`filename=${JFR}-${n}.jfr`]);
   const errs = [...serverErrors.entries()].map(([c, n]) => `${c} ${n}`).join(', ');
   row('server errors', errs || '0');
   row('unexpected closes', unexpectedCloses);
