@@ -31,8 +31,9 @@ class BenchSignalingIT {
             "load average at start", "rooms created (s)", "clients connected and joined (s, joins/s)",
             "server CPU with every client idle (% of one core)", "server RSS before / after connecting (MB)",
             "memory per idle connection, RSS delta (KB)", "memory per idle connection, live heap after GC (KB)",
-            "signals sent @ 50/s", "signals delivered @ 50/s", "signals lost @ 50/s",
-            "signals duplicated / out of order @ 50/s", "delivered signals/s @ 50/s",
+            "signals sent (achieved send rate /s) @ 50/s", "signals delivered @ 50/s", "signals lost @ 50/s",
+            "signals later than 5 s after the phase @ 50/s", "signals duplicated / out of order @ 50/s",
+            "delivered signals/s @ 50/s",
             "fan-out latency p50 / p99 / max (ms) @ 50/s", "server CPU per delivered signal (us) @ 50/s",
             "server CPU per delivered signal above idle (us) @ 50/s",
             "server CPU (% of one core) @ 50/s", "client CPU (% of one core) / event-loop delay p99 (ms) @ 50/s",
@@ -75,7 +76,8 @@ class BenchSignalingIT {
             assertThat(delivered.matches()).as(out).isTrue();
             assertThat(delivered.group(1)).as("every expected signal delivered:%n%s", out).isEqualTo(delivered.group(2));
             assertThat(Long.parseLong(delivered.group(1))).as("signals were sent at all:%n%s", out).isPositive();
-            assertThat(value(out, "signals sent @ 50/s")).as(out).isEqualTo(delivered.group(1));
+            assertThat(value(out, "signals sent (achieved send rate /s) @ 50/s")).as(out)
+                    .startsWith(delivered.group(1) + " (");
         } finally {
             Files.deleteIfExists(output);
         }
