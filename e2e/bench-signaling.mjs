@@ -16,8 +16,8 @@
 //   --settle S            seconds idle after the last join before the memory sample (default 3)
 //   --server-pids P,...   server processes whose CPU (/proc/<pid>/stat) and RSS (/proc/<pid>/status) are read
 //   --jcmd                also sample the servers' live heap after a full GC (jcmd <pid> GC.run; GC.heap_info)
-//   --jfr PREFIX          record each server with Java Flight Recorder during the measured phases, into
-//                         PREFIX-<node>.jfr (jcmd JFR.start before the first, JFR.stop after the last)
+//   --jfr PREFIX          record each server with Java Flight Recorder during the warm-up and measured phases,
+//                         into PREFIX-<node>.jfr (jcmd JFR.start before the warm-up, JFR.stop after the last)
 //   --jfc FILE            the JFR settings for --jfr (default: profile)
 //   --deadline S          watchdog: exit 3 if the whole run takes longer (default 600)
 //
@@ -264,7 +264,8 @@ function report(p) {
   row(`signals later than ${DRAIN_MS / 1000} s after the phase ${tag}`, p.received - p.receivedInWindow);
   row(`signals duplicated / out of order ${tag}`, `${p.dup} / ${p.reordered}`);
   row(`delivered signals/s ${tag}`, (p.receivedInWindow / p.sendSeconds).toFixed(0));
-  row(`fan-out latency p50 / p99 / max (ms) ${tag}`, `${q(0.5)} / ${q(0.99)} / ${lat.length ? lat[lat.length - 1].toFixed(2) : 'NaN'}`);
+  row(`fan-out latency p50 / p90 / p99 / p99.9 / max (ms) ${tag}`,
+    `${q(0.5)} / ${q(0.9)} / ${q(0.99)} / ${q(0.999)} / ${lat.length ? lat[lat.length - 1].toFixed(2) : 'NaN'}`);
   if (PIDS.length) {
     const perSignal = (cpu) => (p.receivedInWindow ? ((cpu * 1e6) / p.receivedInWindow).toFixed(1) : 'NaN');
     row(`server CPU per delivered signal (us) ${tag}`, perSignal(p.serverSeconds));
@@ -320,8 +321,9 @@ async function main() {
     if (JCMD) row('memory per idle connection, live heap after GC (KB)', ((heap1 - heap0) / CLIENTS).toFixed(1));
   }
 
-  if (WARMUP_S > 0) await runPhase(RATES[0], WARMUP_S, false);
+  // JFR starts before the warm-up: its own start-up work (class loading, buffers) would land in the first phase
   if (JFR) jfr('JFR.start', () => [`settings=${JFC}`]);
+  if (WARMUP_S > 0) await runPhase(RATES[0], WARMUP_S, false);
   for (const rate of RATES) {
     await runPhase(rate, DURATION_S, true);
     await sleep(500);

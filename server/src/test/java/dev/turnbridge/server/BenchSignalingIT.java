@@ -34,7 +34,7 @@ class BenchSignalingIT {
             "signals sent (achieved send rate /s) @ 50/s", "signals delivered @ 50/s", "signals lost @ 50/s",
             "signals later than 5 s after the phase @ 50/s", "signals duplicated / out of order @ 50/s",
             "delivered signals/s @ 50/s",
-            "fan-out latency p50 / p99 / max (ms) @ 50/s", "server CPU per delivered signal (us) @ 50/s",
+            "fan-out latency p50 / p90 / p99 / p99.9 / max (ms) @ 50/s", "server CPU per delivered signal (us) @ 50/s",
             "server CPU per delivered signal above idle (us) @ 50/s",
             "server CPU (% of one core) @ 50/s", "client CPU (% of one core) / event-loop delay p99 (ms) @ 50/s",
             "machine busy (cores, all processes) @ 50/s", "load average at end @ 50/s", "server errors",
