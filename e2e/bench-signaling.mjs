@@ -19,6 +19,8 @@
 //   --jfr PREFIX          record each server with Java Flight Recorder during the warm-up and measured phases,
 //                         into PREFIX-<node>.jfr (jcmd JFR.start before the warm-up, JFR.stop after the last)
 //   --jfc FILE            the JFR settings for --jfr (default: profile)
+//   --wait-idle S         before each phase, wait up to S s for the rest of the machine (every process but the
+//                         servers and this client) to use under a quarter of a core (shared machines; default 0)
 //   --deadline S          watchdog: exit 3 if the whole run takes longer (default 600)
 //
 // Every signal carries the sender's index, its per-sender number and the send time (performance.now(): sender and
@@ -51,6 +53,7 @@ const SETTLE_S = num(opts.settle ?? 3, 'settle');
 const PIDS = opts['server-pids'] ? String(opts['server-pids']).split(',').map((p) => int(p, 'server-pids', 1)) : [];
 const JCMD = opts.jcmd === true;
 const DEADLINE_S = num(opts.deadline ?? 600, 'deadline');
+const WAIT_IDLE_S = num(opts['wait-idle'] ?? 0, 'wait-idle');
 const JFR = opts.jfr ?? null;
 const JFC = opts.jfc ?? 'profile';
 if (JFR && !PIDS.length) usage('--jfr needs --server-pids');
@@ -214,7 +217,26 @@ let sender = 0;
 const STRIDE = 7919; // a prime: consecutive sends come from members of different rooms
 const measuredPhases = [];
 
+/** The cores the rest of the machine used over 2 s: everything but the servers and this process. */
+async function othersBusy() {
+  const b0 = busyTicks(), s0 = sum(cpuTicks), c0 = process.cpuUsage();
+  await sleep(2000);
+  const c = process.cpuUsage(c0);
+  return ((busyTicks() - b0) - (sum(cpuTicks) - s0)) / HZ / 2 - (c.user + c.system) / 1e6 / 2;
+}
+
+async function waitIdle() {
+  if (WAIT_IDLE_S <= 0) return NaN;
+  const until = performance.now() + WAIT_IDLE_S * 1000;
+  for (;;) {
+    const others = await othersBusy();
+    if (others < 0.25 || performance.now() >= until) return others;
+    console.error(`bench-signaling client: waiting for the machine: others use ${others.toFixed(2)} cores`);
+  }
+}
+
 async function runPhase(rate, seconds, measured) {
+  const others = measured ? await waitIdle() : NaN;
   const p = { id: phases.length, rate, latencies: [], received: 0, dup: 0, reordered: 0, expected: 0, late: 0, done: false };
   phases.push(p);
   const cpu0 = sum(cpuTicks), busy0 = busyTicks(), client0 = process.cpuUsage();
@@ -248,7 +270,7 @@ async function runPhase(rate, seconds, measured) {
   Object.assign(p, {
     sent, sendSeconds: (sendEnd - start) / 1000, wall, serverSeconds: (cpu1 - cpu0) / HZ, busy: (busy1 - busy0) / HZ,
     clientSeconds: (client1.user + client1.system) / 1e6, lagP99: lag.percentile(99) / 1e6, load: loadavg(),
-    receivedInWindow: p.received,
+    receivedInWindow: p.received, others,
   });
   measuredPhases.push(p);
 }
@@ -276,6 +298,7 @@ function report(p) {
     `${((p.clientSeconds / p.wall) * 100).toFixed(0)} / ${p.lagP99.toFixed(1)}`);
   row(`machine busy (cores, all processes) ${tag}`, (p.busy / p.wall).toFixed(2));
   row(`load average at end ${tag}`, p.load);
+  if (WAIT_IDLE_S > 0) row(`cores used by other processes before the phase ${tag}`, p.others.toFixed(2));
   if (lost !== 0) failures.push(`${lost} signals lost at ${p.rate}/s`);
   if (p.dup !== 0) failures.push(`${p.dup} signals duplicated at ${p.rate}/s`);
   if (p.reordered !== 0) failures.push(`${p.reordered} signals out of order at ${p.rate}/s`);
