@@ -190,7 +190,17 @@ public final class HttpGateHandler extends SimpleChannelInboundHandler<FullHttpR
         String key = apikey;
         String bearer = realtime.userToken(SignalingApi.bearer(headers.get(HttpHeaderNames.AUTHORIZATION)));
         InetAddress client = ClientAddressHandler.clientOf(ctx.channel());
-        if (path.equals(REALTIME_PREFIX + "api/broadcast") && HttpMethod.POST.equals(request.method())) {
+        String one = REALTIME_PREFIX + "api/broadcast/";
+        int events = path.indexOf("/events/");
+        if (!realtime.isApiKey(key)) {
+            respond(ctx, realtimeHttp(RestAnswer.INVALID_API_KEY), origin, keepAlive);
+        } else if (path.startsWith(one) && events > one.length() && HttpMethod.POST.equals(request.method())) {
+            String subTopic = QueryStringDecoder.decodeComponent(path.substring(one.length(), events));
+            String event = QueryStringDecoder.decodeComponent(path.substring(events + "/events/".length()));
+            String body = request.content().toString(StandardCharsets.UTF_8);
+            withBearer(ctx, request, bearer, auth -> respond(ctx,
+                    realtimeHttp(realtime.broadcastOne(key, auth, subTopic, event, body, client)), origin, keepAlive));
+        } else if (path.equals(REALTIME_PREFIX + "api/broadcast") && HttpMethod.POST.equals(request.method())) {
             String body = request.content().toString(StandardCharsets.UTF_8);
             withBearer(ctx, request, bearer, auth -> respond(ctx,
                     realtimeHttp(realtime.broadcast(key, auth, body, client)), origin, keepAlive));

@@ -182,16 +182,9 @@ public final class RealtimeGateway {
      * {@code auth} is the verified {@code Authorization} bearer, or null when it carried none.
      */
     public RestAnswer broadcast(String apikey, AuthResult auth, String body, InetAddress client) {
-        if (!isApiKey(apikey)) {
-            return RestAnswer.INVALID_API_KEY;
-        }
-        if (client != null && !restRate.tryAcquire(client)) {
-            return RestAnswer.error(429, "RateLimitReached: too many broadcasts");
-        }
-        Identity identity = identity(auth);
-        if (identity == null) {
-            return RestAnswer.error(401, auth == null ? "Unauthorized: a user's JWT is required"
-                    : "InvalidJWTToken: " + auth.message());
+        RestAnswer refused = admit(apikey, auth, client);
+        if (refused != null) {
+            return refused;
         }
         JsonNode root;
         try {
@@ -206,20 +199,72 @@ public final class RealtimeGateway {
         for (JsonNode m : messages) {
             JsonNode topic = m.get("topic");
             JsonNode event = m.get("event");
-            String name = topic != null && topic.isTextual() ? roomName(topic.asText()) : null;
-            if (name == null || event == null || !event.isTextual() || event.asText().isEmpty()) {
+            if (topic == null || !topic.isTextual() || event == null || !event.isTextual()) {
                 return RestAnswer.error(400, "each message needs topic room:<name> and an event");
             }
-            ObjectNode payload = Json.object();
-            payload.put("event", event.asText());
-            payload.set("payload", m.has("payload") ? m.get("payload") : Json.object());
-            Optional<String> code = existing(name);
-            if (code.isEmpty() || !hub.publish(code.get(), payload, identity)) {
-                return RestAnswer.error(code.isEmpty() ? 404 : 403, code.isEmpty() ? "RoomNotFound: " + name
-                        : "Unauthorized: You do not have permissions to write to this Channel topic: " + topic.asText());
+            RestAnswer failed = deliver(topic.asText(), event.asText(),
+                    m.has("payload") ? m.get("payload") : Json.object(), identity(auth));
+            if (failed != null) {
+                return failed;
             }
         }
         return new RestAnswer(202, Json.object());
+    }
+
+    /**
+     * {@code POST /realtime/v1/api/broadcast/<sub-topic>/events/<event>} ({@code channel.httpSend}): the body is
+     * the payload, 202 when delivered.
+     */
+    public RestAnswer broadcastOne(String apikey, AuthResult auth, String subTopic, String event, String body,
+                                   InetAddress client) {
+        RestAnswer refused = admit(apikey, auth, client);
+        if (refused != null) {
+            return refused;
+        }
+        JsonNode payload;
+        try {
+            payload = Json.MAPPER.readTree(body);
+        } catch (JacksonException e) {
+            return RestAnswer.error(400, "the payload must be JSON (binary payloads are not supported)");
+        }
+        RestAnswer failed = deliver(subTopic, event, payload == null ? Json.object() : payload, identity(auth));
+        return failed != null ? failed : new RestAnswer(202, Json.object());
+    }
+
+    /** Null when the key, the rate and the user's token let the request in; else the answer. */
+    private RestAnswer admit(String apikey, AuthResult auth, InetAddress client) {
+        if (!isApiKey(apikey)) {
+            return RestAnswer.INVALID_API_KEY;
+        }
+        if (client != null && !restRate.tryAcquire(client)) {
+            return RestAnswer.error(429, "RateLimitReached: too many broadcasts");
+        }
+        if (identity(auth) == null) {
+            return RestAnswer.error(401, auth == null ? "Unauthorized: a user's JWT is required"
+                    : auth.refusal() == dev.turnbridge.signaling.access.Refusal.EXPIRED
+                            ? "InvalidJWTToken: Token has expired" : "InvalidJWTToken: " + auth.message());
+        }
+        return null;
+    }
+
+    /** One broadcast into a live room; null when delivered, else the answer. */
+    private RestAnswer deliver(String subTopic, String event, JsonNode payload, Identity identity) {
+        String name = roomName(subTopic);
+        if (name == null || event.isEmpty()) {
+            return RestAnswer.error(400, "topic must be room:<name> and event not empty");
+        }
+        ObjectNode signal = Json.object();
+        signal.put("event", event);
+        signal.set("payload", payload);
+        Optional<String> code = existing(name);
+        if (code.isEmpty()) {
+            return RestAnswer.error(404, "RoomNotFound: " + name);
+        }
+        if (!hub.publish(code.get(), signal, identity)) {
+            return RestAnswer.error(403, "Unauthorized: You do not have permissions to write to this Channel topic: "
+                    + subTopic);
+        }
+        return null;
     }
 
     /**

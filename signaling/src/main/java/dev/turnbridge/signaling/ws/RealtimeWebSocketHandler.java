@@ -37,6 +37,8 @@ import org.slf4j.LoggerFactory;
 public final class RealtimeWebSocketHandler extends SimpleChannelInboundHandler<WebSocketFrame> {
 
     public static final String PATH = "/realtime/v1/websocket";
+    private static final String HANDSHAKER =
+            "io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandshakeHandler";
     private static final Logger log = LoggerFactory.getLogger(RealtimeWebSocketHandler.class);
 
     private final RealtimeGateway gateway;
@@ -58,6 +60,11 @@ public final class RealtimeWebSocketHandler extends SimpleChannelInboundHandler<
      */
     public static void install(ChannelPipeline p, RealtimeGateway gateway, Vsn vsn, int maxMessageSize,
                                int hardFrameLimit, Duration heartbeatTimeout) {
+        // The protocol handler adds its handshake handler (named by its class) once, for our protocol's path:
+        // it goes too, so that the new protocol handler adds one for this path.
+        if (p.get(HANDSHAKER) != null) {
+            p.remove(HANDSHAKER);
+        }
         p.replace("ws", "ws", new WebSocketServerProtocolHandler(WebSocketServerProtocolConfig.newBuilder()
                 .websocketPath(PATH)
                 .checkStartsWith(true)
