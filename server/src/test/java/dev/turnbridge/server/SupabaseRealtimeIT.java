@@ -20,8 +20,9 @@ import org.junit.jupiter.api.Test;
  * ({@code e2e/supabase-realtime.mjs}): the issue's snippet in two clients over vsn 2.0.0 and 1.0.0 (SUBSCRIBED,
  * presence both ways, webrtc-signal both ways with self:false, ack:true acknowledged, a chat event, leave on
  * removeChannel and on a closed socket), the refusals a client shows (wrong apikey, expired JWT, a private room
- * with a stranger's JWT) and the REST broadcast. {@code -DskipBrowser=true} skips it (it needs node and
- * {@code npm ci --prefix e2e}).
+ * with a stranger's JWT) and the REST broadcast; and in Chromium ({@code e2e/supabase-browser.mjs}) relay-only
+ * calls signaled through supabase-js, alone and in a room mixed with signaling.js. {@code -DskipBrowser=true}
+ * skips them (they need node, chromium and {@code npm ci --prefix e2e}).
  */
 class SupabaseRealtimeIT {
 
@@ -37,6 +38,8 @@ class SupabaseRealtimeIT {
                 "signaling.supabase.anon-keys=" + ANON_KEY,
                 "signaling.supabase.implicit-rooms=true",
                 "signaling.room-capacity-default=4",
+                // the browser pages come from the e2e script's own loopback server
+                "signaling.allowed-origins=*",
                 "auth.secrets=supabase-it-turn-secret",
                 "listeners.udp=127.0.0.1:0",
                 "listeners.tcp=127.0.0.1:0",
@@ -57,6 +60,28 @@ class SupabaseRealtimeIT {
                     "PASS vsn 2.0.0: presence join seen both ways", "PASS vsn 1.0.0: leave seen when the socket closes",
                     "PASS expired JWT: channel refused", "PASS private room, stranger: refused",
                     "PASS wrong apikey: channel refused", "PASS REST broadcast (send before subscribe) delivered");
+        }
+    }
+
+    /**
+     * Chromium pages with the real supabase-js bundle (served from loopback): a relay-only video call between two
+     * supabase-js pages with iceServers from {@code /realtime/v1/ice-servers} (relay/relay, decoded frames) and
+     * the leave when one tab closes; then a mixed room, one supabase-js page and one signaling.js page, completing
+     * the same call.
+     */
+    @Test
+    void chromiumCallsThroughSupabaseJsAndInAMixedRoom() throws Exception {
+        if (!Boolean.getBoolean("skipBrowser") && !Files.isExecutable(Path.of("/usr/bin/chromium"))) {
+            fail("/usr/bin/chromium is missing" + HINT);
+        }
+        try (TurnbridgeServer server = start()) {
+            String log = node("supabase-browser.mjs",
+                    List.of("http://127.0.0.1:" + server.signalingAddresses().get(0).getPort()), 170);
+            assertThat(log).doesNotContain("FAIL").contains("PASS: supabase-js in Chromium against turnbridge",
+                    "PASS supabase-js pages: relay-only call with decoded video: relay/relay",
+                    "PASS supabase-js pages: leave seen when the other tab closes",
+                    "PASS mixed room (supabase-js + signaling.js): relay-only call with decoded video: relay/relay",
+                    "PASS mixed room: presence seen both ways");
         }
     }
 
