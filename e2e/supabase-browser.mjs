@@ -105,6 +105,22 @@ try {
     await a.context().close();
     await b.context().close();
   }
+  // round trips between two pages through the server, supabase-js broadcasts vs our own protocol's signals
+  // (printed, not asserted: no timed checks in tests)
+  for (const kind of ['supabase', 'signaling']) {
+    const room = await createRoom(jwt(`rtt-${kind}-a`));
+    const [a, b] = [await page(), await page()];
+    await b.evaluate((o) => window.pingPong(o), { kind, base: BASE, anon: ANON_KEY, token: jwt(`rtt-${kind}-b`),
+      roomId: room, userId: `rtt-${kind}-b`, ping: false, n: 0 });
+    const times = await a.evaluate((o) => window.pingPong(o), { kind, base: BASE, anon: ANON_KEY,
+      token: jwt(`rtt-${kind}-a`), roomId: room, userId: `rtt-${kind}-a`, ping: true, n: 30 });
+    const sorted = [...times].sort((x, y) => x - y);
+    const q = (f) => sorted[Math.min(sorted.length - 1, Math.floor(f * sorted.length))].toFixed(2);
+    check(times.length === 30, `${kind}: 30 round trips`);
+    console.log(`LATENCY ${kind} round trip over ${times.length}: median ${q(0.5)} ms, p90 ${q(0.9)} ms, max ${q(1)} ms`);
+    await a.context().close();
+    await b.context().close();
+  }
 } catch (e) {
   check(false, 'browser scenario', e.stack || String(e));
 } finally {
