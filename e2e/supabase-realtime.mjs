@@ -2,7 +2,7 @@
 // Usage: node --experimental-websocket supabase-realtime.mjs <http://127.0.0.1:port>
 // Env: JWT_SECRET (the server's signaling.jwt.secret, HS256), ANON_KEY (one of signaling.supabase.anon-keys).
 // Prints PASS/FAIL lines; exits 0 only when every check passed. Talks to loopback only.
-import { createClient } from '@supabase/supabase-js';
+import { createClient as supabaseCreateClient } from '@supabase/supabase-js';
 import { createHmac } from 'node:crypto';
 
 const BASE = process.argv[2];
@@ -12,6 +12,15 @@ const SECRET = process.env.JWT_SECRET;
 if (!BASE || !SUPABASE_ANON_KEY || !SECRET) {
   console.error('usage: JWT_SECRET=... ANON_KEY=... node supabase-realtime.mjs <base-url>');
   process.exit(2);
+}
+
+// Node 22 has a global WebSocket, Node 20 with --experimental-websocket; an older Node gets the ws package as
+// realtime-js's transport (a client option, outside the snippet).
+const TRANSPORT = typeof WebSocket === 'undefined' ? (await import('ws')).WebSocket : undefined;
+const realtimeOptions = (vsn) => ({ ...(vsn ? { vsn } : {}), ...(TRANSPORT ? { transport: TRANSPORT } : {}) });
+/** supabase-js's createClient, with the transport above when this Node needs one. */
+function createClient(url, key, options = {}) {
+  return supabaseCreateClient(url, key, { ...options, realtime: { ...realtimeOptions(), ...(options.realtime || {}) } });
 }
 
 let failures = 0;
