@@ -288,6 +288,24 @@ class RealtimeSocketTest {
     }
 
     @Test
+    void anEndedRoomClosesItsChannels() {
+        Sink a = new Sink(Vsn.V2);
+        RealtimeSocket sa = open(a);
+        join(sa, a, "{}");
+        a.drain();
+
+        clock.advance(Duration.ofHours(3));
+        hub.sweep();
+
+        List<PhoenixMessage> out = a.drain();
+        assertThat(out).extracting(PhoenixMessage::event).containsExactly("system", "phx_close");
+        assertThat(out.get(0).payload().path("message").asText()).startsWith("RoomExpired: ");
+        assertThat(out.get(1).joinRef()).isEqualTo("1");
+        assertThat(sa.channelCount()).isZero();
+        assertThat(hub.connectionCount()).isZero();
+    }
+
+    @Test
     void closedSocketLeavesAtOnce() {
         Sink a = new Sink(Vsn.V2);
         Sink b = new Sink(Vsn.V2);
