@@ -396,6 +396,47 @@ class RealtimeSocketTest {
     }
 
     @Test
+    void aDrainClosesTheSocketSoTheClientReconnectsLater() {
+        Sink a = new Sink(Vsn.V2);
+        RealtimeSocket sa = open(a);
+        join(sa, a, "{}");
+        a.drain();
+
+        hub.drain();
+
+        assertThat(a.closeCode).isEqualTo(dev.turnbridge.signaling.session.CloseCodes.DRAINING);
+    }
+
+    @Test
+    void restBroadcastIsBoundedInCountAndRate() throws Exception {
+        Sink a = new Sink(Vsn.V2);
+        RealtimeSocket sa = open(a);
+        join(sa, a, "{}");
+        a.drain();
+        java.net.InetAddress client = java.net.InetAddress.getByName("127.0.0.9");
+        String one = "{\"topic\":\"room:" + code + "\",\"event\":\"chat\",\"payload\":{\"t\":1}}";
+
+        assertThat(gateway.broadcast("anon-key-0123456789abcdef", null, "{\"messages\":[" + one + "]}", client)
+                .status()).isEqualTo(202);
+        assertThat(Json.write(a.drain().get(0).payload()))
+                .isEqualTo("{\"type\":\"broadcast\",\"event\":\"chat\",\"payload\":{\"t\":1}}");
+        String seventeen = "{\"messages\":[" + String.join(",", java.util.Collections.nCopies(17, one)) + "]}";
+        assertThat(gateway.broadcast("anon-key-0123456789abcdef", null, seventeen, client).status()).isEqualTo(400);
+        assertThat(gateway.broadcast("anon-key-0123456789abcdef", null, "{\"messages\":[{\"topic\":\"room:NOSUCHRM\","
+                + "\"event\":\"x\"}]}", client).status()).isEqualTo(404);
+        assertThat(gateway.broadcast("anon-key-0123456789abcdef", null, "not json", client).status()).isEqualTo(400);
+        int accepted = 0;
+        for (int i = 0; i < 30; i++) {
+            accepted += gateway.broadcastOne("anon-key-0123456789abcdef", null, "room:" + code, "e", "{}", client)
+                    .status() == 202 ? 1 : 0;
+        }
+        // burst 20, minus the four requests above
+        assertThat(accepted).isEqualTo(16);
+        assertThat(gateway.broadcastOne("anon-key-0123456789abcdef", null, "room:" + code, "e", "{}", client).body()
+                .path("error").asText()).isEqualTo("RateLimitReached: too many broadcasts");
+    }
+
+    @Test
     void apiKeysAreCheckedInConstantTimeAgainstEachAnonKey() {
         assertThat(gateway.isApiKey("anon-key-0123456789abcdef")).isTrue();
         assertThat(gateway.isApiKey("anon-key-0123456789abcdeX")).isFalse();
