@@ -134,6 +134,19 @@ class SettingsValidatorTest {
     }
 
     @Test
+    void supabaseSettingsAreCheckedTogether() {
+        assertThat(errors("signaling.supabase.anon-keys=short, anon-key-long-enough-0123",
+                "signaling.supabase.max-channels-per-socket=0", "signaling.supabase.max-presence-size=10"))
+                .containsExactly(
+                        "signaling.supabase.anon-keys[0]: <redacted> (expected: empty, or at least 16 printable ASCII "
+                                + "characters without spaces)",
+                        "signaling.supabase.max-channels-per-socket: 0 (expected: 1-1000)",
+                        "signaling.supabase.max-presence-size: 10 (expected: 64-65536)");
+        assertThat(errors("signaling.supabase.anon-keys=anon-key-long-enough-0123",
+                "signaling.supabase.implicit-rooms=true")).isEmpty();
+    }
+
+    @Test
     void atLeastOneListenerRemains() {
         assertThat(errors("listeners.udp=", "listeners.tcp=", "listeners.tls="))
                 .containsExactly("listeners: udp: [], tcp: [], tls: [], dtls: [] "
