@@ -148,7 +148,7 @@ public final class SignalingServer implements AutoCloseable {
         RealtimeGateway realtime = new RealtimeGateway(this.settings, hub, rooms, clock);
         this.initializer = new SignalingInitializer(this.settings, limit, proxies, origins, api, files, hub, clock,
                 null, null, realtime);
-        HstsHandler hsts = settings.tls().selfSigned() ? null : new HstsHandler();
+        HstsHandler hsts = settings.tls().verifiable() ? new HstsHandler() : null;
         this.httpsInitializer = tls == null ? null
                 : new SignalingInitializer(this.settings, limit, proxies, origins, api, files, hub, clock, tls, hsts,
                         realtime);
