@@ -78,7 +78,7 @@ final class AllocateHandler implements RequestHandler {
         }
         byte[] token = request.reservationToken();
         Boolean evenPort = request.evenPortReserveNext();
-        if (tcp && (exchange.peerConnections() == null || token != null || evenPort != null
+        if (tcp && (exchange.stream() == null || token != null || evenPort != null
                 || request.has(AttributeType.DONT_FRAGMENT))) {
             reply(request, exchange, ErrorCode.BAD_REQUEST, identity); // RFC 6062 §5.1
             return;
@@ -208,7 +208,7 @@ final class AllocateHandler implements RequestHandler {
             done.accept(null);
         };
         if (tcp) {
-            exchange.openTcpRelaySocket(ip, port, bound);
+            exchange.stream().openTcpRelaySocket(ip, port, bound);
         } else {
             exchange.openRelaySocket(ip, port, bound);
         }

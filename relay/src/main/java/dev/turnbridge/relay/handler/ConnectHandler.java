@@ -35,7 +35,7 @@ final class ConnectHandler implements RequestHandler {
             return;
         }
         List<InetSocketAddress> peers = request.peerAddresses();
-        PeerConnections connections = exchange.peerConnections();
+        PeerConnections<?> connections = exchange.stream() == null ? null : exchange.stream().peerConnections();
         if (!(allocation.relaySocket() instanceof TcpRelaySocket) || connections == null || peers.size() != 1) {
             reply(request, exchange, ErrorCode.BAD_REQUEST, identity);
             return;
@@ -51,7 +51,7 @@ final class ConnectHandler implements RequestHandler {
             reply(request, exchange, ErrorCode.FORBIDDEN, identity);
             return;
         }
-        if (PeerChecks.inRoom(allocation, peer, true, context) != null) {
+        if (new PeerChecks(context).inRoom(allocation, peer, true) != null) {
             reply(request, exchange, ErrorCode.FORBIDDEN, identity);
             return;
         }

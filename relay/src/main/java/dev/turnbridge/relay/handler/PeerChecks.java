@@ -12,16 +12,19 @@ import java.net.InetSocketAddress;
  * allocation's room (403, see {@link RelayContext#roomPermits}).
  */
 final class PeerChecks {
-    private PeerChecks() {
+    private final RelayContext context;
+
+    PeerChecks(RelayContext context) {
+        this.context = context;
     }
 
     /** Null when the peer may be used, else the error to answer with. */
-    static ErrorCode check(Allocation allocation, InetSocketAddress peer, RelayContext context) {
-        return check(allocation, peer, true, context);
+    ErrorCode check(Allocation allocation, InetSocketAddress peer) {
+        return check(allocation, peer, true);
     }
 
     /** @param withPort whether the peer's port counts (ChannelBind), or only its IP (CreatePermission) */
-    static ErrorCode check(Allocation allocation, InetSocketAddress peer, boolean withPort, RelayContext context) {
+    ErrorCode check(Allocation allocation, InetSocketAddress peer, boolean withPort) {
         if (allocation.relaySocketFor(peer.getAddress()) == null) {
             return ErrorCode.PEER_ADDRESS_FAMILY_MISMATCH;
         }
@@ -30,11 +33,11 @@ final class PeerChecks {
             context.stats().peerRefused(verdict.reason());
             return ErrorCode.FORBIDDEN;
         }
-        return inRoom(allocation, peer, withPort, context);
+        return inRoom(allocation, peer, withPort);
     }
 
     /** The strict-peers check alone: null when allowed, else 403. */
-    static ErrorCode inRoom(Allocation allocation, InetSocketAddress peer, boolean withPort, RelayContext context) {
+    ErrorCode inRoom(Allocation allocation, InetSocketAddress peer, boolean withPort) {
         if (!context.roomPermits(allocation.room(), peer.getAddress(), withPort ? peer.getPort() : -1)) {
             context.stats().peerRefused(PeerPolicy.RefusalReason.NOT_IN_ROOM);
             return ErrorCode.FORBIDDEN;

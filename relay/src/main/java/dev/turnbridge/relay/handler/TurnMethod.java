@@ -5,18 +5,23 @@ import java.util.function.Function;
 
 /**
  * The request methods this server answers (RFC 8489 §18.2, RFC 8656 §17, RFC 6062 §6.1), each with its metric
- * tag (and through its ordinal its counters in {@link RelayStats}) and the handler that serves it. A new method
- * is one entry here and its handler class. Binding has no handler entry: it is answered without
+ * tag (and through its ordinal its counters in {@link RelayStats}) and the handler that serves it, built with the
+ * values that handler needs rather than the whole context. A new method is one entry here and its handler class. Binding has no handler entry: it is answered without
  * authentication, by the dispatcher itself (RFC 8489 §7.3.1).
  */
 public enum TurnMethod {
     BINDING(StunMethod.BINDING, "binding", null),
     ALLOCATE(StunMethod.ALLOCATE, "allocate", c -> new AllocateHandler(c, new RelayAddresses(c.settings().relay()))),
-    REFRESH(StunMethod.REFRESH, "refresh", RefreshHandler::new),
-    CREATE_PERMISSION(StunMethod.CREATE_PERMISSION, "create_permission", CreatePermissionHandler::new),
-    CHANNEL_BIND(StunMethod.CHANNEL_BIND, "channel_bind", ChannelBindHandler::new),
+    REFRESH(StunMethod.REFRESH, "refresh",
+            c -> new RefreshHandler(c.clock(), c.settings().lifetimes(), c.stats())),
+    CREATE_PERMISSION(StunMethod.CREATE_PERMISSION, "create_permission",
+            c -> new CreatePermissionHandler(c.clock(), new PeerChecks(c),
+                    c.settings().quotas().permissionsPerAllocation(), c.settings().lifetimes().permission())),
+    CHANNEL_BIND(StunMethod.CHANNEL_BIND, "channel_bind",
+            c -> new ChannelBindHandler(c.clock(), new PeerChecks(c), c.settings().quotas(),
+                    c.settings().lifetimes(), c.settings().relay().rfc5766Channels())),
     CONNECT(StunMethod.CONNECT, "connect", ConnectHandler::new),
-    CONNECTION_BIND(StunMethod.CONNECTION_BIND, "connection_bind", ConnectionBindHandler::new),
+    CONNECTION_BIND(StunMethod.CONNECTION_BIND, "connection_bind", c -> new ConnectionBindHandler()),
     /** Any other method number: counted together, answered 400. */
     OTHER(-1, "other", null);
 

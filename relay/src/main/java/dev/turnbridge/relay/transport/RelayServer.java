@@ -274,7 +274,7 @@ public final class RelayServer implements AutoCloseable {
             for (int i = 0; i < sockets; i++) {
                 // the first bind may pick an ephemeral port; the others must join that same port
                 int port = first == null ? hp.port() : first.getPort();
-                UdpListenerHandler handler = new UdpListenerHandler(dispatcher, relaySockets);
+                UdpListenerHandler handler = new UdpListenerHandler(dispatcher, relaySockets, owners);
                 Bootstrap b = new Bootstrap()
                         .group(transport.group())
                         .channel(transport.datagramChannel())
@@ -287,7 +287,6 @@ public final class RelayServer implements AutoCloseable {
                 }
                 Channel ch = b.bind(hp.host(), port).syncUninterruptibly().channel();
                 channels.add(ch);
-                owners.add(handler);
                 if (first == null) {
                     first = (InetSocketAddress) ch.localAddress();
                 }

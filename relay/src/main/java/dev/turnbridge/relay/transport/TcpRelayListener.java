@@ -40,7 +40,7 @@ final class TcpRelayListener implements TcpRelaySocket {
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final RelayContext context;
-    private final PeerConnections registry;
+    private final PeerConnections<PeerConnectionHandler> registry;
     private final ClientLink client;
     private final EventLoop loop;
     private final RelaySockets bootstraps;
@@ -52,7 +52,7 @@ final class TcpRelayListener implements TcpRelaySocket {
     private ScheduledFuture<?> sweeper;
     private boolean closed;
 
-    TcpRelayListener(RelayContext context, PeerConnections registry, ClientLink client, EventLoop loop,
+    TcpRelayListener(RelayContext context, PeerConnections<PeerConnectionHandler> registry, ClientLink client, EventLoop loop,
             RelaySockets bootstraps, RelayStats.Traffic traffic) {
         this.context = context;
         this.registry = registry;

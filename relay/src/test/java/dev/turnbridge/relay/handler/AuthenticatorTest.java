@@ -387,6 +387,16 @@ class AuthenticatorTest {
         }
 
         @Override
+        public boolean isClosed() {
+            return false;
+        }
+
+        @Override
+        public StreamExchange stream() {
+            return null; // UDP
+        }
+
+        @Override
         public void resend(byte[] encoded) {
             sent.add(encoded);
         }

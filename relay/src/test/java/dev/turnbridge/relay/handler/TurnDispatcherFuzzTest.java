@@ -248,6 +248,16 @@ class TurnDispatcherFuzzTest {
             }
 
             @Override
+            public boolean isClosed() {
+                return false;
+            }
+
+            @Override
+            public StreamExchange stream() {
+                return null; // UDP
+            }
+
+            @Override
             public void resend(byte[] encoded) {
                 StunMessage response = StunDecoderRoundTrip.decodeOrFail(encoded);
                 assertThat(response.transactionId()).isEqualTo(request.transactionId());
