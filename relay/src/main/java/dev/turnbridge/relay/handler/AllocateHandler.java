@@ -1,5 +1,6 @@
 package dev.turnbridge.relay.handler;
 
+import dev.turnbridge.credentials.RoomCredential;
 import dev.turnbridge.relay.allocation.Allocation;
 import dev.turnbridge.relay.allocation.AllocationListener;
 import dev.turnbridge.relay.allocation.AllocationQuota;
@@ -7,7 +8,6 @@ import dev.turnbridge.relay.allocation.RelayPortPool;
 import dev.turnbridge.relay.allocation.RelaySocket;
 import dev.turnbridge.relay.allocation.RelayedAddress;
 import dev.turnbridge.relay.allocation.RoomShare;
-import dev.turnbridge.relay.auth.RoomCredential;
 import dev.turnbridge.relay.stun.AttributeType;
 import dev.turnbridge.relay.stun.ErrorCode;
 import dev.turnbridge.relay.stun.StunMessage;

@@ -2,13 +2,13 @@ package dev.turnbridge.relay.transport;
 
 import dev.turnbridge.config.HostPort;
 import dev.turnbridge.config.Settings;
+import dev.turnbridge.credentials.RoomCredential;
 import dev.turnbridge.relay.allocation.Allocation;
 import dev.turnbridge.relay.allocation.AllocationInfo;
 import dev.turnbridge.relay.allocation.AllocationListener;
 import dev.turnbridge.relay.allocation.AllocationTable;
 import dev.turnbridge.relay.allocation.RoomDirectory;
 import dev.turnbridge.relay.allocation.RoomShare;
-import dev.turnbridge.relay.auth.RoomCredential;
 import dev.turnbridge.relay.handler.RelayContext;
 import dev.turnbridge.relay.handler.TurnDispatcher;
 import dev.turnbridge.config.ListenerSettings;

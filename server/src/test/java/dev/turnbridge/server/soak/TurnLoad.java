@@ -1,8 +1,8 @@
 package dev.turnbridge.server.soak;
 
 import dev.turnbridge.config.Secret;
+import dev.turnbridge.credentials.RestCredentials;
 import dev.turnbridge.relay.auth.LongTermKey;
-import dev.turnbridge.relay.auth.RestCredentials;
 import dev.turnbridge.relay.handler.TurnMethod;
 import dev.turnbridge.relay.stun.MessageIntegrity;
 import dev.turnbridge.relay.stun.StunClass;
