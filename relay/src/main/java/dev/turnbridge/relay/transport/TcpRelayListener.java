@@ -36,7 +36,6 @@ import java.util.function.LongConsumer;
  * data connections. Confined to the event loop of the client's control connection, which it shares.
  */
 final class TcpRelayListener implements TcpRelaySocket {
-    private static final long SWEEP_MILLIS = 1000;
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final RelayContext context;
@@ -66,7 +65,8 @@ final class TcpRelayListener implements TcpRelaySocket {
         this.listener = listening;
         this.localAddress = (InetSocketAddress) listening.localAddress();
         registry.listening(localAddress.getPort());
-        sweeper = loop.scheduleAtFixedRate(this::sweep, SWEEP_MILLIS, SWEEP_MILLIS, TimeUnit.MILLISECONDS);
+        sweeper = loop.scheduleAtFixedRate(this::sweep, ClientSessions.SWEEP_MILLIS, ClientSessions.SWEEP_MILLIS,
+                TimeUnit.MILLISECONDS);
     }
 
     @Override
