@@ -1,6 +1,7 @@
 package dev.turnbridge.relay.handler;
 
 import dev.turnbridge.relay.allocation.Allocation;
+import dev.turnbridge.relay.allocation.PeerConnections;
 import dev.turnbridge.relay.allocation.PeerPolicy;
 import dev.turnbridge.relay.stun.ErrorCode;
 import java.net.InetSocketAddress;
@@ -34,6 +35,19 @@ final class PeerChecks {
             return ErrorCode.FORBIDDEN;
         }
         return inRoom(allocation, peer, withPort);
+    }
+
+    /**
+     * Connect's check (RFC 6062 §5.2): the peer policy with the exception for this server's own TCP relayed
+     * addresses (see {@link RelayContext#tcpPeerVerdict}), then strict peers. Null when allowed, else 403.
+     */
+    ErrorCode checkTcp(Allocation allocation, InetSocketAddress peer, PeerConnections<?> connections) {
+        PeerPolicy.Verdict verdict = context.tcpPeerVerdict(peer, connections);
+        if (!verdict.isPermitted()) {
+            context.stats().peerRefused(verdict.reason());
+            return ErrorCode.FORBIDDEN;
+        }
+        return inRoom(allocation, peer, true);
     }
 
     /** The strict-peers check alone: null when allowed, else 403. */

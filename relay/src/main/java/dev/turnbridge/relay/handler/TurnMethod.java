@@ -20,7 +20,9 @@ public enum TurnMethod {
     CHANNEL_BIND(StunMethod.CHANNEL_BIND, "channel_bind",
             c -> new ChannelBindHandler(c.clock(), new PeerChecks(c), c.settings().quotas(),
                     c.settings().lifetimes(), c.settings().relay().rfc5766Channels())),
-    CONNECT(StunMethod.CONNECT, "connect", ConnectHandler::new),
+    CONNECT(StunMethod.CONNECT, "connect",
+            c -> new ConnectHandler(c.clock(), new PeerChecks(c), c.settings().quotas(),
+                    c.settings().lifetimes().permission())),
     CONNECTION_BIND(StunMethod.CONNECTION_BIND, "connection_bind", c -> new ConnectionBindHandler()),
     /** Any other method number: counted together, answered 400. */
     OTHER(-1, "other", null);
