@@ -37,6 +37,7 @@ public final class SettingsValidator {
         v.top(settings);
         v.listeners(settings.listeners());
         v.tls(settings.tls());
+        v.acmeChallenges(settings.tls().acme(), settings.listeners());
         v.auth(settings.auth());
         v.relay(settings.relay());
         v.lifetimes(settings.lifetimes());
@@ -133,6 +134,55 @@ public final class SettingsValidator {
         Duration d = t.reloadInterval();
         if (d.isNegative() || (!d.isZero() && d.compareTo(Duration.ofSeconds(1)) < 0) || d.compareTo(MAX_LIFETIME) > 0) {
             fail("tls.reload-interval", SettingsModule.formatDuration(d), "0 (off) or 1s-24h");
+        }
+        acme(t);
+    }
+
+    private void acme(TlsSettings t) {
+        AcmeSettings a = t.acme();
+        if (a.enabled() && !t.selfSigned()) {
+            fail("tls.acme.domains", a.domains(), "empty when tls.cert-file/tls.key-file are set (one source of certificates)");
+        }
+        for (int i = 0; i < a.domains().size(); i++) {
+            String d = a.domains().get(i);
+            // RFC 8555 §7.1.4 dns identifiers; a wildcard needs DNS-01 and an IP the "ip" identifier (RFC 8738)
+            boolean numericTld = d.matches(".*(^|\\.)[0-9]+\\.?$");
+            if (!DNS_NAME.matcher(d).matches() || d.endsWith(".") || IpLiteral.isValid(d) || numericTld) {
+                fail("tls.acme.domains[" + i + "]", d, "a DNS name such as turn.example.org (no IP, no wildcard, "
+                        + "no trailing dot)");
+            } else if (a.domains().subList(0, i).stream().anyMatch(d::equalsIgnoreCase)) {
+                fail("tls.acme.domains[" + i + "]", d, "each name once");
+            }
+        }
+        if (a.domains().size() > 100) {
+            fail("tls.acme.domains", a.domains().size() + " names", "at most 100 (Let's Encrypt's limit)");
+        }
+        if (!a.email().isEmpty() && !a.email().matches("[^@\\s:,<>]+@[A-Za-z0-9.-]+\\.[A-Za-z]{2,}")) {
+            fail("tls.acme.email", a.email(), "empty or an e-mail address such as ops@example.org");
+        }
+        String directory = a.directory();
+        boolean known = directory.equals("letsencrypt") || directory.equals("letsencrypt-staging");
+        if (!known && !directory.matches("https://[^\\s]+")) {
+            fail("tls.acme.directory", directory, "letsencrypt, letsencrypt-staging or an https:// directory URL");
+        }
+        if (a.enabled() && a.stateDir().isEmpty()) {
+            fail("tls.acme.state-dir", "", "a directory that survives restarts");
+        }
+        if (!a.caFile().isEmpty()) {
+            readable("tls.acme.ca-file", a.caFile());
+        }
+        hostPorts("tls.acme.http-listen", a.httpListen());
+        if (!a.httpListen().isEmpty() && !a.enabled()) {
+            fail("tls.acme.http-listen", a.httpListen(), "empty unless tls.acme.domains is set");
+        }
+        range("tls.acme.redirect-port", a.redirectPort(), 1, 65535);
+    }
+
+    /** The CA must reach a challenge: TLS-ALPN-01 on a TURN/shared TLS listener, or HTTP-01 on http-listen. */
+    private void acmeChallenges(AcmeSettings a, ListenerSettings l) {
+        if (a.enabled() && l.tls().isEmpty() && a.httpListen().isEmpty()) {
+            fail("tls.acme.domains", a.domains(), "a listeners.tls port (TLS-ALPN-01 is answered there) or "
+                    + "tls.acme.http-listen (HTTP-01)");
         }
     }
 
@@ -343,6 +393,22 @@ public final class SettingsValidator {
                     "<= (max-rooms - room-creation-burst) / room-creation-rate = " + Math.max(0, bound) + "s");
         }
         access(s);
+        supabase(s.supabase());
+    }
+
+    private void supabase(SupabaseSettings s) {
+        for (int i = 0; i < s.anonKeys().size(); i++) {
+            if (s.anonKeys().get(i).isEmpty()) {
+                fail("signaling.supabase.anon-keys[" + i + "]", "\"\"", "a key of at least " + MIN_TOKEN + " characters");
+            }
+            token("signaling.supabase.anon-keys[" + i + "]", s.anonKeys().get(i));
+        }
+        if (s.maxChannelsPerSocket() < 1 || s.maxChannelsPerSocket() > 1000) {
+            fail("signaling.supabase.max-channels-per-socket", s.maxChannelsPerSocket(), "1-1000");
+        }
+        if (s.maxPresenceSize() < 64 || s.maxPresenceSize() > 65536) {
+            fail("signaling.supabase.max-presence-size", s.maxPresenceSize(), "64-65536");
+        }
     }
 
     private void access(SignalingSettings s) {

@@ -52,6 +52,7 @@ import java.util.List;
  * @param jwt                 how {@code jwt} mode verifies tokens
  * @param roomsPerUser        live rooms one creator ({@code sub}) may hold at once (429 rate_limited beyond)
  * @param joinTokenTtl        lifetime of the join tokens {@code POST /api/rooms/{code}/tokens} mints
+ * @param supabase            the Supabase Realtime protocol front-end ({@code /realtime/v1/websocket})
  */
 public record SignalingSettings(
         List<HostPort> listen,
@@ -83,7 +84,8 @@ public record SignalingSettings(
         String access,
         JwtSettings jwt,
         int roomsPerUser,
-        Duration joinTokenTtl) {
+        Duration joinTokenTtl,
+        SupabaseSettings supabase) {
 
     /** The values of {@code signaling.access}. */
     public static final String ACCESS_JWT = "jwt";
@@ -133,6 +135,7 @@ public record SignalingSettings(
                 ACCESS_JWT,
                 JwtSettings.defaults(),
                 10,
-                Duration.ofMinutes(10));
+                Duration.ofMinutes(10),
+                SupabaseSettings.defaults());
     }
 }

@@ -81,7 +81,7 @@ class SettingsLoaderTest {
                 "turnbridge",
                 new ListenerSettings(List.of(new HostPort("0.0.0.0", 3478)), List.of(new HostPort("0.0.0.0", 3478)),
                         List.of(new HostPort("0.0.0.0", 5349)), 9216, 262144),
-                new TlsSettings("", "", Duration.ofSeconds(60)),
+                new TlsSettings("", "", Duration.ofSeconds(60), AcmeSettings.defaults()),
                 new AuthSettings(List.of(), false, Map.of()),
                 new RelaySettings("0.0.0.0", "::", "", 49152, 65535, false, true),
                 new LifetimeSettings(Duration.ofSeconds(600), Duration.ofSeconds(3600), Duration.ofSeconds(300),

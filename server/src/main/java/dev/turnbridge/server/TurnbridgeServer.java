@@ -6,7 +6,9 @@ import dev.turnbridge.relay.stun.StunWarmup;
 import dev.turnbridge.relay.transport.NettyTransport;
 import dev.turnbridge.relay.transport.RelayServer;
 import dev.turnbridge.relay.transport.TlsCertificate;
+import dev.turnbridge.server.acme.AcmeService;
 import dev.turnbridge.server.ops.OpsServer;
+import dev.turnbridge.server.ops.CertificateStatus;
 import dev.turnbridge.server.ops.OpsServices;
 import dev.turnbridge.server.ops.RelayMetrics;
 import dev.turnbridge.server.ops.Throughput;
@@ -69,6 +71,8 @@ public final class TurnbridgeServer implements AutoCloseable {
     private final OpsServer ops;
     private final ScheduledExecutorService timer;
     private final ExecutorService dtlsHandshakes;
+    private final ScheduledExecutorService acmeThread;
+    private volatile AcmeService acme;
     private final CompletableFuture<Void> terminated = new CompletableFuture<>();
     private List<InetSocketAddress> relayAddresses = List.of();
     private volatile SignalingServer signaling;
@@ -94,13 +98,19 @@ public final class TurnbridgeServer implements AutoCloseable {
         if (settings.metrics().enabled()) {
             this.opsTransport = NettyTransport.create(1, "turnbridge-ops", true);
             OpsServices services = new OpsServices(registry, relay, signalingOps, throughput, this::notReady,
-                    () -> drain("admin request"));
+                    () -> drain("admin request"), this::certificateStatus);
             this.ops = new OpsServer(settings, services, opsTransport.group(), opsTransport.serverChannel());
         } else {
             this.opsTransport = null;
             this.ops = null;
         }
         this.clock = clock;
+        // ACME orders block on the CA for seconds: one thread of their own, never an event loop
+        this.acmeThread = !settings.tls().acme().enabled() ? null : Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "turnbridge-acme");
+            t.setDaemon(true);
+            return t;
+        });
     }
 
     /**
@@ -126,6 +136,11 @@ public final class TurnbridgeServer implements AutoCloseable {
     }
 
     public static TurnbridgeServer start(Settings settings, Clock clock) {
+        return start(settings, clock, AcmeService.Timing.DEFAULT);
+    }
+
+    /** @param acmeTiming how often ACME checks and retries (tests shorten it) */
+    public static TurnbridgeServer start(Settings settings, Clock clock, AcmeService.Timing acmeTiming) {
         TurnbridgeServer server = new TurnbridgeServer(settings, clock);
         try {
             server.bindMeters();
@@ -139,8 +154,23 @@ public final class TurnbridgeServer implements AutoCloseable {
                 SignalingServer s = server.signaling;
                 return s == null ? null : s.routedHttpsHandler();
             });
+            if (settings.tls().acme().enabled()) {
+                if (settings.tls().acme().httpListen().isEmpty()
+                        && settings.listeners().tls().stream().noneMatch(hp -> hp.port() == 443)) {
+                    // fine behind a port forward (443 -> 8443), a failed validation otherwise
+                    log.warn("ACME: the CA validates TLS-ALPN-01 on port 443, and no listeners.tls entry is on 443 "
+                            + "({}): forward 443 to one of them, or set tls.acme.http-listen for HTTP-01",
+                            settings.listeners().tls());
+                }
+                // the stored certificate, if any, is served from the first connection on
+                server.acme = AcmeService.create(settings.tls().acme(), server.relay.certificate(), server.registry,
+                        server.acmeThread, clock, acmeTiming);
+            }
             server.relayAddresses = server.relay.start();
             server.startSignaling();
+            if (server.acme != null) {
+                server.acme.start(server.transport.group(), server.transport.serverChannel());
+            }
             server.signalingOps.metrics().bindTo(server.registry);
             server.timer.scheduleAtFixedRate(server.throughput::sample, THROUGHPUT_SECONDS, THROUGHPUT_SECONDS,
                     TimeUnit.SECONDS);
@@ -219,6 +249,9 @@ public final class TurnbridgeServer implements AutoCloseable {
         CertifiedKey certificate = relay.tlsCertificate();
         String name = certificate == null || settings.tls().selfSigned() ? ""
                 : RelayListeners.connectableName(certificate.dnsNames());
+        if (settings.tls().acme().enabled()) {
+            name = settings.tls().acme().domains().get(0); // what the certificate will name, served or not yet
+        }
         if (certificate != null && !settings.tls().selfSigned() && name.isEmpty()
                 && settings.signaling().turnsHost().isEmpty() && settings.signaling().turnUris().isEmpty()) {
             log.warn("TLS: the certificate names no host a client can connect to ({}); turns: URIs use the relay's "
@@ -234,6 +267,30 @@ public final class TurnbridgeServer implements AutoCloseable {
 
     public Settings settings() {
         return settings;
+    }
+
+    /** The certificate served, for the status page; null while no TLS listener runs. */
+    private CertificateStatus certificateStatus() {
+        CertifiedKey served = relay.tlsCertificate();
+        if (served == null) {
+            return null;
+        }
+        AcmeService automatic = acme;
+        String source;
+        if (settings.tls().acme().enabled()) {
+            source = automatic != null && automatic.certificate() != null
+                    ? "ACME (" + settings.tls().acme().directory() + ")"
+                    : "self-signed until ACME issues one (" + settings.tls().acme().directory() + ")";
+        } else {
+            source = settings.tls().selfSigned() ? "self-signed (development)" : settings.tls().certFile();
+        }
+        return new CertificateStatus(served.dnsNames(), served.leaf().getNotAfter().toInstant(), source,
+                automatic == null ? null : automatic.lastFailure());
+    }
+
+    /** Automatic certificates, or null without {@code tls.acme.domains}. */
+    public AcmeService acme() {
+        return acme;
     }
 
     /** Bound UDP relay listener addresses, one per configured listener (ports resolved when 0 was asked). */
@@ -341,6 +398,12 @@ public final class TurnbridgeServer implements AutoCloseable {
             closed = true;
         }
         try {
+            if (acme != null) {
+                acme.close();
+            }
+            if (acmeThread != null) {
+                acmeThread.shutdownNow(); // an order in progress is interrupted and dropped
+            }
             if (signaling != null) {
                 signaling.close();
             }

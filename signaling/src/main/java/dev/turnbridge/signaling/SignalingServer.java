@@ -21,6 +21,7 @@ import dev.turnbridge.signaling.ice.IceServersIssuer;
 import dev.turnbridge.signaling.ice.RelayListeners;
 import dev.turnbridge.signaling.ice.TurnUris;
 import dev.turnbridge.signaling.limit.ConnectionLimiter;
+import dev.turnbridge.signaling.realtime.RealtimeGateway;
 import dev.turnbridge.signaling.room.InMemoryRoomRegistry;
 import dev.turnbridge.signaling.room.RoomRegistry;
 import dev.turnbridge.signaling.session.MembershipListener;
@@ -144,12 +145,15 @@ public final class SignalingServer implements AutoCloseable {
                 new ConnectionLimiter(this.settings.connectionsPerIp()), proxies, hub.stats());
         OriginPolicy origins = new OriginPolicy(this.settings.allowedOrigins());
         StaticFiles files = new StaticFiles();
-        this.initializer = new SignalingInitializer(this.settings, limit, proxies, origins, api, files, hub, clock);
-        HstsHandler hsts = settings.tls().selfSigned() ? null : new HstsHandler();
+        RealtimeGateway realtime = new RealtimeGateway(this.settings, hub, rooms, clock);
+        this.initializer = new SignalingInitializer(this.settings, limit, proxies, origins, api, files, hub, clock,
+                null, null, realtime);
+        HstsHandler hsts = settings.tls().verifiable() ? new HstsHandler() : null;
         this.httpsInitializer = tls == null ? null
-                : new SignalingInitializer(this.settings, limit, proxies, origins, api, files, hub, clock, tls, hsts);
+                : new SignalingInitializer(this.settings, limit, proxies, origins, api, files, hub, clock, tls, hsts,
+                        realtime);
         this.routedInitializer = new SignalingInitializer(this.settings, limit, proxies, origins, api, files, hub,
-                clock, null, hsts);
+                clock, null, hsts, realtime);
         // addresses in listeners.tls too are bound by the relay, which routes their HTTP connections here
         this.ownTlsListen = this.settings.tlsListen().stream()
                 .filter(hp -> !settings.listeners().tls().contains(hp)).toList();

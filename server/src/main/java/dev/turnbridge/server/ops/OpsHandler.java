@@ -126,7 +126,8 @@ final class OpsHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                 services.signaling().connections(), services.signaling().rooms(),
                 relay.topRooms(StatusPage.TOP_ROOMS).stream()
                         .map(r -> new StatusPage.TopRoom(r.room(), r.relayedBytes(), r.droppedDatagrams())).toList(),
-                services.signaling().lastHourCalls(), Instant.now(), services.signaling().accessWarning());
+                services.signaling().lastHourCalls(), Instant.now(), services.signaling().accessWarning(),
+                services.certificate().get());
     }
 
     private void admin(ChannelHandlerContext ctx, Reply reply, HttpMethod method, String path,
