@@ -15,6 +15,7 @@ import dev.turnbridge.signaling.realtime.Vsn;
 import dev.turnbridge.signaling.room.InMemoryRoomRegistry;
 import dev.turnbridge.signaling.session.SignalingHub;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
@@ -60,9 +61,11 @@ class RealtimeFramesFuzzTest {
         ch.pipeline().fireUserEventTriggered(new WebSocketServerProtocolHandler.HandshakeComplete(
                 "/realtime/v1/websocket", new DefaultHttpHeaders().set("host", "127.0.0.1:8080"), null));
         for (Object f : frames) {
+            // Unpooled (and leak-tracked) inbound buffers: a released pooled buffer's object goes back to the
+            // pool, and the answer the handler writes next takes it over, so its refCnt() would read 1 again.
             WebSocketFrame frame = f instanceof String s
-                    ? new TextWebSocketFrame(ch.alloc().buffer().writeBytes(s.getBytes(StandardCharsets.UTF_8)))
-                    : new BinaryWebSocketFrame(ch.alloc().buffer().writeBytes((byte[]) f));
+                    ? new TextWebSocketFrame(Unpooled.buffer().writeBytes(s.getBytes(StandardCharsets.UTF_8)))
+                    : new BinaryWebSocketFrame(Unpooled.buffer().writeBytes((byte[]) f));
             ch.writeInbound(frame);
             assertThat(frame.refCnt()).isZero();
             ch.runPendingTasks();
