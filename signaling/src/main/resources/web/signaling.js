@@ -280,6 +280,8 @@ export class SignalingClient {
       const ws = new WebSocket(url);
       this.ws = ws;
       this.sentUpTo = 0;
+      this.tokens = this.burst; // the server's bucket is per connection and starts full
+      this.refilledAt = Date.now();
       this.setStatus('connecting');
       ws.onopen = () => { if (ws === this.ws) { this.attempt = 0; this.setStatus('open'); resolve(); } };
       ws.onmessage = (e) => { if (ws === this.ws) this.receive(JSON.parse(e.data)); };
@@ -494,7 +496,7 @@ export class SignalingClient {
         this.room = msg.room;
         this.ice = { iceServers: msg.iceServers, ttl: msg.ttl, expiresAt: msg.expiresAt };
         if (typeof msg.rate === 'number') { this.rate = msg.rate; this.burst = msg.burst; }
-        this.tokens = Math.max(0, this.tokens);
+        this.tokens = Math.min(this.burst, this.tokens);
         if (msg.resumed && this.joinedFresh) this.joinedFresh = false; // a seat taken over: we come back
         this.confirmed(msg.received);
         this.sentUpTo = typeof msg.received === 'number' ? msg.received : 0;

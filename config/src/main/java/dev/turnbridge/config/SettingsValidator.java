@@ -394,6 +394,22 @@ public final class SettingsValidator {
                     "<= (max-rooms - room-creation-burst) / room-creation-rate = " + Math.max(0, bound) + "s");
         }
         access(s);
+        supabase(s.supabase());
+    }
+
+    private void supabase(SupabaseSettings s) {
+        for (int i = 0; i < s.anonKeys().size(); i++) {
+            if (s.anonKeys().get(i).isEmpty()) {
+                fail("signaling.supabase.anon-keys[" + i + "]", "\"\"", "a key of at least " + MIN_TOKEN + " characters");
+            }
+            token("signaling.supabase.anon-keys[" + i + "]", s.anonKeys().get(i));
+        }
+        if (s.maxChannelsPerSocket() < 1 || s.maxChannelsPerSocket() > 1000) {
+            fail("signaling.supabase.max-channels-per-socket", s.maxChannelsPerSocket(), "1-1000");
+        }
+        if (s.maxPresenceSize() < 64 || s.maxPresenceSize() > 65536) {
+            fail("signaling.supabase.max-presence-size", s.maxPresenceSize(), "64-65536");
+        }
     }
 
     private void access(SignalingSettings s) {
@@ -495,6 +511,10 @@ public final class SettingsValidator {
     private void redis(SignalingSettings s, RedisSettings r) {
         if (!List.of(SignalingSettings.REGISTRY_MEMORY, SignalingSettings.REGISTRY_REDIS).contains(s.registry())) {
             fail("signaling.registry", s.registry(), "memory or redis");
+        }
+        if (SignalingSettings.REGISTRY_REDIS.equals(s.registry()) && s.supabase().enabled()) {
+            fail("signaling.supabase.anon-keys", s.supabase().anonKeys().size() + " key(s)",
+                    "[] with signaling.registry: redis (the Realtime front-end keeps its rooms in one process for now)");
         }
         List<String> uris = r.uris();
         if (uris.isEmpty()) {

@@ -52,6 +52,7 @@ import java.util.List;
  * @param jwt                 how {@code jwt} mode verifies tokens
  * @param roomsPerUser        live rooms one creator ({@code sub}) may hold at once (429 rate_limited beyond)
  * @param joinTokenTtl        lifetime of the join tokens {@code POST /api/rooms/{code}/tokens} mints
+ * @param supabase            the Supabase Realtime protocol front-end ({@code /realtime/v1/websocket})
  * @param registry            where rooms, membership and resume tokens live: {@code memory} (this process only,
  *                            the default) or {@code redis} (shared by every node using the same {@code redis:})
  */
@@ -86,6 +87,7 @@ public record SignalingSettings(
         JwtSettings jwt,
         int roomsPerUser,
         Duration joinTokenTtl,
+        SupabaseSettings supabase,
         String registry) {
 
     /** The values of {@code signaling.access}. */
@@ -141,6 +143,7 @@ public record SignalingSettings(
                 JwtSettings.defaults(),
                 10,
                 Duration.ofMinutes(10),
+                SupabaseSettings.defaults(),
                 REGISTRY_MEMORY);
     }
 }

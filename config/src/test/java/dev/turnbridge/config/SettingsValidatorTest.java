@@ -138,6 +138,19 @@ class SettingsValidatorTest {
     }
 
     @Test
+    void supabaseSettingsAreCheckedTogether() {
+        assertThat(errors("signaling.supabase.anon-keys=short, anon-key-long-enough-0123",
+                "signaling.supabase.max-channels-per-socket=0", "signaling.supabase.max-presence-size=10"))
+                .containsExactly(
+                        "signaling.supabase.anon-keys[0]: <redacted> (expected: empty, or at least 16 printable ASCII "
+                                + "characters without spaces)",
+                        "signaling.supabase.max-channels-per-socket: 0 (expected: 1-1000)",
+                        "signaling.supabase.max-presence-size: 10 (expected: 64-65536)");
+        assertThat(errors("signaling.supabase.anon-keys=anon-key-long-enough-0123",
+                "signaling.supabase.implicit-rooms=true")).isEmpty();
+    }
+
+    @Test
     void atLeastOneListenerRemains() {
         assertThat(errors("listeners.udp=", "listeners.tcp=", "listeners.tls="))
                 .containsExactly("listeners: udp: [], tcp: [], tls: [], dtls: [] "
@@ -384,6 +397,13 @@ class SettingsValidatorTest {
                 "redis.key-prefix: app{x} (expected: at most 64 printable ASCII characters without spaces, { or })",
                 "redis.presence-lease: 1s (expected: 3s-300s)",
                 "redis.command-timeout: 300s (expected: 100ms-60s)");
+    }
+
+    @Test
+    void theRealtimeFrontEndIsNotYetOfferedWithRedisRooms() {
+        assertThat(errors("auth.secrets=x", "signaling.registry=redis", "signaling.supabase.anon-keys=anon-key-0123456789abcdef"))
+                .containsExactly("signaling.supabase.anon-keys: 1 key(s) (expected: [] with signaling.registry: redis"
+                        + " (the Realtime front-end keeps its rooms in one process for now))");
     }
 
     @Test

@@ -21,6 +21,7 @@ import dev.turnbridge.signaling.ice.IceServersIssuer;
 import dev.turnbridge.signaling.ice.RelayListeners;
 import dev.turnbridge.signaling.ice.TurnUris;
 import dev.turnbridge.signaling.limit.ConnectionLimiter;
+import dev.turnbridge.signaling.realtime.RealtimeGateway;
 import dev.turnbridge.signaling.room.AsyncRoomRegistry;
 import dev.turnbridge.signaling.room.InMemoryRoomRegistry;
 import dev.turnbridge.signaling.room.Room;
@@ -169,12 +170,16 @@ public final class SignalingServer implements AutoCloseable {
                 new ConnectionLimiter(this.settings.connectionsPerIp()), proxies, hub.stats());
         OriginPolicy origins = new OriginPolicy(this.settings.allowedOrigins());
         StaticFiles files = new StaticFiles();
-        this.initializer = new SignalingInitializer(this.settings, limit, proxies, origins, api, files, hub, clock);
+        // the Realtime front-end keeps its rooms in this process (the validator refuses it with redis)
+        RealtimeGateway realtime = rooms == null ? null : new RealtimeGateway(this.settings, hub, rooms, clock);
+        this.initializer = new SignalingInitializer(this.settings, limit, proxies, origins, api, files, hub, clock,
+                null, null, realtime);
         HstsHandler hsts = settings.tls().verifiable() ? new HstsHandler() : null;
         this.httpsInitializer = tls == null ? null
-                : new SignalingInitializer(this.settings, limit, proxies, origins, api, files, hub, clock, tls, hsts);
+                : new SignalingInitializer(this.settings, limit, proxies, origins, api, files, hub, clock, tls, hsts,
+                        realtime);
         this.routedInitializer = new SignalingInitializer(this.settings, limit, proxies, origins, api, files, hub,
-                clock, null, hsts);
+                clock, null, hsts, realtime);
         // addresses in listeners.tls too are bound by the relay, which routes their HTTP connections here
         this.ownTlsListen = this.settings.tlsListen().stream()
                 .filter(hp -> !settings.listeners().tls().contains(hp)).toList();

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.turnbridge.config.Secret;
 import dev.turnbridge.config.SignalingSettings;
-import dev.turnbridge.relay.auth.RestCredentials;
+import dev.turnbridge.credentials.RestCredentials;
 import dev.turnbridge.signaling.access.AccessControl;
 import dev.turnbridge.signaling.access.AccessMode;
 import dev.turnbridge.signaling.access.AuthResult;

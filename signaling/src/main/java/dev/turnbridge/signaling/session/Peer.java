@@ -20,7 +20,8 @@ final class Peer {
     /** Distinct calls one member may report in its membership (each counted at most once). */
     static final int CALL_REPORTS_MAX = 16;
 
-    final Member member;
+    /** Replaced when the member changes what it shows in presence ({@link SignalingHub#track}). */
+    Member member;
     final String room;
     final byte[] tokenSecret;
     boolean self;

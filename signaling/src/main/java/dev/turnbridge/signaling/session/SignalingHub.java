@@ -252,6 +252,66 @@ public final class SignalingHub {
         return Optional.ofNullable(peer.member.userId());
     }
 
+    /**
+     * {@code c}'s member now shows {@code meta} in presence (the Supabase front-end's {@code track}): every member,
+     * itself included, gets a presence diff joining it with the new meta. The verified user id stays as it was.
+     * False when {@code c} is in no room.
+     */
+    public synchronized boolean track(Connection c, com.fasterxml.jackson.databind.node.ObjectNode meta) {
+        Peer peer = c.peer;
+        Optional<Room> room = peer == null ? Optional.empty() : findNow(peer.room);
+        if (room.isEmpty()) {
+            return false;
+        }
+        peer.member = new Member(peer.id(), meta, peer.member.userId());
+        List<Member> joins = List.of(peer.member);
+        for (Member member : room.get().members()) {
+            Peer other = peers.get(member.peerId());
+            if (other != null) {
+                presence(other, seq -> ServerMessages.presenceDiff(joins, List.of(), seq));
+            }
+        }
+        endOverflowed();
+        return true;
+    }
+
+    /**
+     * A message from outside the room (the Supabase REST broadcast) to every member of {@code roomCode}, as a
+     * signal from no peer. False when there is no such live room or {@code identity} may not enter it.
+     */
+    public synchronized boolean publish(String roomCode, JsonNode payload, Identity identity) {
+        Optional<Room> room = RoomCode.normalize(roomCode).flatMap(this::findNow);
+        if (room.isEmpty() || room.get().isExpired(clock.instant()) || !access.admits(room.get(), identity)) {
+            return false;
+        }
+        java.util.function.LongFunction<String> text = seq -> ServerMessages.signal(null, null, payload, seq);
+        for (Member member : room.get().members()) {
+            Peer other = peers.get(member.peerId());
+            if (other != null) {
+                deliverTo(other, text);
+            }
+        }
+        endOverflowed();
+        return true;
+    }
+
+    /**
+     * Fresh ICE servers for a member of {@code roomCode} whose verified user id is {@code userId} (the Supabase
+     * front-end's endpoint, authorized by the user's JWT instead of a member token).
+     */
+    public synchronized Outcome<IceServers> iceServersForUser(String roomCode, String userId, String hostHeader) {
+        Optional<String> code = RoomCode.normalize(roomCode);
+        if (code.isEmpty() || findNow(code.get()).isEmpty()) {
+            return Outcome.fail(ErrorCode.ROOM_NOT_FOUND, null);
+        }
+        for (Peer peer : peers.values()) {
+            if (peer.room.equals(code.get()) && userId != null && userId.equals(peer.member.userId())) {
+                return Outcome.ok(issue(peer, hostHeader));
+            }
+        }
+        return Outcome.fail(ErrorCode.FORBIDDEN, "join the room first");
+    }
+
     /** Runs the timers; called every few hundred milliseconds on an event loop. */
     public synchronized void sweep() {
         Instant now = clock.instant();
@@ -316,7 +376,7 @@ public final class SignalingHub {
             }
             for (Member gone : renewal.lapsed()) {
                 membership.memberLeft(code, gone.peerId());
-                publish(code, "leave", gone, null);
+                tellOtherNodes(code, "leave", gone, null);
                 for (Peer other : List.copyOf(peers.values())) {
                     if (other.room.equals(code)) {
                         presence(other, seq -> ServerMessages.presenceDiff(List.of(), List.of(gone), seq));
@@ -528,7 +588,7 @@ public final class SignalingHub {
             after(rooms.saveSeat(peer.id(), new AsyncRoomRegistry.Seat(code, secretHash(tokenOf(peer)),
                     join.self(), join.ack(), join.seq()), room.expiresAt()), null, null, v -> { });
             sendJoined(c, peer, room, join.ref(), false, List.of());
-            publish(peer.room, "join", member, room);
+            tellOtherNodes(peer.room, "join", member, room);
             List<Member> joins = List.of(member);
             forOthers(peer, room, other -> true,
                     other -> presence(other, seq -> ServerMessages.presenceDiff(joins, List.of(), seq)));
@@ -645,6 +705,14 @@ public final class SignalingHub {
                 });
             });
         });
+    }
+
+    /**
+     * The room as the registry knows it when it answers at once (rooms in this process); empty otherwise. For
+     * the Supabase front-end's synchronous calls, which the settings allow only with rooms in this process.
+     */
+    private Optional<Room> findNow(String code) {
+        return rooms.find(code).toCompletableFuture().getNow(Optional.empty());
     }
 
     /** What a shared registry keeps of a resume token: base64url(SHA-256(its secret part)). */
@@ -875,7 +943,7 @@ public final class SignalingHub {
     }
 
     /** Tells the other nodes of {@code room} that {@code member} joined or left (when it has members elsewhere). */
-    private void publish(String room, String kind, Member member, Room snapshot) {
+    private void tellOtherNodes(String room, String kind, Member member, Room snapshot) {
         if (fanout == RoomFanout.NONE || (snapshot != null
                 && snapshot.members().stream().allMatch(m -> peers.containsKey(m.peerId())))) {
             return;
@@ -953,9 +1021,10 @@ public final class SignalingHub {
         IceServers ice = issue(peer, c.hostHeader);
         ServerMessages.Delivery delivery = peer.sequenced ? new ServerMessages.Delivery(peer.received,
                 replay.size(), settings.messageRate(), settings.messageBurst()) : null;
+        List<Member> members = shown(room.members());
         c.link.send(ServerMessages.joined(ref, room.code(), room.expiresAt(), peer.id(), tokenOf(peer),
-                room.members(), ice, settings.heartbeatInterval(), resumed, delivery));
-        String state = ServerMessages.presenceState(room.members());
+                members, ice, settings.heartbeatInterval(), resumed, delivery));
+        String state = ServerMessages.presenceState(members);
         if (!peer.sequenced) {
             c.link.send(state);
         }
@@ -965,6 +1034,14 @@ public final class SignalingHub {
         if (peer.sequenced) {
             c.link.send(state);
         }
+    }
+
+    /** The members as they show themselves now: the registry keeps what they joined with, a track may follow. */
+    private List<Member> shown(List<Member> members) {
+        return members.stream().map(m -> {
+            Peer p = peers.get(m.peerId());
+            return p != null ? p.member : m;
+        }).toList();
     }
 
     /** Removes a member from its room and tells the others; its token stops working. */
@@ -981,7 +1058,7 @@ public final class SignalingHub {
                 after(rooms.find(peer.room), null, null, room -> room.ifPresent(r -> {
                     forOthers(peer, r, other -> true, other -> presence(other,
                             seq -> ServerMessages.presenceDiff(List.of(), List.of(peer.member), seq)));
-                    publish(peer.room, "leave", peer.member, r);
+                    tellOtherNodes(peer.room, "leave", peer.member, r);
                 }));
                 log.debug("peer {} left", peer.id());
             }
