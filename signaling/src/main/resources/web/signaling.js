@@ -34,6 +34,9 @@ const STORAGE_PREFIX = 'turnbridge.seat.';
 // A call report refused as rate_limited is tried again after the server's report interval (1 s), a few times.
 const REPORT_RETRY_MS = 1100;
 const REPORT_TRIES = 5;
+/** A connected call's selected pair is read from getStats, which can lag the state change by a moment. */
+const PAIR_TRIES = 20;
+const PAIR_RETRY_MS = 100;
 
 function baseOf(base) {
   return new URL(base || MODULE_ORIGIN);
@@ -208,8 +211,13 @@ export class SignalingClient {
         iceRestart: ufrags() !== first };
       if (state === 'connected') {
         report.connectMs = Math.min(600000, Date.now() - started);
-        const pair = await selectedPair(pc);
-        if (!pair) { reported = false; setTimeout(check, 500); return; } // stats lag the state change
+        // The stats can lag the state change; the call is counted even if it ends (a reload) meanwhile.
+        let pair = null;
+        for (let i = 0; i < PAIR_TRIES && !pair && pc.signalingState !== 'closed'; i++) {
+          if (i > 0) await new Promise((r) => setTimeout(r, PAIR_RETRY_MS));
+          pair = await selectedPair(pc).catch(() => null);
+        }
+        if (!pair) return; // closed before its stats named a pair: nothing true to report
         report.local = pair.local;
         report.remote = pair.remote;
         if (pair.local === 'relay') report.relayProtocol = pair.relayProtocol || 'udp';
@@ -257,6 +265,9 @@ export class SignalingClient {
   hide() {
     this.closedByUs = true;
     this.stopTimers();
+    if (this.ws && this.ws.readyState === WebSocket.OPEN) { // a call that just came up still counts
+      for (const r of this.control) if (!r.sent) { r.sent = true; this.ws.send(JSON.stringify(r.msg)); }
+    }
     if (this.ws && this.ws.readyState <= WebSocket.OPEN) this.ws.close(PAGE_HIDDEN, 'page hidden');
     this.setStatus('closed');
   }
@@ -269,6 +280,8 @@ export class SignalingClient {
       const ws = new WebSocket(url);
       this.ws = ws;
       this.sentUpTo = 0;
+      this.tokens = this.burst; // the server's bucket is per connection and starts full
+      this.refilledAt = Date.now();
       this.setStatus('connecting');
       ws.onopen = () => { if (ws === this.ws) { this.attempt = 0; this.setStatus('open'); resolve(); } };
       ws.onmessage = (e) => { if (ws === this.ws) this.receive(JSON.parse(e.data)); };
@@ -483,7 +496,7 @@ export class SignalingClient {
         this.room = msg.room;
         this.ice = { iceServers: msg.iceServers, ttl: msg.ttl, expiresAt: msg.expiresAt };
         if (typeof msg.rate === 'number') { this.rate = msg.rate; this.burst = msg.burst; }
-        this.tokens = Math.max(0, this.tokens);
+        this.tokens = Math.min(this.burst, this.tokens);
         if (msg.resumed && this.joinedFresh) this.joinedFresh = false; // a seat taken over: we come back
         this.confirmed(msg.received);
         this.sentUpTo = typeof msg.received === 'number' ? msg.received : 0;

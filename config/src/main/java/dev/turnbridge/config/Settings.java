@@ -16,6 +16,7 @@ package dev.turnbridge.config;
  * @param peers     which peer addresses the relay may talk to
  * @param amplification limits on what unauthenticated UDP requests are answered with
  * @param signaling HTTP/WebSocket signaling beside the relay
+ * @param redis     the Redis that {@code signaling.registry: redis} shares rooms through
  * @param metrics   the operations listener: metrics, health, status page
  * @param admin     the admin API on the operations listener
  * @param drain     graceful drain on SIGTERM or admin call
@@ -33,6 +34,7 @@ public record Settings(
         PeerPolicySettings peers,
         AmplificationSettings amplification,
         SignalingSettings signaling,
+        RedisSettings redis,
         MetricsSettings metrics,
         AdminSettings admin,
         DrainSettings drain,

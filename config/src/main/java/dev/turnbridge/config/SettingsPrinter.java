@@ -20,6 +20,10 @@ public final class SettingsPrinter {
         boolean generated = tree.path("auth") instanceof ObjectNode auth
                 && auth.remove("secret-generated") != null
                 && settings.auth().secretGenerated();
+        if (tree.path("redis") instanceof ObjectNode redis) {
+            // A password may be written into the URI: print the URI without it.
+            redis.put("uri", String.join(",", settings.redis().uris().stream().map(RedisSettings::redacted).toList()));
+        }
         try {
             String yaml = mapper.writeValueAsString(tree);
             return generated

@@ -37,6 +37,7 @@ public final class SettingsValidator {
         v.top(settings);
         v.listeners(settings.listeners());
         v.tls(settings.tls());
+        v.acmeChallenges(settings.tls().acme(), settings.listeners());
         v.auth(settings.auth());
         v.relay(settings.relay());
         v.lifetimes(settings.lifetimes());
@@ -45,6 +46,7 @@ public final class SettingsValidator {
         v.amplification(settings.amplification());
         v.signaling(settings.signaling());
         v.sharedPorts(settings.signaling(), settings.listeners());
+        v.redis(settings.signaling(), settings.redis());
         v.metrics(settings.metrics(), settings.admin());
         v.drain(settings.drain());
         v.logging(settings.logging());
@@ -133,6 +135,55 @@ public final class SettingsValidator {
         Duration d = t.reloadInterval();
         if (d.isNegative() || (!d.isZero() && d.compareTo(Duration.ofSeconds(1)) < 0) || d.compareTo(MAX_LIFETIME) > 0) {
             fail("tls.reload-interval", SettingsModule.formatDuration(d), "0 (off) or 1s-24h");
+        }
+        acme(t);
+    }
+
+    private void acme(TlsSettings t) {
+        AcmeSettings a = t.acme();
+        if (a.enabled() && !t.selfSigned()) {
+            fail("tls.acme.domains", a.domains(), "empty when tls.cert-file/tls.key-file are set (one source of certificates)");
+        }
+        for (int i = 0; i < a.domains().size(); i++) {
+            String d = a.domains().get(i);
+            // RFC 8555 §7.1.4 dns identifiers; a wildcard needs DNS-01 and an IP the "ip" identifier (RFC 8738)
+            boolean numericTld = d.matches(".*(^|\\.)[0-9]+\\.?$");
+            if (!DNS_NAME.matcher(d).matches() || d.endsWith(".") || IpLiteral.isValid(d) || numericTld) {
+                fail("tls.acme.domains[" + i + "]", d, "a DNS name such as turn.example.org (no IP, no wildcard, "
+                        + "no trailing dot)");
+            } else if (a.domains().subList(0, i).stream().anyMatch(d::equalsIgnoreCase)) {
+                fail("tls.acme.domains[" + i + "]", d, "each name once");
+            }
+        }
+        if (a.domains().size() > 100) {
+            fail("tls.acme.domains", a.domains().size() + " names", "at most 100 (Let's Encrypt's limit)");
+        }
+        if (!a.email().isEmpty() && !a.email().matches("[^@\\s:,<>]+@[A-Za-z0-9.-]+\\.[A-Za-z]{2,}")) {
+            fail("tls.acme.email", a.email(), "empty or an e-mail address such as ops@example.org");
+        }
+        String directory = a.directory();
+        boolean known = directory.equals("letsencrypt") || directory.equals("letsencrypt-staging");
+        if (!known && !directory.matches("https://[^\\s]+")) {
+            fail("tls.acme.directory", directory, "letsencrypt, letsencrypt-staging or an https:// directory URL");
+        }
+        if (a.enabled() && a.stateDir().isEmpty()) {
+            fail("tls.acme.state-dir", "", "a directory that survives restarts");
+        }
+        if (!a.caFile().isEmpty()) {
+            readable("tls.acme.ca-file", a.caFile());
+        }
+        hostPorts("tls.acme.http-listen", a.httpListen());
+        if (!a.httpListen().isEmpty() && !a.enabled()) {
+            fail("tls.acme.http-listen", a.httpListen(), "empty unless tls.acme.domains is set");
+        }
+        range("tls.acme.redirect-port", a.redirectPort(), 1, 65535);
+    }
+
+    /** The CA must reach a challenge: TLS-ALPN-01 on a TURN/shared TLS listener, or HTTP-01 on http-listen. */
+    private void acmeChallenges(AcmeSettings a, ListenerSettings l) {
+        if (a.enabled() && l.tls().isEmpty() && a.httpListen().isEmpty()) {
+            fail("tls.acme.domains", a.domains(), "a listeners.tls port (TLS-ALPN-01 is answered there) or "
+                    + "tls.acme.http-listen (HTTP-01)");
         }
     }
 
@@ -343,6 +394,22 @@ public final class SettingsValidator {
                     "<= (max-rooms - room-creation-burst) / room-creation-rate = " + Math.max(0, bound) + "s");
         }
         access(s);
+        supabase(s.supabase());
+    }
+
+    private void supabase(SupabaseSettings s) {
+        for (int i = 0; i < s.anonKeys().size(); i++) {
+            if (s.anonKeys().get(i).isEmpty()) {
+                fail("signaling.supabase.anon-keys[" + i + "]", "\"\"", "a key of at least " + MIN_TOKEN + " characters");
+            }
+            token("signaling.supabase.anon-keys[" + i + "]", s.anonKeys().get(i));
+        }
+        if (s.maxChannelsPerSocket() < 1 || s.maxChannelsPerSocket() > 1000) {
+            fail("signaling.supabase.max-channels-per-socket", s.maxChannelsPerSocket(), "1-1000");
+        }
+        if (s.maxPresenceSize() < 64 || s.maxPresenceSize() > 65536) {
+            fail("signaling.supabase.max-presence-size", s.maxPresenceSize(), "64-65536");
+        }
     }
 
     private void access(SignalingSettings s) {
@@ -434,6 +501,51 @@ public final class SettingsValidator {
                 fail("drain.alternate-servers[" + i + "]", hp,
                         "an IP literal other than a wildcard with a port 1-65535 (ALTERNATE-SERVER carries no name)");
             }
+        }
+    }
+
+    /**
+     * The registry, and the Redis settings whatever the registry (a file that switches to redis later should not
+     * meet its mistakes then). A URI shows with its password redacted.
+     */
+    private void redis(SignalingSettings s, RedisSettings r) {
+        if (!List.of(SignalingSettings.REGISTRY_MEMORY, SignalingSettings.REGISTRY_REDIS).contains(s.registry())) {
+            fail("signaling.registry", s.registry(), "memory or redis");
+        }
+        if (SignalingSettings.REGISTRY_REDIS.equals(s.registry()) && s.supabase().enabled()) {
+            fail("signaling.supabase.anon-keys", s.supabase().anonKeys().size() + " key(s)",
+                    "[] with signaling.registry: redis (the Realtime front-end keeps its rooms in one process for now)");
+        }
+        List<String> uris = r.uris();
+        if (uris.isEmpty()) {
+            fail("redis.uri", "\"\"", "redis://host:port or rediss://host:port");
+        }
+        for (String u : uris) {
+            if (!validRedisUri(u)) {
+                fail("redis.uri", RedisSettings.redacted(u), "redis://[:password@]host:port[/db] or rediss://...");
+            }
+        }
+        if (uris.size() > 1 && !r.cluster()) {
+            fail("redis.uri", uris.size() + " URIs", "one URI, or redis.cluster: true for several seed nodes");
+        }
+        if (r.keyPrefix().length() > 64 || r.keyPrefix().chars().anyMatch(c -> c <= 0x20 || c >= 0x7f
+                || c == '{' || c == '}')) {
+            // A brace would make the prefix a hash tag, sending every room to one cluster slot.
+            fail("redis.key-prefix", r.keyPrefix(), "at most 64 printable ASCII characters without spaces, { or }");
+        }
+        between("redis.presence-lease", r.presenceLease(), Duration.ofSeconds(3), Duration.ofMinutes(5));
+        between("redis.command-timeout", r.commandTimeout(), Duration.ofMillis(100), Duration.ofMinutes(1));
+    }
+
+    private static boolean validRedisUri(String u) {
+        try {
+            java.net.URI uri = new java.net.URI(u);
+            return ("redis".equals(uri.getScheme()) || "rediss".equals(uri.getScheme()))
+                    && uri.getHost() != null && uri.getPort() >= -1 && uri.getPort() <= 65535
+                    && uri.getQuery() == null && uri.getFragment() == null
+                    && (uri.getPath() == null || uri.getPath().matches("(/\\d{1,2})?/?"));
+        } catch (java.net.URISyntaxException e) {
+            return false;
         }
     }
 

@@ -52,6 +52,9 @@ import java.util.List;
  * @param jwt                 how {@code jwt} mode verifies tokens
  * @param roomsPerUser        live rooms one creator ({@code sub}) may hold at once (429 rate_limited beyond)
  * @param joinTokenTtl        lifetime of the join tokens {@code POST /api/rooms/{code}/tokens} mints
+ * @param supabase            the Supabase Realtime protocol front-end ({@code /realtime/v1/websocket})
+ * @param registry            where rooms, membership and resume tokens live: {@code memory} (this process only,
+ *                            the default) or {@code redis} (shared by every node using the same {@code redis:})
  */
 public record SignalingSettings(
         List<HostPort> listen,
@@ -83,12 +86,18 @@ public record SignalingSettings(
         String access,
         JwtSettings jwt,
         int roomsPerUser,
-        Duration joinTokenTtl) {
+        Duration joinTokenTtl,
+        SupabaseSettings supabase,
+        String registry) {
 
     /** The values of {@code signaling.access}. */
     public static final String ACCESS_JWT = "jwt";
     public static final String ACCESS_API_KEY = "api-key";
     public static final String ACCESS_OPEN = "open";
+
+    /** The values of {@code signaling.registry}. */
+    public static final String REGISTRY_MEMORY = "memory";
+    public static final String REGISTRY_REDIS = "redis";
 
     /** Room codes are always this long (an unambiguous 31-letter alphabet: about 40 bits). */
     public static final int ROOM_CODE_LENGTH = 8;
@@ -133,6 +142,8 @@ public record SignalingSettings(
                 ACCESS_JWT,
                 JwtSettings.defaults(),
                 10,
-                Duration.ofMinutes(10));
+                Duration.ofMinutes(10),
+                SupabaseSettings.defaults(),
+                REGISTRY_MEMORY);
     }
 }

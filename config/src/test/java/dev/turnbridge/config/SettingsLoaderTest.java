@@ -52,7 +52,7 @@ class SettingsLoaderTest {
         return new Settings(s.realm(), s.software(), s.listeners(), s.tls(),
                 new AuthSettings(List.of(), false, s.auth().staticUsers()),
                 s.relay(), s.lifetimes(), s.quotas(), s.peers(), s.amplification(), signaling,
-                s.metrics(), s.admin(), s.drain(), s.logging());
+                s.redis(), s.metrics(), s.admin(), s.drain(), s.logging());
     }
 
     /** {@code record} with one component replaced (the settings records have no withers). */
@@ -81,7 +81,7 @@ class SettingsLoaderTest {
                 "turnbridge",
                 new ListenerSettings(List.of(new HostPort("0.0.0.0", 3478)), List.of(new HostPort("0.0.0.0", 3478)),
                         List.of(new HostPort("0.0.0.0", 5349)), 9216, 262144),
-                new TlsSettings("", "", Duration.ofSeconds(60)),
+                new TlsSettings("", "", Duration.ofSeconds(60), AcmeSettings.defaults()),
                 new AuthSettings(List.of(), false, Map.of()),
                 new RelaySettings("0.0.0.0", "::", "", 49152, 65535, false, true),
                 new LifetimeSettings(Duration.ofSeconds(600), Duration.ofSeconds(3600), Duration.ofSeconds(300),
@@ -90,6 +90,7 @@ class SettingsLoaderTest {
                 new PeerPolicySettings(List.of(), List.of(), false),
                 new AmplificationSettings(true, 50.0, 200),
                 SignalingSettings.defaults(),
+                RedisSettings.defaults(),
                 new MetricsSettings(true, new HostPort("127.0.0.1", 9641), new Secret("")),
                 new AdminSettings(new Secret("")),
                 new DrainSettings(Duration.ofSeconds(300), List.of()),

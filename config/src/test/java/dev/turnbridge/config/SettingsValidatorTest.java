@@ -3,10 +3,14 @@ package dev.turnbridge.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -134,6 +138,19 @@ class SettingsValidatorTest {
     }
 
     @Test
+    void supabaseSettingsAreCheckedTogether() {
+        assertThat(errors("signaling.supabase.anon-keys=short, anon-key-long-enough-0123",
+                "signaling.supabase.max-channels-per-socket=0", "signaling.supabase.max-presence-size=10"))
+                .containsExactly(
+                        "signaling.supabase.anon-keys[0]: <redacted> (expected: empty, or at least 16 printable ASCII "
+                                + "characters without spaces)",
+                        "signaling.supabase.max-channels-per-socket: 0 (expected: 1-1000)",
+                        "signaling.supabase.max-presence-size: 10 (expected: 64-65536)");
+        assertThat(errors("signaling.supabase.anon-keys=anon-key-long-enough-0123",
+                "signaling.supabase.implicit-rooms=true")).isEmpty();
+    }
+
+    @Test
     void atLeastOneListenerRemains() {
         assertThat(errors("listeners.udp=", "listeners.tcp=", "listeners.tls="))
                 .containsExactly("listeners: udp: [], tcp: [], tls: [], dtls: [] "
@@ -163,6 +180,44 @@ class SettingsValidatorTest {
                         + "listeners.proxy-protocol is set)");
         assertThat(errors("listeners.tcp=127.0.0.1:3478", "listeners.proxy-protocol=127.0.0.1:3478",
                 "listeners.proxy-protocol-sources=10.0.0.0/8,fd00::/8", "signaling.trusted-proxies=10.0.0.5,::1")).isEmpty();
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "tls.acme.domains=203.0.113.7          | tls.acme.domains[0]: 203.0.113.7 (expected: a DNS name such as turn.example.org (no IP, no wildcard, no trailing dot))",
+        "tls.acme.domains=2001:db8::1          | tls.acme.domains[0]: 2001:db8::1 (expected: a DNS name such as turn.example.org (no IP, no wildcard, no trailing dot))",
+        "tls.acme.domains=*.example.org        | tls.acme.domains[0]: *.example.org (expected: a DNS name such as turn.example.org (no IP, no wildcard, no trailing dot))",
+        "tls.acme.domains=turn.example.org.    | tls.acme.domains[0]: turn.example.org. (expected: a DNS name such as turn.example.org (no IP, no wildcard, no trailing dot))",
+        "tls.acme.domains=a.example.org;-b.org | tls.acme.domains[1]: -b.org (expected: a DNS name such as turn.example.org (no IP, no wildcard, no trailing dot))",
+        "tls.acme.domains=turn.example.org;TURN.example.org | tls.acme.domains[1]: TURN.example.org (expected: each name once)",
+        "tls.acme.domains=1.2.3.4.5            | tls.acme.domains[0]: 1.2.3.4.5 (expected: a DNS name such as turn.example.org (no IP, no wildcard, no trailing dot))",
+        "tls.acme.domains=a.example.org&tls.acme.email=nobody | tls.acme.email: nobody (expected: empty or an e-mail address such as ops@example.org)",
+        "tls.acme.directory=http://ca.example.org/dir | tls.acme.directory: http://ca.example.org/dir (expected: letsencrypt, letsencrypt-staging or an https:// directory URL)",
+        "tls.acme.domains=a.example.org&tls.acme.state-dir= | tls.acme.state-dir: \"\" (expected: a directory that survives restarts)",
+        "tls.acme.ca-file=/nonexistent/pebble.pem | tls.acme.ca-file: /nonexistent/pebble.pem (expected: a readable PEM file)",
+        "tls.acme.http-listen=0.0.0.0:80       | tls.acme.http-listen: [0.0.0.0:80] (expected: empty unless tls.acme.domains is set)",
+        "tls.acme.domains=a.example.org&tls.acme.http-listen=example.org:80 | tls.acme.http-listen[0]: example.org:80 (expected: an IP literal or localhost as host)",
+        "tls.acme.redirect-port=0              | tls.acme.redirect-port: 0 (expected: 1-65535)",
+    })
+    void acmeSettingsReportNameValueAndExpectation(String overrides, String expected) {
+        assertThat(errors(overrides.replace(';', ',').split("&"))).containsExactly(expected);
+    }
+
+    @Test
+    void acmeAndCertificateFilesAreExclusive(@TempDir Path dir) throws IOException {
+        Path cert = Files.writeString(dir.resolve("cert.pem"), "x");
+        Path key = Files.writeString(dir.resolve("key.pem"), "x");
+        assertThat(errors("tls.cert-file=" + cert, "tls.key-file=" + key, "tls.acme.domains=turn.example.org"))
+                .containsExactly("tls.acme.domains: [turn.example.org] (expected: empty when tls.cert-file/tls.key-file "
+                        + "are set (one source of certificates))");
+        assertThat(errors("tls.acme.domains=turn.example.org,relay.example.org", "tls.acme.email=ops@example.org",
+                "tls.acme.directory=letsencrypt-staging", "tls.acme.http-listen=0.0.0.0:80,[::]:80")).isEmpty();
+        assertThat(errors("tls.acme.domains=localhost", "tls.acme.directory=https://127.0.0.1:14000/dir")).isEmpty();
+        assertThat(errors("tls.acme.domains=turn.example.org", "listeners.tls=")).containsExactly(
+                "tls.acme.domains: [turn.example.org] (expected: a listeners.tls port (TLS-ALPN-01 is answered there) "
+                        + "or tls.acme.http-listen (HTTP-01))");
+        assertThat(errors("tls.acme.domains=turn.example.org", "listeners.tls=", "tls.acme.http-listen=0.0.0.0:80"))
+                .isEmpty();
     }
 
     @Test
@@ -215,7 +270,7 @@ class SettingsValidatorTest {
                 Map.of("alice", new Secret(""), "bob", new Secret("topsecret-2")));
         Settings s = new Settings(valid.realm(), valid.software(), valid.listeners(), valid.tls(), auth, valid.relay(),
                 valid.lifetimes(), valid.quotas(), valid.peers(), valid.amplification(), valid.signaling(),
-                valid.metrics(), valid.admin(), valid.drain(), valid.logging());
+                valid.redis(), valid.metrics(), valid.admin(), valid.drain(), valid.logging());
 
         assertThat(SettingsValidator.validate(s)).containsExactly(
                 "auth.secrets[1]: <redacted> (expected: a non-empty string)",
@@ -231,7 +286,7 @@ class SettingsValidatorTest {
                 new AuthSettings(List.of(), false, Map.of()), valid.relay(),
                 new LifetimeSettings(Duration.ofSeconds(-1), Duration.ofHours(1), Duration.ofMinutes(5),
                         Duration.ofMinutes(10), Duration.ofMinutes(10)),
-                valid.quotas(), valid.peers(), valid.amplification(), valid.signaling(), valid.metrics(),
+                valid.quotas(), valid.peers(), valid.amplification(), valid.signaling(), valid.redis(), valid.metrics(),
                 valid.admin(), new DrainSettings(Duration.ofSeconds(-1), List.of()), valid.logging());
 
         assertThat(SettingsValidator.validate(s)).containsExactly(
@@ -329,5 +384,42 @@ class SettingsValidatorTest {
         assertThat(errors("auth.secrets=x", "signaling.room-creation-rate=1", "signaling.room-ttl-max=9980s",
                 "signaling.room-ttl-default=1h")).isEmpty();
         assertThat(errors("auth.secrets=x", "signaling.room-creation-rate=0")).isEmpty();
+    }
+
+    @Test
+    void checksRedisSettingsTogetherWithoutShowingPasswords() {
+        assertThat(errors("auth.secrets=x", "signaling.registry=etcd",
+                "redis.uri=http://:hunter2-secret@h:6379,redis://h:6380", "redis.key-prefix=app{x}",
+                "redis.presence-lease=1s", "redis.command-timeout=5m")).containsExactly(
+                "signaling.registry: etcd (expected: memory or redis)",
+                "redis.uri: http://<redacted>@h:6379 (expected: redis://[:password@]host:port[/db] or rediss://...)",
+                "redis.uri: 2 URIs (expected: one URI, or redis.cluster: true for several seed nodes)",
+                "redis.key-prefix: app{x} (expected: at most 64 printable ASCII characters without spaces, { or })",
+                "redis.presence-lease: 1s (expected: 3s-300s)",
+                "redis.command-timeout: 300s (expected: 100ms-60s)");
+    }
+
+    @Test
+    void theRealtimeFrontEndIsNotYetOfferedWithRedisRooms() {
+        assertThat(errors("auth.secrets=x", "signaling.registry=redis", "signaling.supabase.anon-keys=anon-key-0123456789abcdef"))
+                .containsExactly("signaling.supabase.anon-keys: 1 key(s) (expected: [] with signaling.registry: redis"
+                        + " (the Realtime front-end keeps its rooms in one process for now))");
+    }
+
+    @Test
+    void acceptsRedisStandaloneTlsAndClusterUris() {
+        assertThat(errors("auth.secrets=x", "signaling.registry=redis", "redis.uri=rediss://:pw@redis.internal:6380/2"))
+                .isEmpty();
+        assertThat(errors("auth.secrets=x", "signaling.registry=redis", "redis.cluster=true",
+                "redis.uri=redis://10.0.0.1:7000, redis://10.0.0.2:7000,redis://10.0.0.3:7000")).isEmpty();
+    }
+
+    @Test
+    void printedSettingsNeverShowARedisPassword() {
+        String printed = SettingsPrinter.print(load("auth.secrets=x", "redis.uri=redis://:hunter2-secret@h:6379",
+                "redis.password=other-secret"));
+
+        assertThat(printed).doesNotContain("hunter2").doesNotContain("other-secret")
+                .contains("redis://<redacted>@h:6379");
     }
 }

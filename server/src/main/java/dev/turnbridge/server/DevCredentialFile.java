@@ -1,7 +1,7 @@
 package dev.turnbridge.server;
 
 import dev.turnbridge.config.Secret;
-import dev.turnbridge.relay.auth.RestCredentials;
+import dev.turnbridge.credentials.RestCredentials;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

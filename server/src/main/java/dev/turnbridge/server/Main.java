@@ -6,7 +6,7 @@ import dev.turnbridge.config.Settings;
 import dev.turnbridge.config.SettingsException;
 import dev.turnbridge.config.SettingsLoader;
 import dev.turnbridge.config.SettingsPrinter;
-import dev.turnbridge.relay.auth.RestCredentials;
+import dev.turnbridge.credentials.RestCredentials;
 import io.netty.util.NetUtil;
 import java.net.Inet6Address;
 import java.net.InetSocketAddress;

@@ -18,6 +18,8 @@ import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -53,16 +55,16 @@ final class SignalingAdapter implements SignalingOps, RoomDirectory {
         if (s == null) {
             return List.of();
         }
-        return s.rooms().list().stream()
+        return s.roomList().stream()
                 .sorted(Comparator.comparing(Room::createdAt))
                 .map(r -> new RoomSummary(r.code(), r.members().size(), r.capacity(), r.createdAt(), r.expiresAt()))
                 .toList();
     }
 
     @Override
-    public boolean closeRoom(String code) {
+    public CompletionStage<Boolean> closeRoom(String code) {
         SignalingServer s = server;
-        return s != null && s.closeRoom(code);
+        return s == null ? CompletableFuture.completedFuture(false) : s.closeRoom(code);
     }
 
     @Override
@@ -109,7 +111,7 @@ final class SignalingAdapter implements SignalingOps, RoomDirectory {
                     .description("open WebSocket connections").register(registry);
             FunctionCounter.builder("turnbridge.signaling.connections.opened", stats.connectionsOpened,
                     LongAdder::sum).description("WebSocket connections accepted").register(registry);
-            Gauge.builder("turnbridge.signaling.rooms.active", s, x -> x.rooms().size())
+            Gauge.builder("turnbridge.signaling.rooms.active", s, x -> x.roomList().size())
                     .description("live rooms").register(registry);
             for (int i = 0; i < SignalingStats.JOIN_RESULTS.size(); i++) {
                 int result = i;

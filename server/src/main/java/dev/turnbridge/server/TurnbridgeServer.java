@@ -1,17 +1,27 @@
 package dev.turnbridge.server;
 
 import dev.turnbridge.config.Settings;
+import dev.turnbridge.config.SignalingSettings;
 import dev.turnbridge.config.tls.CertifiedKey;
 import dev.turnbridge.relay.stun.StunWarmup;
 import dev.turnbridge.relay.transport.NettyTransport;
 import dev.turnbridge.relay.transport.RelayServer;
 import dev.turnbridge.relay.transport.TlsCertificate;
+import dev.turnbridge.server.acme.AcmeService;
 import dev.turnbridge.server.ops.OpsServer;
+import dev.turnbridge.server.ops.CertificateStatus;
 import dev.turnbridge.server.ops.OpsServices;
 import dev.turnbridge.server.ops.RelayMetrics;
 import dev.turnbridge.server.ops.Throughput;
 import dev.turnbridge.signaling.SignalingServer;
 import dev.turnbridge.signaling.ice.RelayListeners;
+import dev.turnbridge.signaling.room.AsyncRoomRegistry;
+import dev.turnbridge.signaling.room.RedisConnection;
+import dev.turnbridge.signaling.room.RedisRevocationBus;
+import dev.turnbridge.signaling.room.RedisRoomFanout;
+import dev.turnbridge.signaling.room.RedisRoomRegistry;
+import dev.turnbridge.signaling.room.RoomFanout;
+import dev.turnbridge.signaling.session.MembershipListener;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
@@ -69,9 +79,13 @@ public final class TurnbridgeServer implements AutoCloseable {
     private final OpsServer ops;
     private final ScheduledExecutorService timer;
     private final ExecutorService dtlsHandshakes;
+    private final ScheduledExecutorService acmeThread;
+    private volatile AcmeService acme;
     private final CompletableFuture<Void> terminated = new CompletableFuture<>();
     private List<InetSocketAddress> relayAddresses = List.of();
     private volatile SignalingServer signaling;
+    /** The Redis of {@code signaling.registry: redis}, or null. */
+    private volatile RedisConnection redis;
     private List<InetSocketAddress> signalingAddresses = List.of();
     private InetSocketAddress opsAddress;
     private volatile boolean started;
@@ -94,13 +108,19 @@ public final class TurnbridgeServer implements AutoCloseable {
         if (settings.metrics().enabled()) {
             this.opsTransport = NettyTransport.create(1, "turnbridge-ops", true);
             OpsServices services = new OpsServices(registry, relay, signalingOps, throughput, this::notReady,
-                    () -> drain("admin request"));
+                    () -> drain("admin request"), this::certificateStatus);
             this.ops = new OpsServer(settings, services, opsTransport.group(), opsTransport.serverChannel());
         } else {
             this.opsTransport = null;
             this.ops = null;
         }
         this.clock = clock;
+        // ACME orders block on the CA for seconds: one thread of their own, never an event loop
+        this.acmeThread = !settings.tls().acme().enabled() ? null : Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "turnbridge-acme");
+            t.setDaemon(true);
+            return t;
+        });
     }
 
     /**
@@ -126,6 +146,11 @@ public final class TurnbridgeServer implements AutoCloseable {
     }
 
     public static TurnbridgeServer start(Settings settings, Clock clock) {
+        return start(settings, clock, AcmeService.Timing.DEFAULT);
+    }
+
+    /** @param acmeTiming how often ACME checks and retries (tests shorten it) */
+    public static TurnbridgeServer start(Settings settings, Clock clock, AcmeService.Timing acmeTiming) {
         TurnbridgeServer server = new TurnbridgeServer(settings, clock);
         try {
             server.bindMeters();
@@ -139,8 +164,23 @@ public final class TurnbridgeServer implements AutoCloseable {
                 SignalingServer s = server.signaling;
                 return s == null ? null : s.routedHttpsHandler();
             });
+            if (settings.tls().acme().enabled()) {
+                if (settings.tls().acme().httpListen().isEmpty()
+                        && settings.listeners().tls().stream().noneMatch(hp -> hp.port() == 443)) {
+                    // fine behind a port forward (443 -> 8443), a failed validation otherwise
+                    log.warn("ACME: the CA validates TLS-ALPN-01 on port 443, and no listeners.tls entry is on 443 "
+                            + "({}): forward 443 to one of them, or set tls.acme.http-listen for HTTP-01",
+                            settings.listeners().tls());
+                }
+                // the stored certificate, if any, is served from the first connection on
+                server.acme = AcmeService.create(settings.tls().acme(), server.relay.certificate(), server.registry,
+                        server.acmeThread, clock, acmeTiming);
+            }
             server.relayAddresses = server.relay.start();
             server.startSignaling();
+            if (server.acme != null) {
+                server.acme.start(server.transport.group(), server.transport.serverChannel());
+            }
             server.signalingOps.metrics().bindTo(server.registry);
             server.timer.scheduleAtFixedRate(server.throughput::sample, THROUGHPUT_SECONDS, THROUGHPUT_SECONDS,
                     TimeUnit.SECONDS);
@@ -190,10 +230,33 @@ public final class TurnbridgeServer implements AutoCloseable {
         if (relay.draining()) {
             return "draining";
         }
+        RedisConnection r = redis;
+        if (r != null && !r.isConnected()) {
+            return "redis unreachable (signaling.registry: redis)";
+        }
         return null;
     }
 
     private void startSignaling() {
+        AsyncRoomRegistry shared = null;
+        RoomFanout fanout = RoomFanout.NONE;
+        MembershipListener revocation = new RelayRevocation(relay, settings.signaling().turnCredentialTtl(), clock);
+        if (SignalingSettings.REGISTRY_REDIS.equals(settings.signaling().registry())) {
+            // blocking, once, before anything is served: Redis down at start is one clear error
+            redis = RedisConnection.open(settings.redis());
+            String node = java.util.UUID.randomUUID().toString();
+            shared = new RedisRoomRegistry(redis, node, new java.security.SecureRandom(),
+                    settings.signaling().maxRooms(), settings.signaling().roomTtlMax());
+            fanout = new RedisRoomFanout(redis, node);
+            SharedRevocation everyRelay = new SharedRevocation(revocation);
+            RedisRevocationBus bus = new RedisRevocationBus(redis, node, everyRelay);
+            // subscribed before anything is served, so no revocation of this node's time is missed
+            bus.start().toCompletableFuture().join();
+            everyRelay.publishTo(bus);
+            revocation = everyRelay;
+            log.info("signaling rooms in Redis ({}), node {}", settings.redis().cluster() ? "cluster" : "standalone",
+                    node);
+        }
         Supplier<SslContext> https = null;
         if (!settings.signaling().tlsListen().isEmpty()) {
             TlsCertificate certificate = relay.certificate();
@@ -201,7 +264,7 @@ public final class TurnbridgeServer implements AutoCloseable {
         }
         signaling = new SignalingServer(settings, relayListeners(), clock, transport.group(), transport.group(),
                 transport.serverChannel(), https,
-                new RelayRevocation(relay, settings.signaling().turnCredentialTtl(), clock));
+                revocation, shared, fanout);
         try {
             signalingAddresses = signaling.start();
             signalingOps.attach(signaling);
@@ -219,6 +282,9 @@ public final class TurnbridgeServer implements AutoCloseable {
         CertifiedKey certificate = relay.tlsCertificate();
         String name = certificate == null || settings.tls().selfSigned() ? ""
                 : RelayListeners.connectableName(certificate.dnsNames());
+        if (settings.tls().acme().enabled()) {
+            name = settings.tls().acme().domains().get(0); // what the certificate will name, served or not yet
+        }
         if (certificate != null && !settings.tls().selfSigned() && name.isEmpty()
                 && settings.signaling().turnsHost().isEmpty() && settings.signaling().turnUris().isEmpty()) {
             log.warn("TLS: the certificate names no host a client can connect to ({}); turns: URIs use the relay's "
@@ -234,6 +300,30 @@ public final class TurnbridgeServer implements AutoCloseable {
 
     public Settings settings() {
         return settings;
+    }
+
+    /** The certificate served, for the status page; null while no TLS listener runs. */
+    private CertificateStatus certificateStatus() {
+        CertifiedKey served = relay.tlsCertificate();
+        if (served == null) {
+            return null;
+        }
+        AcmeService automatic = acme;
+        String source;
+        if (settings.tls().acme().enabled()) {
+            source = automatic != null && automatic.certificate() != null
+                    ? "ACME (" + settings.tls().acme().directory() + ")"
+                    : "self-signed until ACME issues one (" + settings.tls().acme().directory() + ")";
+        } else {
+            source = settings.tls().selfSigned() ? "self-signed (development)" : settings.tls().certFile();
+        }
+        return new CertificateStatus(served.dnsNames(), served.leaf().getNotAfter().toInstant(), source,
+                automatic == null ? null : automatic.lastFailure());
+    }
+
+    /** Automatic certificates, or null without {@code tls.acme.domains}. */
+    public AcmeService acme() {
+        return acme;
     }
 
     /** Bound UDP relay listener addresses, one per configured listener (ports resolved when 0 was asked). */
@@ -341,8 +431,17 @@ public final class TurnbridgeServer implements AutoCloseable {
             closed = true;
         }
         try {
+            if (acme != null) {
+                acme.close();
+            }
+            if (acmeThread != null) {
+                acmeThread.shutdownNow(); // an order in progress is interrupted and dropped
+            }
             if (signaling != null) {
                 signaling.close();
+            }
+            if (redis != null) {
+                redis.close();
             }
             relay.close();
             if (dtlsHandshakes != null) {

@@ -3,7 +3,7 @@ package dev.turnbridge.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.turnbridge.config.Secret;
-import dev.turnbridge.relay.auth.RestCredentials;
+import dev.turnbridge.credentials.RestCredentials;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;

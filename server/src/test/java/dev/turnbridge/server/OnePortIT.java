@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.turnbridge.config.Secret;
-import dev.turnbridge.relay.auth.RestCredentials;
+import dev.turnbridge.credentials.RestCredentials;
 import dev.turnbridge.relay.testing.TestSettings;
 import dev.turnbridge.relay.transport.StreamTurnClient;
 import java.io.InputStream;

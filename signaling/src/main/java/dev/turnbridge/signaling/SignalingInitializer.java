@@ -12,6 +12,8 @@ import dev.turnbridge.signaling.http.SignalingApi;
 import dev.turnbridge.signaling.http.StaticFiles;
 import dev.turnbridge.signaling.http.TrustedProxies;
 import dev.turnbridge.signaling.session.SignalingHub;
+import dev.turnbridge.signaling.realtime.RealtimeGateway;
+import dev.turnbridge.signaling.ws.RealtimeWebSocketHandler;
 import dev.turnbridge.signaling.ws.WebSocketSessionHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
@@ -51,6 +53,7 @@ final class SignalingInitializer extends ChannelInitializer<SocketChannel> {
     private final Clock clock;
     private final Supplier<SslContext> tls;
     private final HstsHandler hsts;
+    private final RealtimeGateway realtime;
 
     SignalingInitializer(SignalingSettings settings, ConnectionLimitHandler limit, TrustedProxies proxies,
                          OriginPolicy origins, SignalingApi api, StaticFiles files, SignalingHub hub, Clock clock) {
@@ -65,6 +68,14 @@ final class SignalingInitializer extends ChannelInitializer<SocketChannel> {
     SignalingInitializer(SignalingSettings settings, ConnectionLimitHandler limit, TrustedProxies proxies,
                          OriginPolicy origins, SignalingApi api, StaticFiles files, SignalingHub hub, Clock clock,
                          Supplier<SslContext> tls, HstsHandler hsts) {
+        this(settings, limit, proxies, origins, api, files, hub, clock, tls, hsts, null);
+    }
+
+    /** @param realtime the Supabase Realtime front-end, or null */
+    SignalingInitializer(SignalingSettings settings, ConnectionLimitHandler limit, TrustedProxies proxies,
+                         OriginPolicy origins, SignalingApi api, StaticFiles files, SignalingHub hub, Clock clock,
+                         Supplier<SslContext> tls, HstsHandler hsts, RealtimeGateway realtime) {
+        this.realtime = realtime;
         this.tls = tls;
         this.hsts = hsts;
         this.settings = settings;
@@ -103,7 +114,9 @@ final class SignalingInitializer extends ChannelInitializer<SocketChannel> {
                 hub.stats().requestTimeouts::increment));
         p.addLast("body", new BodyLimitAggregator(max));
         p.addLast("client", new ClientAddressHandler(proxies, limit));
-        p.addLast("gate", new HttpGateHandler(WEBSOCKET_PATH, origins, api, files));
+        p.addLast("gate", new HttpGateHandler(WEBSOCKET_PATH, origins, api, files, realtime,
+                (pipeline, vsn) -> RealtimeWebSocketHandler.install(pipeline, realtime, vsn, max, hardFrameLimit(max),
+                        settings.heartbeatTimeout())));
         p.addLast("ws", new WebSocketServerProtocolHandler(WebSocketServerProtocolConfig.newBuilder()
                 .websocketPath(WEBSOCKET_PATH)
                 .checkStartsWith(true)

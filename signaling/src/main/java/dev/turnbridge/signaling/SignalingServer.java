@@ -21,7 +21,11 @@ import dev.turnbridge.signaling.ice.IceServersIssuer;
 import dev.turnbridge.signaling.ice.RelayListeners;
 import dev.turnbridge.signaling.ice.TurnUris;
 import dev.turnbridge.signaling.limit.ConnectionLimiter;
+import dev.turnbridge.signaling.realtime.RealtimeGateway;
+import dev.turnbridge.signaling.room.AsyncRoomRegistry;
 import dev.turnbridge.signaling.room.InMemoryRoomRegistry;
+import dev.turnbridge.signaling.room.Room;
+import dev.turnbridge.signaling.room.RoomFanout;
 import dev.turnbridge.signaling.room.RoomRegistry;
 import dev.turnbridge.signaling.session.MembershipListener;
 import dev.turnbridge.signaling.session.SignalingHub;
@@ -69,6 +73,8 @@ public final class SignalingServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SignalingServer.class);
     /** How often the hub's timers run: fine enough for a 30 s resume grace and second-granular expiries. */
     private static final long SWEEP_MILLIS = 250;
+    /** How often the status page's list of a shared registry's rooms is fetched again. */
+    private static final long ROOM_LIST_SECONDS = 5;
     /** How often an open server on a public address says so again. */
     private static final Duration OPEN_WARNING_INTERVAL = Duration.ofHours(1);
 
@@ -77,6 +83,11 @@ public final class SignalingServer implements AutoCloseable {
     private final EventLoopGroup childGroup;
     private final Class<? extends ServerChannel> channelType;
     private final RoomRegistry rooms;
+    /** The registry the hub and the API use: {@link #rooms} answering at once, or a shared one (Redis). */
+    private final AsyncRoomRegistry sharedRooms;
+    /** The last list of a shared registry's rooms, refreshed in the background for the status page and gauges. */
+    private volatile List<Room> roomList = List.of();
+    private ScheduledFuture<?> roomListRefresh;
     private final SignalingHub hub;
     private final SignalingInitializer initializer;
     private final SignalingInitializer httpsInitializer;
@@ -125,31 +136,50 @@ public final class SignalingServer implements AutoCloseable {
     public SignalingServer(Settings settings, RelayListeners relay, Clock clock, EventLoopGroup parentGroup,
                            EventLoopGroup childGroup, Class<? extends ServerChannel> channelType,
                            Supplier<SslContext> tls, MembershipListener membership) {
+        this(settings, relay, clock, parentGroup, childGroup, channelType, tls, membership, null, RoomFanout.NONE);
+    }
+
+    /**
+     * @param shared a registry shared by several nodes ({@code signaling.registry: redis}), built by the
+     *               composition root; null: rooms in this process
+     * @param fanout carries a room's traffic to its members on other nodes ({@link RoomFanout#NONE}: none)
+     */
+    public SignalingServer(Settings settings, RelayListeners relay, Clock clock, EventLoopGroup parentGroup,
+                           EventLoopGroup childGroup, Class<? extends ServerChannel> channelType,
+                           Supplier<SslContext> tls, MembershipListener membership, AsyncRoomRegistry shared,
+                           RoomFanout fanout) {
         this.settings = settings.signaling();
         this.parentGroup = parentGroup;
         this.childGroup = childGroup;
         this.channelType = channelType;
         SecureRandom random = new SecureRandom();
-        this.rooms = new InMemoryRoomRegistry(random, this.settings.maxRooms(), this.settings.roomTtlMax());
+        this.rooms = shared != null ? null
+                : new InMemoryRoomRegistry(random, this.settings.maxRooms(), this.settings.roomTtlMax());
+        this.sharedRooms = shared != null ? shared : AsyncRoomRegistry.of(rooms);
         IceServersIssuer issuer = new IceServersIssuer(settings.auth().secrets().get(0),
                 this.settings.turnCredentialTtl(),
                 new TurnUris(this.settings.turnUris(), settings.relay().externalAddress(), this.settings.turnsHost(),
                         relay));
         this.access = accessControl(settings, clock);
-        this.hub = new SignalingHub(this.settings, rooms, issuer, clock, random, access, membership);
-        SignalingApi api = new SignalingApi(this.settings, rooms, hub, issuer, settings.auth().secrets().get(0), clock);
+        this.hub = new SignalingHub(this.settings, sharedRooms, fanout, issuer, clock, random, access, membership);
+        SignalingApi api = new SignalingApi(this.settings, sharedRooms, hub, issuer, settings.auth().secrets().get(0),
+                clock);
         TrustedProxies proxies = new TrustedProxies(this.settings.trustedProxies());
         // one limiter for every listener: connections-per-ip counts a client's connections on all of them
         ConnectionLimitHandler limit = new ConnectionLimitHandler(
                 new ConnectionLimiter(this.settings.connectionsPerIp()), proxies, hub.stats());
         OriginPolicy origins = new OriginPolicy(this.settings.allowedOrigins());
         StaticFiles files = new StaticFiles();
-        this.initializer = new SignalingInitializer(this.settings, limit, proxies, origins, api, files, hub, clock);
-        HstsHandler hsts = settings.tls().selfSigned() ? null : new HstsHandler();
+        // the Realtime front-end keeps its rooms in this process (the validator refuses it with redis)
+        RealtimeGateway realtime = rooms == null ? null : new RealtimeGateway(this.settings, hub, rooms, clock);
+        this.initializer = new SignalingInitializer(this.settings, limit, proxies, origins, api, files, hub, clock,
+                null, null, realtime);
+        HstsHandler hsts = settings.tls().verifiable() ? new HstsHandler() : null;
         this.httpsInitializer = tls == null ? null
-                : new SignalingInitializer(this.settings, limit, proxies, origins, api, files, hub, clock, tls, hsts);
+                : new SignalingInitializer(this.settings, limit, proxies, origins, api, files, hub, clock, tls, hsts,
+                        realtime);
         this.routedInitializer = new SignalingInitializer(this.settings, limit, proxies, origins, api, files, hub,
-                clock, null, hsts);
+                clock, null, hsts, realtime);
         // addresses in listeners.tls too are bound by the relay, which routes their HTTP connections here
         this.ownTlsListen = this.settings.tlsListen().stream()
                 .filter(hp -> !settings.listeners().tls().contains(hp)).toList();
@@ -252,6 +282,14 @@ public final class SignalingServer implements AutoCloseable {
             throw e;
         }
         sweep = childGroup.next().scheduleAtFixedRate(this::sweep, SWEEP_MILLIS, SWEEP_MILLIS, TimeUnit.MILLISECONDS);
+        if (rooms == null) {
+            roomListRefresh = childGroup.next().scheduleAtFixedRate(() -> sharedRooms.list().whenComplete(
+                    (list, failure) -> {
+                        if (list != null) {
+                            roomList = list;
+                        }
+                    }), 0, ROOM_LIST_SECONDS, TimeUnit.SECONDS);
+        }
         log.info("signaling listening on {}{} (access: {})", bound,
                 httpsBound.isEmpty() ? "" : ", https on " + httpsBound, access.mode().setting());
         if (access.mode() == AccessMode.OPEN) {
@@ -287,6 +325,10 @@ public final class SignalingServer implements AutoCloseable {
             sweep.cancel(false);
             sweep = null;
         }
+        if (roomListRefresh != null) {
+            roomListRefresh.cancel(false);
+            roomListRefresh = null;
+        }
         if (openWarning != null) {
             openWarning.cancel(false);
             openWarning = null;
@@ -299,9 +341,17 @@ public final class SignalingServer implements AutoCloseable {
         hub.shutdown();
     }
 
-    /** The room registry (for metrics and tests). */
+    /** The in-memory room registry (tests); null with a shared registry. */
     public RoomRegistry rooms() {
         return rooms;
+    }
+
+    /**
+     * Live rooms for the status page, the admin list and the gauges: the in-memory registry's now, or a shared
+     * registry's as fetched in the background at most {@value #ROOM_LIST_SECONDS} s ago (never waited for).
+     */
+    public List<Room> roomList() {
+        return rooms != null ? rooms.list() : roomList;
     }
 
     /** Counters for the composition root to bind to meters. */
@@ -315,7 +365,7 @@ public final class SignalingServer implements AutoCloseable {
     }
 
     /** Closes a room now, telling its members; false when there is no such room. */
-    public boolean closeRoom(String code) {
+    public java.util.concurrent.CompletionStage<Boolean> closeRoom(String code) {
         return hub.closeRoom(code);
     }
 

@@ -11,17 +11,19 @@ import java.util.concurrent.ConcurrentHashMap;
  * (RFC 6062 §6.2: unpredictable 32-bit values, unique among the pending ones); and the ports of TCP relayed
  * addresses are known here, so that one allocation may Connect to another on this server even when the
  * server's own address is loopback or private (see {@code RelayContext#peerPermitted}). Thread-safe.
+ *
+ * @param <C> the transport's peer data connections, so that a claimed one needs no cast to be joined
  */
-public final class PeerConnections {
+public final class PeerConnections<C extends PeerConnection> {
     /** RFC 6062 §5.2-5.3: connection establishment, and the wait for ConnectionBind, last at most 30 s. */
     public static final long TIMEOUT_MILLIS = 30_000;
 
     private final SecureRandom random = new SecureRandom();
-    private final Map<Long, PeerConnection> pending = new ConcurrentHashMap<>();
+    private final Map<Long, C> pending = new ConcurrentHashMap<>();
     private final Set<Integer> relayPorts = ConcurrentHashMap.newKeySet();
 
     /** Files a peer data connection under a fresh CONNECTION-ID and returns it. */
-    public long register(PeerConnection connection) {
+    public long register(C connection) {
         for (;;) {
             long id = random.nextInt() & 0xFFFFFFFFL;
             if (id != 0 && pending.putIfAbsent(id, connection) == null) {
@@ -34,8 +36,8 @@ public final class PeerConnections {
      * Takes the peer data connection {@code id} names for a ConnectionBind of {@code username}; null when the id
      * is unknown, already bound, timed out or belongs to another user. At most one caller ever gets it.
      */
-    public PeerConnection claim(long id, String username) {
-        PeerConnection c = pending.get(id);
+    public C claim(long id, String username) {
+        C c = pending.get(id);
         if (c == null || !c.username().equals(username) || !pending.remove(id, c)) {
             return null;
         }
@@ -43,7 +45,7 @@ public final class PeerConnections {
     }
 
     /** Withdraws {@code connection} (timed out or closed); false when a ConnectionBind claimed it first. */
-    public boolean withdraw(long id, PeerConnection connection) {
+    public boolean withdraw(long id, C connection) {
         return pending.remove(id, connection);
     }
 

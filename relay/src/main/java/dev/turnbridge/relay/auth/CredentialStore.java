@@ -2,6 +2,7 @@ package dev.turnbridge.relay.auth;
 
 import dev.turnbridge.config.AuthSettings;
 import dev.turnbridge.config.Secret;
+import dev.turnbridge.credentials.RestCredentials;
 import dev.turnbridge.relay.stun.PasswordAlgorithm;
 import java.time.Clock;
 import java.util.ArrayList;

@@ -1,5 +1,6 @@
 package dev.turnbridge.relay.auth;
 
+import dev.turnbridge.credentials.RoomCredential;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**

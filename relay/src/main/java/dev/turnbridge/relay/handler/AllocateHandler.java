@@ -1,5 +1,6 @@
 package dev.turnbridge.relay.handler;
 
+import dev.turnbridge.credentials.RoomCredential;
 import dev.turnbridge.relay.allocation.Allocation;
 import dev.turnbridge.relay.allocation.AllocationListener;
 import dev.turnbridge.relay.allocation.AllocationQuota;
@@ -7,7 +8,6 @@ import dev.turnbridge.relay.allocation.RelayPortPool;
 import dev.turnbridge.relay.allocation.RelaySocket;
 import dev.turnbridge.relay.allocation.RelayedAddress;
 import dev.turnbridge.relay.allocation.RoomShare;
-import dev.turnbridge.relay.auth.RoomCredential;
 import dev.turnbridge.relay.stun.AttributeType;
 import dev.turnbridge.relay.stun.ErrorCode;
 import dev.turnbridge.relay.stun.StunMessage;
@@ -78,7 +78,7 @@ final class AllocateHandler implements RequestHandler {
         }
         byte[] token = request.reservationToken();
         Boolean evenPort = request.evenPortReserveNext();
-        if (tcp && (exchange.peerConnections() == null || token != null || evenPort != null
+        if (tcp && (exchange.stream() == null || token != null || evenPort != null
                 || request.has(AttributeType.DONT_FRAGMENT))) {
             reply(request, exchange, ErrorCode.BAD_REQUEST, identity); // RFC 6062 §5.1
             return;
@@ -208,7 +208,7 @@ final class AllocateHandler implements RequestHandler {
             done.accept(null);
         };
         if (tcp) {
-            exchange.openTcpRelaySocket(ip, port, bound);
+            exchange.stream().openTcpRelaySocket(ip, port, bound);
         } else {
             exchange.openRelaySocket(ip, port, bound);
         }

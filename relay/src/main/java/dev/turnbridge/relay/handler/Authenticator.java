@@ -1,9 +1,9 @@
 package dev.turnbridge.relay.handler;
 
+import dev.turnbridge.credentials.RoomCredential;
 import dev.turnbridge.relay.auth.CredentialStore;
 import dev.turnbridge.relay.auth.NonceCookie;
 import dev.turnbridge.relay.auth.Nonces;
-import dev.turnbridge.relay.auth.RoomCredential;
 import dev.turnbridge.relay.stun.ErrorCode;
 import dev.turnbridge.relay.stun.MessageIntegrity;
 import dev.turnbridge.relay.stun.MessageIntegritySha256;

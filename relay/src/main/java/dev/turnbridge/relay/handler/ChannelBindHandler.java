@@ -1,11 +1,14 @@
 package dev.turnbridge.relay.handler;
 
+import dev.turnbridge.config.LifetimeSettings;
+import dev.turnbridge.config.QuotaSettings;
 import dev.turnbridge.relay.allocation.Allocation;
 import dev.turnbridge.relay.allocation.TcpRelaySocket;
 import dev.turnbridge.relay.stun.ErrorCode;
 import dev.turnbridge.relay.stun.StunMessage;
 import dev.turnbridge.relay.stun.StunMessageBuilder;
 import java.net.InetSocketAddress;
+import java.time.Clock;
 import java.util.List;
 
 /**
@@ -19,17 +22,25 @@ final class ChannelBindHandler implements RequestHandler {
     static final int MAX_CHANNEL = 0x4FFF;
     static final int MAX_RFC5766_CHANNEL = 0x7FFF;
 
-    private final RelayContext context;
+    private final Clock clock;
+    private final PeerChecks peerChecks;
+    private final QuotaSettings quotas;
+    private final LifetimeSettings lifetimes;
     private final int maxChannel;
 
-    ChannelBindHandler(RelayContext context) {
-        this.context = context;
-        this.maxChannel = context.settings().relay().rfc5766Channels() ? MAX_RFC5766_CHANNEL : MAX_CHANNEL;
+    /** @param rfc5766Channels {@code relay.rfc5766-channels}: numbers up to 0x7FFF, as RFC 5766 allowed */
+    ChannelBindHandler(Clock clock, PeerChecks peerChecks, QuotaSettings quotas, LifetimeSettings lifetimes,
+            boolean rfc5766Channels) {
+        this.clock = clock;
+        this.peerChecks = peerChecks;
+        this.quotas = quotas;
+        this.lifetimes = lifetimes;
+        this.maxChannel = rfc5766Channels ? MAX_RFC5766_CHANNEL : MAX_CHANNEL;
     }
 
     @Override
     public void handle(StunMessage request, Exchange exchange, Authenticator.Outcome identity) {
-        long now = context.now();
+        long now = clock.millis();
         Allocation allocation = OwnedAllocation.find(request, exchange, identity, now);
         if (allocation == null) {
             return;
@@ -45,12 +56,11 @@ final class ChannelBindHandler implements RequestHandler {
             return;
         }
         InetSocketAddress peer = peers.get(0);
-        ErrorCode refused = PeerChecks.check(allocation, peer, context);
+        ErrorCode refused = peerChecks.check(allocation, peer);
         if (refused != null) {
             exchange.respond(StunMessageBuilder.error(request, refused), identity.key());
             return;
         }
-        var quotas = context.settings().quotas();
         switch (allocation.checkBind(number, peer, now, quotas.channelsPerAllocation())) {
             case OK -> { }
             case QUOTA -> {
@@ -62,7 +72,6 @@ final class ChannelBindHandler implements RequestHandler {
                 return;
             }
         }
-        var lifetimes = context.settings().lifetimes();
         if (!allocation.installPermission(peer.getAddress(), now + lifetimes.permission().toMillis(),
                 quotas.permissionsPerAllocation())) {
             exchange.respond(StunMessageBuilder.error(request, ErrorCode.INSUFFICIENT_CAPACITY), identity.key());

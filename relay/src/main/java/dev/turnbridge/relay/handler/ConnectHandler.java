@@ -1,13 +1,15 @@
 package dev.turnbridge.relay.handler;
 
+import dev.turnbridge.config.QuotaSettings;
 import dev.turnbridge.relay.allocation.Allocation;
 import dev.turnbridge.relay.allocation.PeerConnections;
-import dev.turnbridge.relay.allocation.PeerPolicy;
 import dev.turnbridge.relay.allocation.TcpRelaySocket;
 import dev.turnbridge.relay.stun.ErrorCode;
 import dev.turnbridge.relay.stun.StunMessage;
 import dev.turnbridge.relay.stun.StunMessageBuilder;
 import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 
 /**
@@ -21,21 +23,28 @@ import java.util.List;
  * a 447.
  */
 final class ConnectHandler implements RequestHandler {
-    private final RelayContext context;
+    private final Clock clock;
+    private final PeerChecks peerChecks;
+    private final QuotaSettings quotas;
+    private final long permissionMillis;
 
-    ConnectHandler(RelayContext context) {
-        this.context = context;
+    /** @param permission {@code lifetimes.permission}, for the permission Connect installs */
+    ConnectHandler(Clock clock, PeerChecks peerChecks, QuotaSettings quotas, Duration permission) {
+        this.clock = clock;
+        this.peerChecks = peerChecks;
+        this.quotas = quotas;
+        this.permissionMillis = permission.toMillis();
     }
 
     @Override
     public void handle(StunMessage request, Exchange exchange, Authenticator.Outcome identity) {
-        long now = context.now();
+        long now = clock.millis();
         Allocation allocation = OwnedAllocation.find(request, exchange, identity, now);
         if (allocation == null) {
             return;
         }
         List<InetSocketAddress> peers = request.peerAddresses();
-        PeerConnections connections = exchange.peerConnections();
+        PeerConnections<?> connections = exchange.stream() == null ? null : exchange.stream().peerConnections();
         if (!(allocation.relaySocket() instanceof TcpRelaySocket) || connections == null || peers.size() != 1) {
             reply(request, exchange, ErrorCode.BAD_REQUEST, identity);
             return;
@@ -45,24 +54,18 @@ final class ConnectHandler implements RequestHandler {
             reply(request, exchange, ErrorCode.PEER_ADDRESS_FAMILY_MISMATCH, identity);
             return;
         }
-        PeerPolicy.Verdict verdict = context.tcpPeerVerdict(peer, connections);
-        if (!verdict.isPermitted()) {
-            context.stats().peerRefused(verdict.reason());
-            reply(request, exchange, ErrorCode.FORBIDDEN, identity);
-            return;
-        }
-        if (PeerChecks.inRoom(allocation, peer, true, context) != null) {
-            reply(request, exchange, ErrorCode.FORBIDDEN, identity);
+        ErrorCode refused = peerChecks.checkTcp(allocation, peer, connections);
+        if (refused != null) {
+            reply(request, exchange, refused, identity);
             return;
         }
         if (socket.hasConnection(peer)) {
             reply(request, exchange, ErrorCode.CONNECTION_ALREADY_EXISTS, identity);
             return;
         }
-        var quotas = context.settings().quotas();
         if (socket.connectionCount() >= quotas.connectionsPerAllocation()
                 || !allocation.installPermission(peer.getAddress(),
-                        now + context.settings().lifetimes().permission().toMillis(),
+                        now + permissionMillis,
                         quotas.permissionsPerAllocation())) {
             reply(request, exchange, ErrorCode.INSUFFICIENT_CAPACITY, identity);
             return;

@@ -1,7 +1,5 @@
 package dev.turnbridge.relay.handler;
 
-import dev.turnbridge.relay.allocation.PeerConnection;
-import dev.turnbridge.relay.allocation.PeerConnections;
 import dev.turnbridge.relay.stun.ErrorCode;
 import dev.turnbridge.relay.stun.StunMessage;
 import dev.turnbridge.relay.stun.StunMessageBuilder;
@@ -14,25 +12,16 @@ import dev.turnbridge.relay.stun.StunMessageBuilder;
  * after the success response, bytes pass unframed both ways.
  */
 final class ConnectionBindHandler implements RequestHandler {
-    private final RelayContext context;
-
-    ConnectionBindHandler(RelayContext context) {
-        this.context = context;
-    }
-
     @Override
     public void handle(StunMessage request, Exchange exchange, Authenticator.Outcome identity) {
-        PeerConnections connections = exchange.peerConnections();
+        StreamExchange stream = exchange.stream();
         long id = request.connectionId();
-        PeerConnection peer = null;
-        if (connections != null && id >= 0 && exchange.allocations().size() == 0
-                && !exchange.allocations().isPending(exchange.fiveTuple().client())) {
-            peer = connections.claim(id, identity.username());
-        }
-        if (peer == null) {
+        boolean bound = stream != null && id >= 0 && exchange.allocations().size() == 0
+                && !exchange.allocations().isPending(exchange.fiveTuple().client())
+                && stream.becomeDataConnection(id, identity.username(), StunMessageBuilder.success(request),
+                        identity.key());
+        if (!bound) {
             exchange.respond(StunMessageBuilder.error(request, ErrorCode.BAD_REQUEST), identity.key());
-            return;
         }
-        exchange.becomeDataConnection(peer, StunMessageBuilder.success(request), identity.key());
     }
 }

@@ -5,6 +5,8 @@ import dev.turnbridge.relay.stun.ErrorCode;
 import dev.turnbridge.relay.stun.StunMessage;
 import dev.turnbridge.relay.stun.StunMessageBuilder;
 import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 
 /**
@@ -12,15 +14,25 @@ import java.util.List;
  * request; all or nothing, so one forbidden peer refuses the whole request.
  */
 final class CreatePermissionHandler implements RequestHandler {
-    private final RelayContext context;
+    private final Clock clock;
+    private final PeerChecks peerChecks;
+    private final int maxPermissions;
+    private final long permissionMillis;
 
-    CreatePermissionHandler(RelayContext context) {
-        this.context = context;
+    /**
+     * @param maxPermissions   {@code quotas.permissions-per-allocation}
+     * @param permission       {@code lifetimes.permission} (RFC 8656 §9: 300 s)
+     */
+    CreatePermissionHandler(Clock clock, PeerChecks peerChecks, int maxPermissions, Duration permission) {
+        this.clock = clock;
+        this.peerChecks = peerChecks;
+        this.maxPermissions = maxPermissions;
+        this.permissionMillis = permission.toMillis();
     }
 
     @Override
     public void handle(StunMessage request, Exchange exchange, Authenticator.Outcome identity) {
-        long now = context.now();
+        long now = clock.millis();
         Allocation allocation = OwnedAllocation.find(request, exchange, identity, now);
         if (allocation == null) {
             return;
@@ -31,20 +43,20 @@ final class CreatePermissionHandler implements RequestHandler {
             return;
         }
         for (InetSocketAddress peer : peers) {
-            ErrorCode refused = PeerChecks.check(allocation, peer, false, context);
+            ErrorCode refused = peerChecks.check(allocation, peer, false);
             if (refused != null) {
                 exchange.respond(StunMessageBuilder.error(request, refused), identity.key());
                 return;
             }
         }
-        int max = context.settings().quotas().permissionsPerAllocation();
+        int max = maxPermissions;
         long newPermissions = peers.stream().map(InetSocketAddress::getAddress).distinct()
                 .filter(ip -> !allocation.hasPermission(ip)).count();
         if (allocation.permissionCount() + newPermissions > max) {
             exchange.respond(StunMessageBuilder.error(request, ErrorCode.INSUFFICIENT_CAPACITY), identity.key());
             return;
         }
-        long expires = now + context.settings().lifetimes().permission().toMillis();
+        long expires = now + permissionMillis;
         for (InetSocketAddress peer : peers) {
             allocation.installPermission(peer.getAddress(), expires, max);
         }

@@ -1,6 +1,7 @@
 package dev.turnbridge.relay.handler;
 
 import dev.turnbridge.relay.allocation.Allocation;
+import dev.turnbridge.relay.allocation.PeerConnections;
 import dev.turnbridge.relay.allocation.PeerPolicy;
 import dev.turnbridge.relay.stun.ErrorCode;
 import java.net.InetSocketAddress;
@@ -12,16 +13,19 @@ import java.net.InetSocketAddress;
  * allocation's room (403, see {@link RelayContext#roomPermits}).
  */
 final class PeerChecks {
-    private PeerChecks() {
+    private final RelayContext context;
+
+    PeerChecks(RelayContext context) {
+        this.context = context;
     }
 
     /** Null when the peer may be used, else the error to answer with. */
-    static ErrorCode check(Allocation allocation, InetSocketAddress peer, RelayContext context) {
-        return check(allocation, peer, true, context);
+    ErrorCode check(Allocation allocation, InetSocketAddress peer) {
+        return check(allocation, peer, true);
     }
 
     /** @param withPort whether the peer's port counts (ChannelBind), or only its IP (CreatePermission) */
-    static ErrorCode check(Allocation allocation, InetSocketAddress peer, boolean withPort, RelayContext context) {
+    ErrorCode check(Allocation allocation, InetSocketAddress peer, boolean withPort) {
         if (allocation.relaySocketFor(peer.getAddress()) == null) {
             return ErrorCode.PEER_ADDRESS_FAMILY_MISMATCH;
         }
@@ -30,11 +34,24 @@ final class PeerChecks {
             context.stats().peerRefused(verdict.reason());
             return ErrorCode.FORBIDDEN;
         }
-        return inRoom(allocation, peer, withPort, context);
+        return inRoom(allocation, peer, withPort);
+    }
+
+    /**
+     * Connect's check (RFC 6062 §5.2): the peer policy with the exception for this server's own TCP relayed
+     * addresses (see {@link RelayContext#tcpPeerVerdict}), then strict peers. Null when allowed, else 403.
+     */
+    ErrorCode checkTcp(Allocation allocation, InetSocketAddress peer, PeerConnections<?> connections) {
+        PeerPolicy.Verdict verdict = context.tcpPeerVerdict(peer, connections);
+        if (!verdict.isPermitted()) {
+            context.stats().peerRefused(verdict.reason());
+            return ErrorCode.FORBIDDEN;
+        }
+        return inRoom(allocation, peer, true);
     }
 
     /** The strict-peers check alone: null when allowed, else 403. */
-    static ErrorCode inRoom(Allocation allocation, InetSocketAddress peer, boolean withPort, RelayContext context) {
+    ErrorCode inRoom(Allocation allocation, InetSocketAddress peer, boolean withPort) {
         if (!context.roomPermits(allocation.room(), peer.getAddress(), withPort ? peer.getPort() : -1)) {
             context.stats().peerRefused(PeerPolicy.RefusalReason.NOT_IN_ROOM);
             return ErrorCode.FORBIDDEN;

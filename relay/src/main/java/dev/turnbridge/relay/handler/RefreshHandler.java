@@ -1,9 +1,11 @@
 package dev.turnbridge.relay.handler;
 
+import dev.turnbridge.config.LifetimeSettings;
 import dev.turnbridge.relay.allocation.Allocation;
 import dev.turnbridge.relay.stun.ErrorCode;
 import dev.turnbridge.relay.stun.StunMessage;
 import dev.turnbridge.relay.stun.StunMessageBuilder;
+import java.time.Clock;
 
 /**
  * Refresh (RFC 8656 §8): extends the allocation's lifetime, or deletes it when LIFETIME is 0; a
@@ -11,15 +13,19 @@ import dev.turnbridge.relay.stun.StunMessageBuilder;
  * supported: LIFETIME 0 deletes the whole allocation.)
  */
 final class RefreshHandler implements RequestHandler {
-    private final RelayContext context;
+    private final Clock clock;
+    private final LifetimeSettings lifetimes;
+    private final RelayStats stats;
 
-    RefreshHandler(RelayContext context) {
-        this.context = context;
+    RefreshHandler(Clock clock, LifetimeSettings lifetimes, RelayStats stats) {
+        this.clock = clock;
+        this.lifetimes = lifetimes;
+        this.stats = stats;
     }
 
     @Override
     public void handle(StunMessage request, Exchange exchange, Authenticator.Outcome identity) {
-        long now = context.now();
+        long now = clock.millis();
         Allocation allocation = OwnedAllocation.find(request, exchange, identity, now);
         if (allocation == null) {
             return;
@@ -36,9 +42,9 @@ final class RefreshHandler implements RequestHandler {
             exchange.respond(StunMessageBuilder.success(request).lifetime(0), identity.key());
             return;
         }
-        long granted = Lifetimes.grantSeconds(requested, context.settings().lifetimes());
+        long granted = Lifetimes.grantSeconds(requested, lifetimes);
         allocation.refresh(now + granted * 1000);
-        context.stats().refreshed(allocation);
+        stats.refreshed(allocation);
         exchange.respond(StunMessageBuilder.success(request).lifetime(granted), identity.key());
     }
 

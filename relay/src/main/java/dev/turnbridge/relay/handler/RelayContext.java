@@ -103,7 +103,7 @@ public record RelayContext(
      * address): the exception for this server's own endpoints covers its TCP relayed addresses only, for
      * whatever listens on a UDP relay port's number in TCP is not ours.
      */
-    public PeerPolicy.Verdict tcpPeerVerdict(InetSocketAddress peer, PeerConnections connections) {
+    public PeerPolicy.Verdict tcpPeerVerdict(InetSocketAddress peer, PeerConnections<?> connections) {
         PeerPolicy.Verdict verdict = peerPolicy.check(peer.getAddress());
         if (verdict.isPermitted()
                 || (ownAddresses.contains(peer.getAddress()) && connections.isTcpRelayPort(peer.getPort()))) {

@@ -6,7 +6,6 @@ import dev.turnbridge.relay.allocation.AllocationQuota;
 import dev.turnbridge.relay.allocation.FiveTuple;
 import dev.turnbridge.relay.allocation.PeerPolicy;
 import dev.turnbridge.relay.stun.ErrorCode;
-import dev.turnbridge.relay.stun.StunMethod;
 import java.net.Inet4Address;
 import java.util.List;
 import java.util.Locale;
@@ -19,10 +18,9 @@ import java.util.concurrent.atomic.LongAdder;
  * direction. Never a username or an address.
  */
 public final class RelayStats implements AllocationListener {
-    /** Methods with their own request counters, in {@link #methodIndex} order; anything else is "other". */
+    /** The tags of {@link TurnMethod}, in {@link #methodIndex} order; anything unserved is "other". */
     public static final List<String> METHODS =
-            List.of("binding", "allocate", "refresh", "create_permission", "channel_bind", "connect",
-                    "connection_bind", "other");
+            java.util.Arrays.stream(TurnMethod.values()).map(TurnMethod::tag).toList();
     public static final List<String> FAMILIES = List.of("ipv4", "ipv6");
 
     public final LongAdder malformedDropped = new LongAdder();
@@ -138,17 +136,9 @@ public final class RelayStats implements AllocationListener {
         return traffic[transport.ordinal()];
     }
 
+    /** Index of a method number into {@link #METHODS}: its {@link TurnMethod}'s ordinal. */
     public static int methodIndex(int method) {
-        return switch (method) {
-            case StunMethod.BINDING -> 0;
-            case StunMethod.ALLOCATE -> 1;
-            case StunMethod.REFRESH -> 2;
-            case StunMethod.CREATE_PERMISSION -> 3;
-            case StunMethod.CHANNEL_BIND -> 4;
-            case StunMethod.CONNECT -> 5;
-            case StunMethod.CONNECTION_BIND -> 6;
-            default -> 7;
-        };
+        return TurnMethod.of(method).ordinal();
     }
 
     /** Counts one response sent: by method, success or error, and the error code. */

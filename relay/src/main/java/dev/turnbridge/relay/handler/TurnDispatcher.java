@@ -32,13 +32,12 @@ public final class TurnDispatcher {
         this.bindingEnabled = amplification.binding();
         this.unauthenticated = SourceRateLimiter.create(context.clock(), amplification.unauthenticatedRate(),
                 amplification.unauthenticatedBurst());
-        RelayAddresses addresses = new RelayAddresses(context.settings().relay());
-        handlers.put(StunMethod.ALLOCATE, new AllocateHandler(context, addresses));
-        handlers.put(StunMethod.REFRESH, new RefreshHandler(context));
-        handlers.put(StunMethod.CREATE_PERMISSION, new CreatePermissionHandler(context));
-        handlers.put(StunMethod.CHANNEL_BIND, new ChannelBindHandler(context));
-        handlers.put(StunMethod.CONNECT, new ConnectHandler(context));
-        handlers.put(StunMethod.CONNECTION_BIND, new ConnectionBindHandler(context));
+        for (TurnMethod m : TurnMethod.values()) {
+            RequestHandler handler = m.newHandler(context);
+            if (handler != null) {
+                handlers.put(m.number(), handler);
+            }
+        }
     }
 
     public RelayContext context() {

@@ -1,6 +1,7 @@
 package dev.turnbridge.relay.stun;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
 
 /**
  * PASSWORD-ALGORITHM (RFC 8489 §14.12) and PASSWORD-ALGORITHMS (§14.11) values: an algorithm number, a
@@ -12,6 +13,25 @@ public final class PasswordAlgorithm {
     public static final int SHA256 = 0x0002;
 
     private PasswordAlgorithm() {
+    }
+
+    /** PASSWORD-ALGORITHM: the first well-formed one counts. */
+    static void decodeOne(ByteBuf message, int offset, int length, DecodedAttributes into) {
+        int algorithm = parseOne(message, offset + 4, length);
+        if (algorithm < 0) {
+            into.malformed();
+        } else if (into.passwordAlgorithm < 0) {
+            into.passwordAlgorithm = algorithm;
+        }
+    }
+
+    /** PASSWORD-ALGORITHMS: kept as sent, to be compared with the list the server offered (§9.2.4). */
+    static void decodeList(ByteBuf message, int offset, int length, DecodedAttributes into) {
+        if (!isWellFormedList(message, offset + 4, length)) {
+            into.malformed();
+        } else if (into.passwordAlgorithms == null) {
+            into.passwordAlgorithms = ByteBufUtil.getBytes(message, offset + 4, length);
+        }
     }
 
     /** The algorithm number of a PASSWORD-ALGORITHM value, or -1 when the value is malformed. */

@@ -17,13 +17,10 @@ import org.ice4j.attribute.RealmAttribute;
 import org.ice4j.attribute.RequestedTransportAttribute;
 import org.ice4j.attribute.ReservationTokenAttribute;
 import org.ice4j.attribute.UsernameAttribute;
-import org.ice4j.message.Message;
 
 /**
- * A decoded STUN request or indication (RFC 8489 §5). Framing facts (type, transaction ID, where
- * MESSAGE-INTEGRITY and MESSAGE-INTEGRITY-SHA256 sit, which comprehension-required attributes are unknown,
- * every XOR-PEER-ADDRESS, the RFC 8489 credential attributes ice4j does not know) come from
- * {@link StunDecoder}'s own scan; other attribute values come from ice4j's decoder.
+ * A decoded STUN message (RFC 8489 §5): its type, transaction ID and bytes as received, where the integrity
+ * attributes sit ({@link StunDecoder}), and the attribute values its codecs read ({@link AttributeCodecs}).
  */
 public final class StunMessage {
     public static final int HEADER_LENGTH = 20;
@@ -31,46 +28,13 @@ public final class StunMessage {
     private final int type;
     private final byte[] transactionId;
     private final byte[] raw;
-    private final int integrityOffset;
-    private final int[] unknownRequired;
-    private final List<InetSocketAddress> peerAddresses;
-    private final boolean selfParsedMalformed;
-    private final int evenPort;
-    private final int requestedFamily;
-    private final int additionalFamily;
-    private final Message attributes;
-    private final Credentials credentials;
-    private final long connectionId;
+    private final DecodedAttributes attributes;
 
-    /**
-     * The RFC 8489 attributes of the long-term credential mechanism that ice4j 3.2 does not decode.
-     *
-     * @param sha256Offset       offset of MESSAGE-INTEGRITY-SHA256's header, -1 when absent
-     * @param sha256Length       its value length (16..32)
-     * @param passwordAlgorithm  PASSWORD-ALGORITHM's algorithm number, -1 when absent
-     * @param passwordAlgorithms PASSWORD-ALGORITHMS's value as sent, null when absent
-     * @param userhash           USERHASH's 32-byte value, null when absent
-     */
-    record Credentials(int sha256Offset, int sha256Length, int passwordAlgorithm, byte[] passwordAlgorithms,
-            byte[] userhash) {
-    }
-
-    StunMessage(int type, byte[] transactionId, byte[] raw, int integrityOffset, int[] unknownRequired,
-            List<InetSocketAddress> peerAddresses, boolean selfParsedMalformed, int evenPort, int requestedFamily,
-            int additionalFamily, Message attributes, Credentials credentials, long connectionId) {
+    StunMessage(int type, byte[] transactionId, byte[] raw, DecodedAttributes attributes) {
         this.type = type;
         this.transactionId = transactionId;
         this.raw = raw;
-        this.integrityOffset = integrityOffset;
-        this.unknownRequired = unknownRequired;
-        this.peerAddresses = peerAddresses;
-        this.selfParsedMalformed = selfParsedMalformed;
-        this.evenPort = evenPort;
-        this.requestedFamily = requestedFamily;
-        this.additionalFamily = additionalFamily;
         this.attributes = attributes;
-        this.credentials = credentials;
-        this.connectionId = connectionId;
     }
 
     public int method() {
@@ -93,26 +57,26 @@ public final class StunMessage {
 
     /** Offset of the MESSAGE-INTEGRITY attribute header, or -1 when the message has none. */
     public int integrityOffset() {
-        return integrityOffset;
+        return attributes.integrityOffset;
     }
 
     /** Whether MESSAGE-INTEGRITY (HMAC-SHA1) is present. */
     public boolean hasIntegrity() {
-        return integrityOffset >= 0;
+        return attributes.integrityOffset >= 0;
     }
 
     /** Offset of the MESSAGE-INTEGRITY-SHA256 attribute header, or -1 when the message has none. */
     public int integritySha256Offset() {
-        return credentials.sha256Offset();
+        return attributes.sha256Offset;
     }
 
     /** Length of the MESSAGE-INTEGRITY-SHA256 value (32, or 16..28 when truncated); 0 when absent. */
     public int integritySha256Length() {
-        return credentials.sha256Offset() < 0 ? 0 : credentials.sha256Length();
+        return attributes.sha256Offset < 0 ? 0 : attributes.sha256Length;
     }
 
     public boolean hasIntegritySha256() {
-        return credentials.sha256Offset() >= 0;
+        return attributes.sha256Offset >= 0;
     }
 
     /** Which message-integrity attributes the message carries. */
@@ -122,34 +86,34 @@ public final class StunMessage {
 
     /** PASSWORD-ALGORITHM's algorithm number (RFC 8489 §14.12), or -1 when absent. */
     public int passwordAlgorithm() {
-        return credentials.passwordAlgorithm();
+        return attributes.passwordAlgorithm;
     }
 
     /** PASSWORD-ALGORITHMS's value as received (RFC 8489 §14.11), or null when absent. */
     public byte[] passwordAlgorithms() {
-        byte[] v = credentials.passwordAlgorithms();
+        byte[] v = attributes.passwordAlgorithms;
         return v == null ? null : v.clone();
     }
 
     /** USERHASH's 32-byte value (RFC 8489 §14.4), or null when absent. */
     public byte[] userhash() {
-        byte[] v = credentials.userhash();
+        byte[] v = attributes.userhash;
         return v == null ? null : v.clone();
     }
 
     /** Comprehension-required attribute types this server does not understand (420 material). */
     public int[] unknownComprehensionRequired() {
-        return unknownRequired.clone();
+        return attributes.unknownRequired.clone();
     }
 
-    /** False when ice4j could not decode some attribute value although the framing was sound (400). */
+    /** False when some attribute value broke its rules although the framing was sound (400). */
     public boolean attributesWellFormed() {
-        return attributes != null && !selfParsedMalformed;
+        return attributes.wellFormed();
     }
 
     /** Every XOR-PEER-ADDRESS, in message order (CreatePermission may carry several). */
     public List<InetSocketAddress> peerAddresses() {
-        return peerAddresses;
+        return attributes.peers;
     }
 
     public String username() {
@@ -181,17 +145,17 @@ public final class StunMessage {
 
     /** REQUESTED-ADDRESS-FAMILY as sent (1 IPv4, 2 IPv6, anything else unsupported), or -1 when absent. */
     public int requestedAddressFamily() {
-        return requestedFamily;
+        return attributes.requestedFamily;
     }
 
     /** ADDITIONAL-ADDRESS-FAMILY as sent (RFC 8656 §18.11: only 2, IPv6, is valid), or -1 when absent. */
     public int additionalAddressFamily() {
-        return additionalFamily;
+        return attributes.additionalFamily;
     }
 
     /** CONNECTION-ID (RFC 6062 §6.2) as an unsigned 32-bit value, or -1 when absent. */
     public long connectionId() {
-        return connectionId;
+        return attributes.connectionId;
     }
 
     /** CHANNEL-NUMBER, or -1 when absent. */
@@ -202,7 +166,7 @@ public final class StunMessage {
 
     /** EVEN-PORT: null when absent, else whether the R bit asks to reserve the next port. */
     public Boolean evenPortReserveNext() {
-        return evenPort < 0 ? null : evenPort == 1;
+        return attributes.evenPort < 0 ? null : attributes.evenPort == 1;
     }
 
     public byte[] reservationToken() {
@@ -241,7 +205,7 @@ public final class StunMessage {
 
     /** Whether the message carries an attribute of this type (as decoded by ice4j). */
     public boolean has(int type) {
-        return attributes != null && attributes.containsAttribute((char) type);
+        return attributes.ice4j(type) != null;
     }
 
     /** DATA value, or null. */
@@ -256,11 +220,11 @@ public final class StunMessage {
 
     @SuppressWarnings("unchecked")
     private <A extends Attribute> A attr(char type) {
-        return attributes == null ? null : (A) attributes.getAttribute(type);
+        return (A) attributes.ice4j(type);
     }
 
     @Override
     public String toString() {
-        return "StunMessage[" + StunMethod.name(method()) + " " + messageClass() + "]";
+        return "StunMessage[method 0x" + Integer.toHexString(method()) + " " + messageClass() + "]";
     }
 }

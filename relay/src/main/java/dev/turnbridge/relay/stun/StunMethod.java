@@ -1,6 +1,9 @@
 package dev.turnbridge.relay.stun;
 
-/** Method numbers (RFC 8489 §18.2, RFC 8656 §17, RFC 6062 §6.1) and the message-type bit layout. */
+/**
+ * Method numbers (RFC 8489 §18.2, RFC 8656 §17, RFC 6062 §6.1) and the message-type bit layout. What the
+ * server does with each, and its name, is {@code handler.TurnMethod}.
+ */
 public final class StunMethod {
     public static final int BINDING = 0x001;
     public static final int ALLOCATE = 0x003;
@@ -26,21 +29,5 @@ public final class StunMethod {
         int c = cls.bits();
         return (method & 0x000F) | ((method & 0x0070) << 1) | ((method & 0x0F80) << 2)
                 | ((c & 0x1) << 4) | ((c & 0x2) << 7);
-    }
-
-    public static String name(int method) {
-        return switch (method) {
-            case BINDING -> "binding";
-            case ALLOCATE -> "allocate";
-            case REFRESH -> "refresh";
-            case SEND -> "send";
-            case DATA -> "data";
-            case CREATE_PERMISSION -> "create_permission";
-            case CHANNEL_BIND -> "channel_bind";
-            case CONNECT -> "connect";
-            case CONNECTION_BIND -> "connection_bind";
-            case CONNECTION_ATTEMPT -> "connection_attempt";
-            default -> "other";
-        };
     }
 }

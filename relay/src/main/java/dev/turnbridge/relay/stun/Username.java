@@ -21,6 +21,14 @@ final class Username {
     private Username() {
     }
 
+    /** Checks the value by the rules above (400 when broken); ice4j keeps the bytes. */
+    static void decode(ByteBuf message, int offset, int length, DecodedAttributes into) {
+        if (!isValid(message, offset + 4, length)) {
+            into.malformed();
+        }
+        Ice4jAttribute.decode(message, offset, length, into);
+    }
+
     /** Whether the {@code length} bytes at {@code offset} are a USERNAME this server accepts. */
     static boolean isValid(ByteBuf buf, int offset, int length) {
         if (length == 0 || length > MAX_BYTES) {

@@ -40,7 +40,6 @@ import org.slf4j.LoggerFactory;
  */
 final class DtlsListenerHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(DtlsListenerHandler.class);
-    private static final long SWEEP_MILLIS = 1000;
     /** Largest datagram of a handshake flight: fits a 1280-byte IPv6 path with the IP and UDP headers. */
     static final int HANDSHAKE_DATAGRAM = 1200;
     private static final int CONTENT_TYPE_HANDSHAKE = 22;
@@ -91,7 +90,8 @@ final class DtlsListenerHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         channel = ctx.channel();
-        sweeper = ctx.executor().scheduleAtFixedRate(this::sweep, SWEEP_MILLIS, SWEEP_MILLIS, TimeUnit.MILLISECONDS);
+        sweeper = ctx.executor().scheduleAtFixedRate(this::sweep, ClientSessions.SWEEP_MILLIS, ClientSessions.SWEEP_MILLIS,
+                TimeUnit.MILLISECONDS);
         ctx.fireChannelActive();
     }
 
@@ -161,7 +161,7 @@ final class DtlsListenerHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         DtlsSession session = new DtlsSession(dispatcher, relaySockets, channel, sender, HANDSHAKE_DATAGRAM, scratch,
-                handshakeMillis + SWEEP_MILLIS, owners, s -> sessions.remove(s.fiveTuple().client(), s));
+                handshakeMillis + ClientSessions.SWEEP_MILLIS, owners, s -> sessions.remove(s.fiveTuple().client(), s));
         sessions.put(sender, session);
         try {
             handshakes.execute(() -> handshake(session, request));

@@ -1,26 +1,18 @@
 package dev.turnbridge.relay.transport;
 
 import dev.turnbridge.relay.allocation.AllocationListener;
-import dev.turnbridge.relay.allocation.AllocationTable;
 import dev.turnbridge.relay.allocation.FiveTuple;
-import dev.turnbridge.relay.allocation.RelaySocket;
-import dev.turnbridge.relay.handler.Exchange;
 import dev.turnbridge.relay.handler.RelayContext;
-import dev.turnbridge.relay.handler.Responder;
-import dev.turnbridge.relay.handler.TransactionCache;
+import dev.turnbridge.relay.handler.StreamExchange;
 import dev.turnbridge.relay.handler.TurnDispatcher;
-import dev.turnbridge.relay.stun.StunMessageBuilder;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import java.io.IOException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.nio.channels.ClosedChannelException;
 import java.util.Set;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import org.bouncycastle.tls.DTLSTransport;
 import org.slf4j.Logger;
@@ -29,15 +21,13 @@ import org.slf4j.LoggerFactory;
 /**
  * One DTLS association (RFC 7350 §4; RFC 6347 §4.2): the client's address on a DTLS server socket. Its
  * handshake runs on a handshake thread; once established, every datagram is decrypted on the event loop and
- * the plaintext ChannelData, Send indication or request handled as on UDP, with this session as the
- * {@link Exchange}. The association is the 5-tuple (transport DTLS), so it holds at most one allocation, and
+ * the plaintext ChannelData, Send indication or request handled as on UDP, by this session's
+ * {@link ClientSessions}. The association is the 5-tuple (transport DTLS), so it holds at most one allocation, and
  * the allocation ends with it: on close_notify, a fatal alert, a handshake that does not finish in time, or
  * two minutes of silence without an allocation. Event-loop confined except for {@link #transport}.
  */
-final class DtlsSession implements Exchange, AllocationOwner {
+final class DtlsSession implements ClientPort {
     private static final Logger log = LoggerFactory.getLogger(DtlsSession.class);
-    // clients retransmit over DTLS as over UDP: room for a burst of signed answers to repeat
-    private static final int TRANSACTION_CACHE_ENTRIES = 32;
     // as TCP: a binding-only client keeps its association with a STUN keepalive every two minutes or so
     static final long IDLE_WITHOUT_ALLOCATION_MILLIS = 120_000;
     // records decrypted per arrival at most: a burst is drained, but one client cannot hold the loop
@@ -46,18 +36,13 @@ final class DtlsSession implements Exchange, AllocationOwner {
     enum State { HANDSHAKING, ESTABLISHED, CLOSED }
 
     private final RelayContext context;
-    private final RelaySockets relaySockets;
     private final Channel serverSocket;
     private final FiveTuple fiveTuple;
     private final DtlsDatagramTransport transport;
-    private final TransactionCache transactions = new TransactionCache(TRANSACTION_CACHE_ENTRIES);
-    private final AllocationTable allocations;
-    private final ClientDemultiplexer inbound;
-    private final Set<AllocationOwner> owners;
+    private final ClientSessions sessions;
     private final Consumer<DtlsSession> onEnd;
     private final byte[] scratch;
     private final long handshakeDeadline;
-    private final Responder responder;
     private State state = State.HANDSHAKING;
     private DTLSTransport dtls;
     private long lastDatagramMillis;
@@ -71,16 +56,12 @@ final class DtlsSession implements Exchange, AllocationOwner {
             int sendLimit, byte[] scratch, long handshakeMillis, Set<AllocationOwner> owners,
             Consumer<DtlsSession> onEnd) {
         this.context = dispatcher.context();
-        this.relaySockets = relaySockets;
         this.serverSocket = serverSocket;
         this.fiveTuple = new FiveTuple(client, (InetSocketAddress) serverSocket.localAddress(),
                 FiveTuple.Transport.DTLS);
         this.scratch = scratch;
-        this.owners = owners;
         this.onEnd = onEnd;
-        this.responder = new Responder(context);
-        this.allocations = AllocationTable.withEndReasons(relaySockets::release);
-        this.inbound = new ClientDemultiplexer(dispatcher, new PeerForwarder(context, allocations), from -> this);
+        this.sessions = new ClientSessions(dispatcher, relaySockets, this, FiveTuple.Transport.DTLS, owners);
         this.transport = new DtlsDatagramTransport(serverSocket, client, scratch.length, sendLimit,
                 this::transportClosed);
         this.lastDatagramMillis = context.now();
@@ -125,7 +106,7 @@ final class DtlsSession implements Exchange, AllocationOwner {
         dtls = established;
         transport.nonBlocking();
         state = State.ESTABLISHED;
-        owners.add(this);
+        sessions.open();
         decrypt(); // whatever arrived between the Finished and now
     }
 
@@ -145,7 +126,7 @@ final class DtlsSession implements Exchange, AllocationOwner {
                 plaintext(n);
             }
         }
-        inbound.flush(); // what this pass relayed leaves together
+        sessions.flush(); // what this pass relayed leaves together
         if (transport.isClosed()) {
             end(); // close_notify from the client
         }
@@ -154,7 +135,7 @@ final class DtlsSession implements Exchange, AllocationOwner {
     private void plaintext(int length) {
         ByteBuf buf = serverSocket.alloc().buffer(length).writeBytes(scratch, 0, length);
         try {
-            inbound.handle(buf, fiveTuple.client());
+            sessions.received(buf, fiveTuple.client());
         } finally {
             buf.release();
         }
@@ -199,10 +180,8 @@ final class DtlsSession implements Exchange, AllocationOwner {
         if (state != State.ESTABLISHED) {
             return;
         }
-        allocations.expire(now);
-        transactions.expire(now);
-        if (allocations.size() == 0 && !allocations.isPending(fiveTuple.client())
-                && now - lastDatagramMillis > IDLE_WITHOUT_ALLOCATION_MILLIS) {
+        sessions.sweep(now);
+        if (!sessions.holdsAllocation(fiveTuple.client()) && now - lastDatagramMillis > IDLE_WITHOUT_ALLOCATION_MILLIS) {
             end();
         }
     }
@@ -217,8 +196,7 @@ final class DtlsSession implements Exchange, AllocationOwner {
             closeQuietly(dtls); // sends close_notify unless the record layer failed
         }
         transport.close(); // wakes a handshake thread still waiting for the client
-        owners.remove(this);
-        allocations.clear(AllocationListener.EndReason.CONNECTION_CLOSED);
+        sessions.close(AllocationListener.EndReason.CONNECTION_CLOSED);
         onEnd.accept(this);
     }
 
@@ -239,29 +217,21 @@ final class DtlsSession implements Exchange, AllocationOwner {
         }
     }
 
+    // ClientPort: one client, this association
+
     @Override
     public EventLoop eventLoop() {
         return serverSocket.eventLoop();
     }
 
     @Override
-    public FiveTuple fiveTuple() {
+    public FiveTuple fiveTuple(InetSocketAddress client) {
         return fiveTuple;
     }
 
-    @Override
-    public AllocationTable allocations() {
-        return allocations;
-    }
-
-    @Override
-    public TransactionCache transactions() {
-        return transactions;
-    }
-
-    @Override
-    public void respond(StunMessageBuilder response, byte[] integrityKey) {
-        responder.respond(this, response, integrityKey);
+    /** The session's client. */
+    FiveTuple fiveTuple() {
+        return fiveTuple;
     }
 
     @Override
@@ -270,21 +240,17 @@ final class DtlsSession implements Exchange, AllocationOwner {
     }
 
     @Override
-    public void resend(byte[] encoded) {
+    public void send(InetSocketAddress client, byte[] encoded) {
         send(encoded);
     }
 
     @Override
-    public void openRelaySocket(InetAddress ip, int port, BiConsumer<RelaySocket, Throwable> done) {
-        relaySockets.open(serverSocket.eventLoop(), new DtlsClientLink(this), FiveTuple.Transport.DTLS, ip, port,
-                (socket, failure) -> {
-                    if (socket != null && state == State.CLOSED) {
-                        // the association ended while the socket was being bound: nothing may outlive it
-                        socket.close();
-                        done.accept(null, new ClosedChannelException());
-                        return;
-                    }
-                    done.accept(socket, failure);
-                });
+    public ClientLink link(InetSocketAddress client) {
+        return new DtlsClientLink(this);
+    }
+
+    @Override
+    public StreamExchange stream() {
+        return null;
     }
 }

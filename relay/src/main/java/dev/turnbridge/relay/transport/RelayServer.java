@@ -2,13 +2,13 @@ package dev.turnbridge.relay.transport;
 
 import dev.turnbridge.config.HostPort;
 import dev.turnbridge.config.Settings;
+import dev.turnbridge.credentials.RoomCredential;
 import dev.turnbridge.relay.allocation.Allocation;
 import dev.turnbridge.relay.allocation.AllocationInfo;
 import dev.turnbridge.relay.allocation.AllocationListener;
 import dev.turnbridge.relay.allocation.AllocationTable;
 import dev.turnbridge.relay.allocation.RoomDirectory;
 import dev.turnbridge.relay.allocation.RoomShare;
-import dev.turnbridge.relay.auth.RoomCredential;
 import dev.turnbridge.relay.handler.RelayContext;
 import dev.turnbridge.relay.handler.TurnDispatcher;
 import dev.turnbridge.config.ListenerSettings;
@@ -274,7 +274,7 @@ public final class RelayServer implements AutoCloseable {
             for (int i = 0; i < sockets; i++) {
                 // the first bind may pick an ephemeral port; the others must join that same port
                 int port = first == null ? hp.port() : first.getPort();
-                UdpListenerHandler handler = new UdpListenerHandler(dispatcher, relaySockets);
+                UdpListenerHandler handler = new UdpListenerHandler(dispatcher, relaySockets, owners);
                 Bootstrap b = new Bootstrap()
                         .group(transport.group())
                         .channel(transport.datagramChannel())
@@ -287,7 +287,6 @@ public final class RelayServer implements AutoCloseable {
                 }
                 Channel ch = b.bind(hp.host(), port).syncUninterruptibly().channel();
                 channels.add(ch);
-                owners.add(handler);
                 if (first == null) {
                     first = (InetSocketAddress) ch.localAddress();
                 }

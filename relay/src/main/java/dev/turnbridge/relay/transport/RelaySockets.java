@@ -41,7 +41,7 @@ final class RelaySockets {
     private final RelayContext context;
     private final NettyTransport netty;
     private final int maxDatagramSize;
-    private final PeerConnections peerConnections = new PeerConnections();
+    private final PeerConnections<PeerConnectionHandler> peerConnections = new PeerConnections<>();
 
     private final ChannelOption<Boolean> reusePort;
     private final boolean epoll;
@@ -82,7 +82,7 @@ final class RelaySockets {
         }
     }
 
-    PeerConnections peerConnections() {
+    PeerConnections<PeerConnectionHandler> peerConnections() {
         return peerConnections;
     }
 

@@ -1,15 +1,11 @@
 package dev.turnbridge.relay.transport;
 
 import dev.turnbridge.relay.allocation.AllocationListener;
-import dev.turnbridge.relay.allocation.AllocationTable;
 import dev.turnbridge.relay.allocation.FiveTuple;
-import dev.turnbridge.relay.allocation.PeerConnection;
 import dev.turnbridge.relay.allocation.PeerConnections;
 import dev.turnbridge.relay.allocation.RelaySocket;
-import dev.turnbridge.relay.handler.Exchange;
 import dev.turnbridge.relay.handler.RelayContext;
-import dev.turnbridge.relay.handler.Responder;
-import dev.turnbridge.relay.handler.TransactionCache;
+import dev.turnbridge.relay.handler.StreamExchange;
 import dev.turnbridge.relay.handler.TurnDispatcher;
 import dev.turnbridge.relay.stun.StunMessageBuilder;
 import io.netty.buffer.ByteBuf;
@@ -19,63 +15,49 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
-import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.nio.channels.ClosedChannelException;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * One client's TCP or TLS connection (RFC 8656 §3.1): every frame {@link TcpFramingDecoder} cut is either
- * relayed (ChannelData, Send indications) or dispatched as a request with this connection as the
- * {@link Exchange}. The connection is the 5-tuple, so it holds at most one allocation, and the allocation
+ * relayed (ChannelData, Send indications) or dispatched as a request, through this connection's
+ * {@link ClientSessions}. The connection is the 5-tuple, so it holds at most one allocation, and the allocation
  * ends when the connection does. Peers of a UDP allocation are reached over UDP and their data comes back on
  * this connection; those of a TCP allocation (RFC 6062) over TCP, each through a client data connection of its
  * own: a connection that ConnectionBind turned into a byte pipe ({@link #becomeDataConnection}).
  */
-final class TcpConnectionHandler extends ChannelInboundHandlerAdapter implements Exchange, AllocationOwner {
+final class TcpConnectionHandler extends ChannelInboundHandlerAdapter implements ClientPort, StreamExchange {
     private static final Logger log = LoggerFactory.getLogger(TcpConnectionHandler.class);
-    private static final long SWEEP_MILLIS = 1000;
-    // a reliable stream sees no retransmissions; a few entries cover a client that repeats itself anyway
-    private static final int TRANSACTION_CACHE_ENTRIES = 8;
 
     private final RelayContext context;
     private final RelaySockets relaySockets;
     private final FiveTuple.Transport transport;
-    private final TransactionCache transactions = new TransactionCache(TRANSACTION_CACHE_ENTRIES);
-    private final AllocationTable allocations;
-    private final ClientDemultiplexer inbound;
+    private final ClientSessions sessions;
     private final String software;
-    private final Responder responder;
-    private final Set<AllocationOwner> owners;
     private Channel channel;
     private FiveTuple fiveTuple;
     private final long allocationTimeoutMillis;
     private final long stallMillis;
     private final long answerBacklogLimit;
-    private ScheduledFuture<?> sweeper;
     private long withoutAllocationSince;
     private long unwritableSince = -1;
 
     TcpConnectionHandler(TurnDispatcher dispatcher, RelaySockets relaySockets, FiveTuple.Transport transport,
             Set<AllocationOwner> owners) {
-        this.owners = owners;
         this.context = dispatcher.context();
         this.relaySockets = relaySockets;
         this.transport = transport;
         this.software = context.settings().software();
-        this.responder = new Responder(context);
-        this.allocations = AllocationTable.withEndReasons(relaySockets::release);
         var listeners = context.settings().listeners();
         this.allocationTimeoutMillis = listeners.allocationTimeout().toMillis();
         this.stallMillis = listeners.streamStallTimeout().toMillis();
         this.answerBacklogLimit = 2L * listeners.streamWriteBuffer();
-        this.inbound = new ClientDemultiplexer(dispatcher, new PeerForwarder(context, allocations), from -> this);
+        this.sessions = new ClientSessions(dispatcher, relaySockets, this, transport, owners);
     }
 
     @Override
@@ -83,29 +65,25 @@ final class TcpConnectionHandler extends ChannelInboundHandlerAdapter implements
         channel = ctx.channel();
         fiveTuple = new FiveTuple(ProxyProtocolHandler.clientOf(channel), (InetSocketAddress) channel.localAddress(),
                 transport);
-        sweeper = ctx.executor().scheduleAtFixedRate(this::sweep, SWEEP_MILLIS, SWEEP_MILLIS, TimeUnit.MILLISECONDS);
-        owners.add(this);
         withoutAllocationSince = context.now();
+        sessions.open(this::checkLimits);
         ctx.fireChannelActive();
     }
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        leave();
+        sessions.close(AllocationListener.EndReason.CONNECTION_CLOSED);
         ctx.fireChannelInactive();
     }
 
     /**
-     * Expiries, and the two limits of a stream connection: one that has held no allocation for
+     * The two limits of a stream connection, after each sweep: one that has held no allocation for
      * {@code listeners.allocation-timeout} (since it opened or since its allocation ended) is closed whatever
      * Binding requests it sends, and so is one whose client has read nothing for
      * {@code listeners.stream-stall-timeout} while the write buffer stayed full.
      */
-    private void sweep() {
-        long now = context.now();
-        allocations.expire(now);
-        transactions.expire(now);
-        if (allocations.size() > 0 || allocations.isPending(fiveTuple.client())) {
+    private void checkLimits(long now) {
+        if (sessions.holdsAllocation(fiveTuple.client())) {
             withoutAllocationSince = now;
         } else if (now - withoutAllocationSince >= allocationTimeoutMillis) {
             context.stats().streamAllocationTimeouts.increment();
@@ -137,7 +115,7 @@ final class TcpConnectionHandler extends ChannelInboundHandlerAdapter implements
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
         // relayed packets of this read batch leave together (one sendmmsg per relay socket under epoll)
-        inbound.flush();
+        sessions.flush();
         ctx.fireChannelReadComplete();
     }
 
@@ -145,12 +123,11 @@ final class TcpConnectionHandler extends ChannelInboundHandlerAdapter implements
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         ByteBuf frame = (ByteBuf) msg;
         try {
-            inbound.handle(frame, fiveTuple.client());
+            sessions.received(frame, fiveTuple.client());
         } finally {
             frame.release();
         }
     }
-
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
@@ -161,29 +138,16 @@ final class TcpConnectionHandler extends ChannelInboundHandlerAdapter implements
         ctx.close();
     }
 
+    // ClientPort: one client, this connection
+
     @Override
     public EventLoop eventLoop() {
         return channel == null ? null : channel.eventLoop();
     }
 
     @Override
-    public FiveTuple fiveTuple() {
+    public FiveTuple fiveTuple(InetSocketAddress client) {
         return fiveTuple;
-    }
-
-    @Override
-    public AllocationTable allocations() {
-        return allocations;
-    }
-
-    @Override
-    public TransactionCache transactions() {
-        return transactions;
-    }
-
-    @Override
-    public void respond(StunMessageBuilder response, byte[] integrityKey) {
-        responder.respond(this, response, integrityKey);
     }
 
     @Override
@@ -192,7 +156,7 @@ final class TcpConnectionHandler extends ChannelInboundHandlerAdapter implements
     }
 
     @Override
-    public void resend(byte[] encoded) {
+    public void send(InetSocketAddress client, byte[] encoded) {
         // answers pass the write-buffer limit (the client asked for them), but not without bound: a client that
         // sends requests and reads nothing would otherwise queue its answers for ever
         if (!channel.isWritable() && channel.bytesBeforeWritable() > answerBacklogLimit) {
@@ -205,35 +169,26 @@ final class TcpConnectionHandler extends ChannelInboundHandlerAdapter implements
     }
 
     @Override
-    public void openRelaySocket(InetAddress ip, int port, BiConsumer<RelaySocket, Throwable> done) {
-        relaySockets.open(channel.eventLoop(), clientLink(), transport, ip, port, unlessClosed(done));
+    public ClientLink link(InetSocketAddress client) {
+        return new StreamClientLink(channel, transport == FiveTuple.Transport.TLS);
+    }
+
+    @Override
+    public StreamExchange stream() {
+        return this;
+    }
+
+    // StreamExchange: RFC 6062
+
+    @Override
+    public PeerConnections<PeerConnectionHandler> peerConnections() {
+        return relaySockets.peerConnections();
     }
 
     @Override
     public void openTcpRelaySocket(InetAddress ip, int port, BiConsumer<RelaySocket, Throwable> done) {
-        relaySockets.openTcp(channel.eventLoop(), clientLink(), transport, ip, port,
-                unlessClosed(done));
-    }
-
-    private StreamClientLink clientLink() {
-        return new StreamClientLink(channel, transport == FiveTuple.Transport.TLS);
-    }
-
-    private BiConsumer<RelaySocket, Throwable> unlessClosed(BiConsumer<RelaySocket, Throwable> done) {
-        return (socket, failure) -> {
-            if (socket != null && !channel.isActive()) {
-                // the client left while the socket was being bound: nothing may outlive the connection
-                socket.close();
-                done.accept(null, new ClosedChannelException());
-                return;
-            }
-            done.accept(socket, failure);
-        };
-    }
-
-    @Override
-    public PeerConnections peerConnections() {
-        return relaySockets.peerConnections();
+        relaySockets.openTcp(channel.eventLoop(), link(fiveTuple.client()), transport, ip, port,
+                sessions.unlessClosed(done));
     }
 
     /**
@@ -242,24 +197,20 @@ final class TcpConnectionHandler extends ChannelInboundHandlerAdapter implements
      * not wait for the response) pass on to the pipe, which forwards them to the peer first.
      */
     @Override
-    public void becomeDataConnection(PeerConnection peer, StunMessageBuilder response, byte[] integrityKey) {
+    public boolean becomeDataConnection(long connectionId, String username, StunMessageBuilder response,
+            byte[] integrityKey) {
+        PeerConnectionHandler connection = peerConnections().claim(connectionId, username);
+        if (connection == null) {
+            return false;
+        }
         context.stats().responded(response.method(), response.errorCode());
         channel.writeAndFlush(Unpooled.wrappedBuffer(response.encode(software, integrityKey)), channel.voidPromise());
-        leave();
-        PeerConnectionHandler connection = (PeerConnectionHandler) peer;
+        sessions.close(AllocationListener.EndReason.CONNECTION_CLOSED);
         ChannelPipeline pipeline = channel.pipeline();
         pipeline.addLast("pipe", new StreamPipeHandler(connection.channel(), context.stats().traffic(transport), true));
         pipeline.remove(this);
         pipeline.remove(TcpFramingDecoder.class);
         connection.bind(channel);
-    }
-
-    /** This connection stops being a TURN client connection (closed, or now a data connection). */
-    private void leave() {
-        if (sweeper != null) {
-            sweeper.cancel(false);
-        }
-        owners.remove(this);
-        allocations.clear(AllocationListener.EndReason.CONNECTION_CLOSED);
+        return true;
     }
 }

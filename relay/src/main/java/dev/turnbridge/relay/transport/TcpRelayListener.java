@@ -36,11 +36,10 @@ import java.util.function.LongConsumer;
  * data connections. Confined to the event loop of the client's control connection, which it shares.
  */
 final class TcpRelayListener implements TcpRelaySocket {
-    private static final long SWEEP_MILLIS = 1000;
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final RelayContext context;
-    private final PeerConnections registry;
+    private final PeerConnections<PeerConnectionHandler> registry;
     private final ClientLink client;
     private final EventLoop loop;
     private final RelaySockets bootstraps;
@@ -52,7 +51,7 @@ final class TcpRelayListener implements TcpRelaySocket {
     private ScheduledFuture<?> sweeper;
     private boolean closed;
 
-    TcpRelayListener(RelayContext context, PeerConnections registry, ClientLink client, EventLoop loop,
+    TcpRelayListener(RelayContext context, PeerConnections<PeerConnectionHandler> registry, ClientLink client, EventLoop loop,
             RelaySockets bootstraps, RelayStats.Traffic traffic) {
         this.context = context;
         this.registry = registry;
@@ -66,7 +65,8 @@ final class TcpRelayListener implements TcpRelaySocket {
         this.listener = listening;
         this.localAddress = (InetSocketAddress) listening.localAddress();
         registry.listening(localAddress.getPort());
-        sweeper = loop.scheduleAtFixedRate(this::sweep, SWEEP_MILLIS, SWEEP_MILLIS, TimeUnit.MILLISECONDS);
+        sweeper = loop.scheduleAtFixedRate(this::sweep, ClientSessions.SWEEP_MILLIS, ClientSessions.SWEEP_MILLIS,
+                TimeUnit.MILLISECONDS);
     }
 
     @Override

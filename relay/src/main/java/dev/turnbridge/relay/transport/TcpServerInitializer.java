@@ -82,7 +82,7 @@ final class TcpServerInitializer extends ChannelInitializer<SocketChannel> {
         p.addLast("admission", admission);
         if (tls != null) {
             TlsCertificate.Alpn alpn = sharedHttp != null ? TlsCertificate.Alpn.SHARED : TlsCertificate.Alpn.TURN;
-            p.addLast("tls", tls.context(alpn).newHandler(ch.alloc()));
+            p.addLast("tls", tls.newHandler(alpn, ch.alloc()));
             p.addLast("close-notify", CloseNotifyHandler.INSTANCE); // answers close_notify and closes
         }
         if (sharedHttp != null) {

@@ -4,6 +4,9 @@ import dev.turnbridge.config.TlsSettings;
 import dev.turnbridge.config.tls.CertifiedKey;
 import dev.turnbridge.config.tls.PemKeyMaterial;
 import dev.turnbridge.config.tls.SelfSignedCertificate;
+import dev.turnbridge.config.tls.ServedCertificate;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.ChannelHandler;
 import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.netty.handler.ssl.ApplicationProtocolConfig.Protocol;
 import io.netty.handler.ssl.ApplicationProtocolConfig.SelectedListenerFailureBehavior;
@@ -21,7 +24,9 @@ import java.nio.file.attribute.FileTime;
 import java.security.cert.X509Certificate;
 import java.util.EnumMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,17 +36,21 @@ import org.slf4j.LoggerFactory;
  * suites with forward secrecy, one context per {@link Alpn} profile, its protocols offered but not required
  * (clients without ALPN are served). The relay, HTTPS signaling and the shared port all use this one
  * certificate. With no PEM files configured, a self-signed certificate is generated. {@link #reloadIfChanged} re-reads the files when their modification times change and swaps the
- * context for new connections; a bad renewal is logged and the working certificate kept.
+ * context for new connections; a bad renewal is logged and the working certificate kept. With ACME the
+ * certificate comes through {@link ServedCertificate#install} instead, and TLS-ALPN-01 challenges (RFC 8737)
+ * are answered on these listeners: while one is pending, {@link #newHandler} reads each ClientHello first.
  *
  * <p>The engine is BoringSSL ({@link SslProvider#OPENSSL}, netty-tcnative) when its native library loads:
- * measured at about half the JDK engine's CPU per record and per handshake. Otherwise the JDK engine serves,
- * with one warning at start; both speak the same protocols, suites and ALPN.
+ * measured at about a seventh of the JDK engine's CPU per handshake. Otherwise the JDK engine serves, with
+ * one warning at start; both speak the same protocols, suites and ALPN.
  */
-public final class TlsCertificate {
+public final class TlsCertificate implements ServedCertificate {
     private static final Logger log = LoggerFactory.getLogger(TlsCertificate.class);
     static final String ALPN_TURN = "stun.turn";
     static final String ALPN_STUN = "stun.nat-discovery";
     static final String ALPN_HTTP = "http/1.1";
+    /** RFC 8737 §6.2: the protocol of TLS-ALPN-01 validation handshakes, and nothing else. */
+    static final String ALPN_ACME = "acme-tls/1";
 
     /** Which application protocols a listener offers in ALPN (RFC 7301); the server picks the client's first. */
     public enum Alpn {
@@ -74,6 +83,8 @@ public final class TlsCertificate {
     private FileTime certModified;
     private FileTime keyModified;
     private volatile long failedReloads;
+    // domain (lower case) -> context serving that domain's challenge certificate with ALPN acme-tls/1 only
+    private final Map<String, SslContext> challenges = new ConcurrentHashMap<>();
 
     private TlsCertificate(TlsSettings settings) {
         this.settings = settings;
@@ -83,7 +94,12 @@ public final class TlsCertificate {
     public static TlsCertificate load(TlsSettings settings) {
         TlsCertificate tls = new TlsCertificate(settings);
         if (settings.selfSigned()) {
-            tls.install(SelfSignedCertificate.generate("turnbridge"));
+            tls.installNow(SelfSignedCertificate.generate("turnbridge"));
+            if (settings.acme().enabled()) {
+                log.warn("TLS: serving a self-signed certificate until ACME obtains one for {}, SHA-256 {}",
+                        settings.acme().domains(), tls.current.fingerprintSha256());
+                return tls;
+            }
             log.warn("TLS: no tls.cert-file configured, using a self-signed development certificate, SHA-256 {}"
                     + " (Chromium: --ignore-certificate-errors-spki-list={})", tls.current.fingerprintSha256(),
                     tls.current.spkiSha256Base64());
@@ -110,6 +126,57 @@ public final class TlsCertificate {
 
     public CertifiedKey certifiedKey() {
         return current;
+    }
+
+    @Override
+    public CertifiedKey current() {
+        return current;
+    }
+
+    /**
+     * The handler that does the TLS of one new connection: the current certificate's {@code SslHandler}, or,
+     * while a TLS-ALPN-01 challenge is pending, a {@link TlsAlpnChallengeSelector} that becomes one after the
+     * ClientHello.
+     */
+    public ChannelHandler newHandler(Alpn alpn, ByteBufAllocator alloc) {
+        if (challenges.isEmpty()) {
+            return context(alpn).newHandler(alloc);
+        }
+        return new TlsAlpnChallengeSelector(this, alpn);
+    }
+
+    @Override
+    public synchronized void install(CertifiedKey key) {
+        installNow(key); // builds every context before it swaps any: an unusable pair replaces nothing
+        log.info("TLS: now serving {}", key);
+    }
+
+    @Override
+    public void answerTlsAlpn01(String domain, CertifiedKey challenge) {
+        try {
+            SslContext context = SslContextBuilder.forServer(challenge.key(),
+                            challenge.chain().toArray(new X509Certificate[0]))
+                    .sslProvider(PROVIDER)
+                    .protocols(PROTOCOLS)
+                    .ciphers(CIPHERS, SupportedCipherSuiteFilter.INSTANCE)
+                    .applicationProtocolConfig(new ApplicationProtocolConfig(Protocol.ALPN,
+                            SelectorFailureBehavior.NO_ADVERTISE, SelectedListenerFailureBehavior.ACCEPT,
+                            ALPN_ACME))
+                    .build();
+            challenges.put(domain.toLowerCase(Locale.ROOT), context);
+        } catch (SSLException e) {
+            throw new IllegalStateException("cannot build the TLS-ALPN-01 context: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void withdrawTlsAlpn01(String domain) {
+        challenges.remove(domain.toLowerCase(Locale.ROOT));
+    }
+
+    /** The context answering a TLS-ALPN-01 challenge for {@code serverName}, or null when none is pending. */
+    SslContext challengeContext(String serverName) {
+        return challenges.get(serverName.toLowerCase(Locale.ROOT));
     }
 
     /** Re-reads the PEM files if either changed since the last load; called from a timer. */
@@ -140,12 +207,12 @@ public final class TlsCertificate {
     private void reload() throws IOException {
         FileTime cert = Files.getLastModifiedTime(Path.of(settings.certFile()));
         FileTime key = Files.getLastModifiedTime(Path.of(settings.keyFile()));
-        install(PemKeyMaterial.read(Path.of(settings.certFile()), Path.of(settings.keyFile())));
+        installNow(PemKeyMaterial.read(Path.of(settings.certFile()), Path.of(settings.keyFile())));
         certModified = cert;
         keyModified = key;
     }
 
-    private void install(CertifiedKey key) {
+    private void installNow(CertifiedKey key) {
         Map<Alpn, SslContext> built = new EnumMap<>(Alpn.class);
         for (Alpn alpn : Alpn.values()) {
             built.put(alpn, build(key, alpn));

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.turnbridge.config.AuthSettings;
 import dev.turnbridge.config.Secret;
+import dev.turnbridge.credentials.RestCredentials;
 import dev.turnbridge.relay.auth.CredentialStore.Candidates;
 import dev.turnbridge.relay.testing.MutableClock;
 import java.time.Duration;

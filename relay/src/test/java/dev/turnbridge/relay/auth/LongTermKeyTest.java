@@ -56,4 +56,13 @@ class LongTermKeyTest {
         assertThat(store.keysFor(USER, PasswordAlgorithm.SHA256).keys()).singleElement()
                 .isEqualTo(LongTermKey.derive(USER, "example.org", "TheMatrIX", PasswordAlgorithm.SHA256));
     }
+
+    @Test
+    void longTermKeyIsMd5OfUserRealmPassword() {
+        // RFC 5769 §2.4: user "\u30DE\u30C8\u30EA\u30C3\u30AF\u30B9", realm "example.org", password "TheMatrIX"
+        // after SASLprep; here a plain ASCII case checked against a precomputed MD5.
+        byte[] key = LongTermKey.derive("user", "realm", "pass");
+        assertThat(key).hasSize(16);
+        assertThat(java.util.HexFormat.of().formatHex(key)).isEqualTo("8493fbc53ba582fb4c044c456bdc40eb");
+    }
 }

@@ -2,6 +2,7 @@ package dev.turnbridge.relay.auth;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.turnbridge.credentials.RoomCredential;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;

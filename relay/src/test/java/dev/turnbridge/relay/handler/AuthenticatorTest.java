@@ -6,13 +6,13 @@ import dev.turnbridge.config.AuthSettings;
 import dev.turnbridge.config.Secret;
 import dev.turnbridge.config.Settings;
 import dev.turnbridge.config.SettingsLoader;
+import dev.turnbridge.credentials.RestCredentials;
 import dev.turnbridge.relay.allocation.AllocationTable;
 import dev.turnbridge.relay.allocation.FiveTuple;
 import dev.turnbridge.relay.allocation.RelaySocket;
 import dev.turnbridge.relay.auth.CredentialStore;
 import dev.turnbridge.relay.auth.LongTermKey;
 import dev.turnbridge.relay.auth.Nonces;
-import dev.turnbridge.relay.auth.RestCredentials;
 import dev.turnbridge.relay.auth.Userhash;
 import dev.turnbridge.relay.stun.IntegrityAttributes;
 import dev.turnbridge.relay.stun.MessageIntegrity;
@@ -384,6 +384,16 @@ class AuthenticatorTest {
         @Override
         public TransactionCache transactions() {
             return transactions;
+        }
+
+        @Override
+        public boolean isClosed() {
+            return false;
+        }
+
+        @Override
+        public StreamExchange stream() {
+            return null; // UDP
         }
 
         @Override

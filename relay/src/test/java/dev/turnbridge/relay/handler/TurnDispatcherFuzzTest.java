@@ -6,6 +6,7 @@ import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.turnbridge.config.Secret;
 import dev.turnbridge.config.Settings;
+import dev.turnbridge.credentials.RestCredentials;
 import dev.turnbridge.relay.allocation.Allocation;
 import dev.turnbridge.relay.allocation.AllocationQuota;
 import dev.turnbridge.relay.allocation.AllocationTable;
@@ -15,7 +16,6 @@ import dev.turnbridge.relay.allocation.RelaySocket;
 import dev.turnbridge.relay.auth.CredentialStore;
 import dev.turnbridge.relay.auth.LongTermKey;
 import dev.turnbridge.relay.auth.Nonces;
-import dev.turnbridge.relay.auth.RestCredentials;
 import dev.turnbridge.relay.stun.AttributeType;
 import dev.turnbridge.relay.stun.IntegrityAttributes;
 import dev.turnbridge.relay.stun.MessageIntegrity;
@@ -245,6 +245,16 @@ class TurnDispatcherFuzzTest {
             @Override
             public TransactionCache transactions() {
                 return transactions;
+            }
+
+            @Override
+            public boolean isClosed() {
+                return false;
+            }
+
+            @Override
+            public StreamExchange stream() {
+                return null; // UDP
             }
 
             @Override

@@ -141,4 +141,48 @@ class StunDecoderTest {
 
         assertThat(StunDecoder.decode(b, b.length).connectionId()).isEqualTo(0x80000001L);
     }
+
+    @Test
+    void decodingNeverRewritesTheReceivedBytes() throws Exception {
+        // every attribute kind: ours (XOR-PEER-ADDRESS, EVEN-PORT, REQUESTED-ADDRESS-FAMILY, USERHASH), ice4j's
+        // (USERNAME, LIFETIME), one after MESSAGE-INTEGRITY (ignored), and FINGERPRINT
+        byte[] b = StunMessageBuilder.of(StunMethod.ALLOCATE, StunClass.REQUEST, new byte[12])
+                .xorPeerAddress(new java.net.InetSocketAddress("192.0.2.1", 5000))
+                .add(AttributeType.EVEN_PORT, new byte[] {(byte) 0x80})
+                .add(AttributeType.REQUESTED_ADDRESS_FAMILY, new byte[] {1, 0, 0, 0})
+                .userhash(new byte[32])
+                .username("alice").lifetime(600)
+                .encode("", "key".getBytes(StandardCharsets.UTF_8));
+        byte[] received = b.clone();
+
+        StunMessage m = StunDecoder.decode(b, b.length);
+
+        assertThat(b).isEqualTo(received);
+        assertThat(m.attributesWellFormed()).isTrue();
+        assertThat(m.peerAddresses()).hasSize(1);
+        assertThat(m.evenPortReserveNext()).isTrue();
+        assertThat(m.requestedAddressFamily()).isEqualTo(1);
+        assertThat(m.userhash()).hasSize(32);
+        assertThat(m.username()).isEqualTo("alice");
+        assertThat(m.lifetime()).isEqualTo(600);
+        // what we read ourselves is not also visible as ice4j's attribute
+        assertThat(m.has(AttributeType.XOR_PEER_ADDRESS)).isFalse();
+        assertThat(m.has(AttributeType.LIFETIME)).isTrue();
+    }
+
+    @Test
+    void oneValueIce4jCannotDecodeMakesTheMessageMalformedAndDropsIce4jValues() throws Exception {
+        byte[] b = StunMessageBuilder.of(StunMethod.REFRESH, StunClass.REQUEST, new byte[12])
+                .username("alice")
+                .add(AttributeType.LIFETIME, new byte[] {0, 0, 2}) // LIFETIME has four bytes
+                .add(AttributeType.REQUESTED_ADDRESS_FAMILY, new byte[] {2, 0, 0, 0})
+                .encode("", null);
+
+        StunMessage m = StunDecoder.decode(b, b.length);
+
+        assertThat(m.attributesWellFormed()).isFalse(); // 400
+        assertThat(m.username()).isNull();
+        assertThat(m.lifetime()).isEqualTo(-1);
+        assertThat(m.requestedAddressFamily()).isEqualTo(2); // ours still read
+    }
 }

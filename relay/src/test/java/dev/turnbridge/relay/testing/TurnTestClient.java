@@ -1,7 +1,7 @@
 package dev.turnbridge.relay.testing;
 
+import dev.turnbridge.credentials.RestCredentials;
 import dev.turnbridge.relay.auth.LongTermKey;
-import dev.turnbridge.relay.auth.RestCredentials;
 import dev.turnbridge.config.Secret;
 import dev.turnbridge.relay.stun.MessageIntegrity;
 import dev.turnbridge.relay.stun.StunClass;

@@ -1,8 +1,8 @@
 package dev.turnbridge.relay.transport;
 
 import dev.turnbridge.config.Secret;
+import dev.turnbridge.credentials.RestCredentials;
 import dev.turnbridge.relay.auth.LongTermKey;
-import dev.turnbridge.relay.auth.RestCredentials;
 import dev.turnbridge.relay.stun.StunClass;
 import dev.turnbridge.relay.stun.StunMessage;
 import dev.turnbridge.relay.stun.StunMessageBuilder;

@@ -3,10 +3,10 @@ package dev.turnbridge.relay.transport;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.turnbridge.config.Secret;
+import dev.turnbridge.credentials.RestCredentials;
 import dev.turnbridge.relay.allocation.AllocationListener;
 import dev.turnbridge.relay.allocation.AllocationQuota;
 import dev.turnbridge.relay.allocation.PeerPolicy;
-import dev.turnbridge.relay.auth.RestCredentials;
 import dev.turnbridge.relay.handler.RelayStats;
 import dev.turnbridge.relay.stun.StunClass;
 import dev.turnbridge.relay.stun.StunMessage;

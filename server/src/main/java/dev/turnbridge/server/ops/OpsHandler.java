@@ -126,7 +126,8 @@ final class OpsHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                 services.signaling().connections(), services.signaling().rooms(),
                 relay.topRooms(StatusPage.TOP_ROOMS).stream()
                         .map(r -> new StatusPage.TopRoom(r.room(), r.relayedBytes(), r.droppedDatagrams())).toList(),
-                services.signaling().lastHourCalls(), Instant.now(), services.signaling().accessWarning());
+                services.signaling().lastHourCalls(), Instant.now(), services.signaling().accessWarning(),
+                services.certificate().get());
     }
 
     private void admin(ChannelHandlerContext ctx, Reply reply, HttpMethod method, String path,
@@ -188,11 +189,17 @@ final class OpsHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             String code = path.substring("/admin/rooms/".length());
             if (!services.signaling().available()) {
                 reply.text(HttpResponseStatus.NOT_IMPLEMENTED, "signaling is not running in this process\n");
-            } else if (services.signaling().closeRoom(code)) {
-                log.info("admin closed a room");
-                reply.json(HttpResponseStatus.OK, mapper.createObjectNode().put("closed", true));
             } else {
-                reply.text(HttpResponseStatus.NOT_FOUND, "no such room\n");
+                services.signaling().closeRoom(code).whenComplete((closed, failure) -> {
+                    if (failure != null) {
+                        reply.text(HttpResponseStatus.SERVICE_UNAVAILABLE, "rooms are unavailable\n");
+                    } else if (closed) {
+                        log.info("admin closed a room");
+                        reply.json(HttpResponseStatus.OK, mapper.createObjectNode().put("closed", true));
+                    } else {
+                        reply.text(HttpResponseStatus.NOT_FOUND, "no such room\n");
+                    }
+                });
             }
         } else if (path.equals("/admin/drain") && method == HttpMethod.POST) {
             log.info("admin requested a drain");

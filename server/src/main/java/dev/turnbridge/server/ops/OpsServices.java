@@ -13,6 +13,7 @@ import java.util.function.Supplier;
  * @param throughput recent relay rates for the status page
  * @param notReady   why the server is not ready (listeners not bound yet, draining), or null when it is
  * @param drain      starts a graceful drain; idempotent
+ * @param certificate the TLS certificate served, or null without TLS listeners
  */
 public record OpsServices(
         PrometheusMeterRegistry registry,
@@ -20,5 +21,6 @@ public record OpsServices(
         SignalingOps signaling,
         Throughput throughput,
         Supplier<String> notReady,
-        Runnable drain) {
+        Runnable drain,
+        Supplier<CertificateStatus> certificate) {
 }

@@ -32,7 +32,7 @@ public interface SignalingOps {
     List<RoomSummary> rooms();
 
     /** Closes a room, telling its members; false when there is no such room. */
-    boolean closeRoom(String code);
+    java.util.concurrent.CompletionStage<Boolean> closeRoom(String code);
 
     /**
      * Removes one member of a room, telling it and the others; its relay credentials are revoked. False when

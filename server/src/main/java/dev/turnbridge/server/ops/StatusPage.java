@@ -24,7 +24,7 @@ final class StatusPage {
     record Status(String notReady, boolean draining, List<AllocationInfo> allocations, int portsUsed,
             int portsCapacity, long permissions, long channels, Throughput.Rates rates, boolean signaling,
             int connections, List<SignalingOps.RoomSummary> rooms, List<TopRoom> topRooms,
-            SignalingOps.CallFigures calls, Instant now, String accessWarning) {
+            SignalingOps.CallFigures calls, Instant now, String accessWarning, CertificateStatus certificate) {
     }
 
     /** A room with live allocations and what it relayed; {@code code} is shown masked. */
@@ -63,6 +63,15 @@ final class StatusPage {
         for (SignalingOps.RoomSummary r : s.rooms()) {
             rooms.addObject().put("code", mask(r.code())).put("members", r.members()).put("capacity", r.capacity())
                     .put("ageSeconds", Duration.between(r.createdAt(), s.now()).toSeconds());
+        }
+        CertificateStatus cert = s.certificate();
+        if (cert != null) {
+            ObjectNode tls = root.putObject("certificate");
+            cert.names().forEach(tls.putArray("names")::add);
+            tls.put("notAfter", cert.notAfter().toString()).put("source", cert.source());
+            if (cert.problem() != null) {
+                tls.put("problem", cert.problem());
+            }
         }
         ArrayNode top = root.putArray("topRoomsByRelayedBytes");
         for (TopRoom r : s.topRooms()) {
@@ -103,6 +112,19 @@ final class StatusPage {
                 .append("</td><td>").append(bits(s.rates().bitsToClient())).append(" &middot; ")
                 .append(Math.round(s.rates().packetsToClient())).append(" pkt/s")
                 .append("</td></tr></table>");
+
+        CertificateStatus cert = s.certificate();
+        if (cert != null) {
+            long days = Duration.between(s.now(), cert.notAfter()).toDays();
+            b.append("<h2>TLS certificate</h2><table><tr><th>names</th><th>expires</th><th>source</th></tr>")
+                    .append("<tr><td>").append(escape(cert.names().isEmpty() ? "-" : String.join(", ", cert.names())))
+                    .append("</td><td").append(days < 14 ? " class=bad>" : ">")
+                    .append(escape(cert.notAfter().toString())).append(" (").append(days).append(" days)")
+                    .append("</td><td>").append(escape(cert.source())).append("</td></tr></table>");
+            if (cert.problem() != null) {
+                b.append("<p class=bad>last ACME order failed: ").append(escape(cert.problem())).append("</p>");
+            }
+        }
 
         if (!s.topRooms().isEmpty()) {
             b.append("<h2>Top rooms by relayed bytes</h2><table><tr><th>room</th><th>relayed</th>")

@@ -1,8 +1,9 @@
 package dev.turnbridge.server.soak;
 
 import dev.turnbridge.config.Secret;
+import dev.turnbridge.credentials.RestCredentials;
 import dev.turnbridge.relay.auth.LongTermKey;
-import dev.turnbridge.relay.auth.RestCredentials;
+import dev.turnbridge.relay.handler.TurnMethod;
 import dev.turnbridge.relay.stun.MessageIntegrity;
 import dev.turnbridge.relay.stun.StunClass;
 import dev.turnbridge.relay.stun.StunDecoder;
@@ -317,7 +318,7 @@ final class TurnLoad {
         void tick(long now) {
             if (pending && now - sentAt > RTO_NANOS * Math.min(1L << (attempts - 1), 8)) {
                 if (attempts >= MAX_ATTEMPTS) {
-                    fail(StunMethod.name(method) + " got no response after " + attempts + " attempts");
+                    fail(TurnMethod.of(method).tag() + " got no response after " + attempts + " attempts");
                 } else {
                     transmit(now);
                 }
@@ -447,11 +448,11 @@ final class TurnLoad {
                     request(method, attributes, true, now);
                     return;
                 }
-                fail(StunMethod.name(method) + " answered " + code);
+                fail(TurnMethod.of(method).tag() + " answered " + code);
                 return;
             }
             if (key == null || !MessageIntegrity.verify(m, key)) {
-                fail(StunMethod.name(method) + " success without valid MESSAGE-INTEGRITY");
+                fail(TurnMethod.of(method).tag() + " success without valid MESSAGE-INTEGRITY");
                 return;
             }
             switch (state) {

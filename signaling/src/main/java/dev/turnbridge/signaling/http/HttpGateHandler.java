@@ -4,7 +4,11 @@ import dev.turnbridge.signaling.access.AuthResult;
 import dev.turnbridge.signaling.access.Identity;
 import dev.turnbridge.signaling.access.Refusal;
 import dev.turnbridge.signaling.message.ErrorCode;
+import dev.turnbridge.signaling.realtime.RealtimeGateway;
+import dev.turnbridge.signaling.realtime.RestAnswer;
+import dev.turnbridge.signaling.realtime.Vsn;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -21,8 +25,10 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * Every HTTP request passes here first: the per-IP limit, the Origin check, then the API, the static files,
@@ -42,13 +48,28 @@ public final class HttpGateHandler extends SimpleChannelInboundHandler<FullHttpR
     private final OriginPolicy origins;
     private final SignalingApi api;
     private final StaticFiles files;
+    private final RealtimeGateway realtime;
+    private final RealtimeUpgrade realtimeUpgrade;
+
+    /** Puts the Realtime protocol's handlers in the pipeline before its upgrade request goes on. */
+    public interface RealtimeUpgrade {
+        void install(ChannelPipeline pipeline, Vsn vsn);
+    }
 
     public HttpGateHandler(String webSocketPath, OriginPolicy origins, SignalingApi api, StaticFiles files) {
+        this(webSocketPath, origins, api, files, null, null);
+    }
+
+    /** With the Supabase Realtime front-end ({@code /realtime/v1/...}) when {@code realtime} is not null. */
+    public HttpGateHandler(String webSocketPath, OriginPolicy origins, SignalingApi api, StaticFiles files,
+                           RealtimeGateway realtime, RealtimeUpgrade realtimeUpgrade) {
         super(true);
         this.webSocketPath = webSocketPath;
         this.origins = origins;
         this.api = api;
         this.files = files;
+        this.realtime = realtime;
+        this.realtimeUpgrade = realtimeUpgrade;
     }
 
     @Override
@@ -89,6 +110,10 @@ public final class HttpGateHandler extends SimpleChannelInboundHandler<FullHttpR
             }
             return;
         }
+        if (path.startsWith(REALTIME_PREFIX) && realtime != null && realtime.enabled()) {
+            realtime(ctx, request, uri, path, origin, host, keepAlive);
+            return;
+        }
         if (path.startsWith("/api/")) {
             if (!origins.allows(origin, host)) {
                 HttpResponses.write(ctx, HttpResponses.error(ErrorCode.UNAUTHORIZED, "origin not allowed"), keepAlive);
@@ -101,7 +126,8 @@ public final class HttpGateHandler extends SimpleChannelInboundHandler<FullHttpR
                 authenticated(ctx, request, bearer, auth -> respond(ctx,
                         api(request, uri, path, host, ClientAddressHandler.clientOf(ctx.channel()), auth), origin, keepAlive));
             } else {
-                respond(ctx, api(request, uri, path, host, ClientAddressHandler.clientOf(ctx.channel()), null), origin, keepAlive);
+                respond(ctx, api(request, uri, path, host, ClientAddressHandler.clientOf(ctx.channel()), null),
+                        origin, keepAlive);
             }
             return;
         }
@@ -122,6 +148,87 @@ public final class HttpGateHandler extends SimpleChannelInboundHandler<FullHttpR
             response.headers().set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_ORIGIN, origin);
         }
         HttpResponses.write(ctx, response, keepAlive);
+    }
+
+    static final String REALTIME_PREFIX = "/realtime/v1/";
+
+    /**
+     * The Supabase Realtime front-end: the WebSocket ({@code apikey} and {@code vsn} checked before the upgrade),
+     * {@code POST api/broadcast} and {@code GET ice-servers}, whose user's JWT comes as {@code Authorization}.
+     */
+    private void realtime(ChannelHandlerContext ctx, FullHttpRequest request, QueryStringDecoder uri, String path,
+                          String origin, String host, boolean keepAlive) {
+        HttpHeaders headers = request.headers();
+        if (!origins.allows(origin, host)) {
+            HttpResponses.write(ctx, HttpResponses.error(ErrorCode.UNAUTHORIZED, "origin not allowed"), false);
+            return;
+        }
+        if (HttpMethod.OPTIONS.equals(request.method())) {
+            FullHttpResponse preflight = preflight();
+            preflight.headers().set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_HEADERS,
+                    "Authorization, Content-Type, apikey, x-client-info");
+            respond(ctx, preflight, origin, keepAlive);
+            return;
+        }
+        if (path.equals(REALTIME_PREFIX + "websocket")) {
+            Vsn vsn = Vsn.of(first(uri.parameters(), "vsn")).orElse(null);
+            if (!headers.containsValue(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET, true)
+                    || !HttpMethod.GET.equals(request.method())) {
+                HttpResponses.write(ctx, HttpResponses.error(ErrorCode.BAD_MESSAGE, "WebSocket upgrade required"),
+                        keepAlive);
+            } else if (!realtime.isApiKey(first(uri.parameters(), "apikey"))) {
+                HttpResponses.write(ctx, realtimeHttp(RestAnswer.INVALID_API_KEY), false);
+            } else if (vsn == null) {
+                HttpResponses.write(ctx, realtimeHttp(RestAnswer.message(400, "vsn: 1.0.0 or 2.0.0")), false);
+            } else {
+                realtimeUpgrade.install(ctx.pipeline(), vsn);
+                ctx.fireChannelRead(request.retain());
+            }
+            return;
+        }
+        String apikey = headers.get("apikey");
+        if (apikey == null) {
+            apikey = first(uri.parameters(), "apikey");
+        }
+        String key = apikey;
+        String bearer = realtime.userToken(SignalingApi.bearer(headers.get(HttpHeaderNames.AUTHORIZATION)));
+        InetAddress client = ClientAddressHandler.clientOf(ctx.channel());
+        String one = REALTIME_PREFIX + "api/broadcast/";
+        int events = path.indexOf("/events/");
+        if (!realtime.isApiKey(key)) {
+            respond(ctx, realtimeHttp(RestAnswer.INVALID_API_KEY), origin, keepAlive);
+        } else if (path.startsWith(one) && events > one.length() && HttpMethod.POST.equals(request.method())) {
+            String subTopic = QueryStringDecoder.decodeComponent(path.substring(one.length(), events));
+            String event = QueryStringDecoder.decodeComponent(path.substring(events + "/events/".length()));
+            String body = request.content().toString(StandardCharsets.UTF_8);
+            withBearer(ctx, request, bearer, auth -> respond(ctx,
+                    realtimeHttp(realtime.broadcastOne(key, auth, subTopic, event, body, client)), origin, keepAlive));
+        } else if (path.equals(REALTIME_PREFIX + "api/broadcast") && HttpMethod.POST.equals(request.method())) {
+            String body = request.content().toString(StandardCharsets.UTF_8);
+            withBearer(ctx, request, bearer, auth -> respond(ctx,
+                    realtimeHttp(realtime.broadcast(key, auth, body, client)), origin, keepAlive));
+        } else if (path.equals(REALTIME_PREFIX + "ice-servers") && HttpMethod.GET.equals(request.method())) {
+            String topic = first(uri.parameters(), "topic");
+            withBearer(ctx, request, bearer, auth -> respond(ctx,
+                    realtimeHttp(realtime.iceServers(key, auth, topic, host)), origin, keepAlive));
+        } else {
+            respond(ctx, HttpResponses.bytes(404, "not found\n".getBytes(StandardCharsets.US_ASCII),
+                    "text/plain; charset=utf-8"), origin, keepAlive);
+        }
+    }
+
+    /** {@code then} with the verified bearer, or with null when there is none to verify. */
+    private void withBearer(ChannelHandlerContext ctx, FullHttpRequest request, String bearer,
+                            Consumer<AuthResult> then) {
+        if (bearer == null) {
+            then.accept(null);
+        } else {
+            authenticated(ctx, request, bearer, then);
+        }
+    }
+
+    private static FullHttpResponse realtimeHttp(RestAnswer answer) {
+        return HttpResponses.json(answer.status(), answer.body());
     }
 
     /** Room creation and room lookups act for a verified caller; the other routes check their own bearer. */
@@ -167,6 +274,34 @@ public final class HttpGateHandler extends SimpleChannelInboundHandler<FullHttpR
         return r != null ? r : AuthResult.refused(Refusal.KEYS_UNAVAILABLE);
     }
 
+    /**
+     * Answers once the API has: at once when it already has (in-memory rooms), else on this channel's event
+     * loop, with reads paused meanwhile. The response is built there, so nothing is allocated for a channel
+     * that has closed in between.
+     */
+    private static void respond(ChannelHandlerContext ctx, CompletionStage<Supplier<FullHttpResponse>> answer,
+                                String origin, boolean keepAlive) {
+        CompletableFuture<Supplier<FullHttpResponse>> future = answer.toCompletableFuture();
+        if (future.isDone() && !future.isCompletedExceptionally()) {
+            respond(ctx, future.join().get(), origin, keepAlive);
+            return;
+        }
+        ctx.channel().config().setAutoRead(false);
+        future.whenComplete((response, failure) -> {
+            try {
+                ctx.executor().execute(() -> {
+                    ctx.channel().config().setAutoRead(true);
+                    if (ctx.channel().isActive()) {
+                        respond(ctx, failure == null ? response.get()
+                                : HttpResponses.error(ErrorCode.UNAVAILABLE, null), origin, keepAlive);
+                    }
+                });
+            } catch (RejectedExecutionException shuttingDown) {
+                // the event loop is gone, and the channel with it
+            }
+        });
+    }
+
     private static void respond(ChannelHandlerContext ctx, FullHttpResponse response, String origin,
                                 boolean keepAlive) {
         if (origin != null) {
@@ -176,47 +311,59 @@ public final class HttpGateHandler extends SimpleChannelInboundHandler<FullHttpR
         HttpResponses.write(ctx, response, keepAlive);
     }
 
-    private FullHttpResponse api(FullHttpRequest request, QueryStringDecoder uri, String path, String host,
+    private CompletionStage<Supplier<FullHttpResponse>> api(FullHttpRequest request, QueryStringDecoder uri, String path, String host,
             InetAddress client, AuthResult auth) {
         HttpMethod method = request.method();
         String authorization = request.headers().get(HttpHeaderNames.AUTHORIZATION);
         if (path.equals("/api/rooms")) {
             if (!HttpMethod.POST.equals(method)) {
-                return HttpResponses.empty(405);
+                return done(() -> HttpResponses.empty(405));
             }
-            return toHttp(api.createRoom(request.content().toString(StandardCharsets.UTF_8), client, auth));
+            return later(api.createRoom(request.content().toString(StandardCharsets.UTF_8), client, auth));
         }
         if (path.equals("/api/turn")) {
             if (!api.turnEnabled()) {
-                return HttpResponses.bytes(404, "not found\n".getBytes(StandardCharsets.US_ASCII),
-                        "text/plain; charset=utf-8");
+                return done(() -> HttpResponses.bytes(404, "not found\n".getBytes(StandardCharsets.US_ASCII),
+                        "text/plain; charset=utf-8"));
             }
             if (!HttpMethod.GET.equals(method)) {
-                return HttpResponses.empty(405);
+                return done(() -> HttpResponses.empty(405));
             }
             Map<String, List<String>> q = uri.parameters();
-            return toHttp(api.turn(first(q, "service"), first(q, "username"), first(q, "key"), authorization, host));
+            ApiResponse turn = api.turn(first(q, "service"), first(q, "username"), first(q, "key"), authorization,
+                    host);
+            return done(() -> toHttp(turn));
         }
         if (path.startsWith("/api/rooms/")) {
             String rest = path.substring("/api/rooms/".length());
             int slash = rest.indexOf('/');
             if (slash >= 0 && rest.substring(slash).equals("/tokens")) {
                 return HttpMethod.POST.equals(method)
-                        ? toHttp(api.mintJoinToken(rest.substring(0, slash),
+                        ? later(api.mintJoinToken(rest.substring(0, slash),
                                 request.content().toString(StandardCharsets.UTF_8), authorization))
-                        : HttpResponses.empty(405);
+                        : done(() -> HttpResponses.empty(405));
             }
             if (!HttpMethod.GET.equals(method)) {
-                return HttpResponses.empty(405);
+                return done(() -> HttpResponses.empty(405));
             }
             if (slash < 0) {
-                return toHttp(api.room(rest, client, auth));
+                return later(api.room(rest, client, auth));
             }
             if (rest.substring(slash).equals("/ice-servers")) {
-                return toHttp(api.iceServers(rest.substring(0, slash), authorization, host));
+                ApiResponse ice = api.iceServers(rest.substring(0, slash), authorization, host);
+                return done(() -> toHttp(ice));
             }
         }
-        return HttpResponses.bytes(404, "not found\n".getBytes(StandardCharsets.US_ASCII), "text/plain; charset=utf-8");
+        return done(() -> HttpResponses.bytes(404, "not found\n".getBytes(StandardCharsets.US_ASCII),
+                "text/plain; charset=utf-8"));
+    }
+
+    private static CompletionStage<Supplier<FullHttpResponse>> done(Supplier<FullHttpResponse> response) {
+        return CompletableFuture.completedFuture(response);
+    }
+
+    private static CompletionStage<Supplier<FullHttpResponse>> later(CompletionStage<ApiResponse> response) {
+        return response.thenApply(r -> () -> toHttp(r));
     }
 
     private static FullHttpResponse preflight() {

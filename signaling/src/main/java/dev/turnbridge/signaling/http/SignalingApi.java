@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.turnbridge.config.Secret;
 import dev.turnbridge.config.SignalingSettings;
-import dev.turnbridge.relay.auth.RestCredentials;
+import dev.turnbridge.credentials.RestCredentials;
 import dev.turnbridge.signaling.access.AccessControl;
 import dev.turnbridge.signaling.access.AccessMode;
 import dev.turnbridge.signaling.access.AuthResult;
@@ -15,6 +15,7 @@ import dev.turnbridge.signaling.ice.IceServersIssuer;
 import dev.turnbridge.signaling.message.ErrorCode;
 import dev.turnbridge.signaling.message.Json;
 import dev.turnbridge.signaling.message.Outcome;
+import dev.turnbridge.signaling.room.AsyncRoomRegistry;
 import dev.turnbridge.signaling.room.CreateResult;
 import dev.turnbridge.signaling.room.Room;
 import dev.turnbridge.signaling.room.RoomCode;
@@ -28,6 +29,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.regex.Pattern;
 
 /**
@@ -42,7 +45,7 @@ public final class SignalingApi {
     private static final Pattern REST_USER = Pattern.compile("[A-Za-z0-9._@:+-]{1,128}");
 
     private final SignalingSettings settings;
-    private final RoomRegistry rooms;
+    private final AsyncRoomRegistry rooms;
     private final SignalingHub hub;
     private final IceServersIssuer issuer;
     private final Secret turnSecret;
@@ -53,6 +56,12 @@ public final class SignalingApi {
 
     public SignalingApi(SignalingSettings settings, RoomRegistry rooms, SignalingHub hub, IceServersIssuer issuer,
                         Secret turnSecret, Clock clock) {
+        this(settings, AsyncRoomRegistry.of(rooms), hub, issuer, turnSecret, clock);
+    }
+
+    /** With a registry that may answer later (Redis): the answers below complete when it has. */
+    public SignalingApi(SignalingSettings settings, AsyncRoomRegistry rooms, SignalingHub hub,
+                        IceServersIssuer issuer, Secret turnSecret, Clock clock) {
         this.settings = settings;
         this.rooms = rooms;
         this.hub = hub;
@@ -74,17 +83,26 @@ public final class SignalingApi {
      * {@code POST /api/rooms} from {@code client}: at most {@code room-creation-rate} per address, so that one
      * address cannot take all {@code max-rooms} and lock room creation for everyone until the rooms expire.
      */
-    public ApiResponse createRoom(String body, InetAddress client, AuthResult auth) {
+    public CompletionStage<ApiResponse> createRoom(String body, InetAddress client, AuthResult auth) {
         if (!auth.isOk()) {
-            return refuse(ErrorCode.UNAUTHORIZED, auth.message());
+            return now(refuse(ErrorCode.UNAUTHORIZED, auth.message()));
         }
         if (!access.mayCreateRooms(auth.identity())) {
-            return refuse(ErrorCode.FORBIDDEN, "only the app's backend (the API key) creates rooms here");
+            return now(refuse(ErrorCode.FORBIDDEN, "only the app's backend (the API key) creates rooms here"));
         }
         if (roomCreation != null && client != null && !roomCreation.tryAcquire(client)) {
-            return refuse(ErrorCode.RATE_LIMITED, "too many rooms created from this address");
+            return now(refuse(ErrorCode.RATE_LIMITED, "too many rooms created from this address"));
         }
         return createRoom(body, auth.identity());
+    }
+
+    private static CompletionStage<ApiResponse> now(ApiResponse response) {
+        return CompletableFuture.completedFuture(response);
+    }
+
+    /** {@code response}, or {@code unavailable} (503) when the registry could not answer. */
+    private CompletionStage<ApiResponse> orUnavailable(CompletionStage<ApiResponse> response) {
+        return response.exceptionally(failure -> refuse(ErrorCode.UNAVAILABLE, null));
     }
 
     /** An error response, counted in the signaling stats like errors sent over the socket. */
@@ -93,9 +111,9 @@ public final class SignalingApi {
         return ApiResponse.error(code, message);
     }
 
-    /** {@code POST /api/rooms} as anyone may in open mode (tests of the body's checks). */
+    /** {@code POST /api/rooms} as anyone may in open mode (tests of the body's checks; in-memory rooms). */
     ApiResponse createRoom(String body) {
-        return createRoom(body, Identity.anonymous());
+        return createRoom(body, Identity.anonymous()).toCompletableFuture().join();
     }
 
     /**
@@ -105,7 +123,7 @@ public final class SignalingApi {
      * open mode, where nobody is checked anyway); {@code user} lets the backend create a room for one of its
      * users (the room's creator, counted against rooms-per-user).
      */
-    ApiResponse createRoom(String body, Identity creator) {
+    CompletionStage<ApiResponse> createRoom(String body, Identity creator) {
         int capacityMax = creator.capacityMax() == null ? settings.roomCapacityMax()
                 : Math.min(settings.roomCapacityMax(), creator.capacityMax());
         Duration ttlMax = creator.ttlMax() == null || creator.ttlMax().compareTo(settings.roomTtlMax()) > 0
@@ -120,34 +138,36 @@ public final class SignalingApi {
             try {
                 request = Json.MAPPER.readTree(body);
             } catch (JacksonException e) {
-                return ApiResponse.error(ErrorCode.BAD_MESSAGE, "body is not JSON");
+                return now(ApiResponse.error(ErrorCode.BAD_MESSAGE, "body is not JSON"));
             }
             if (request == null || !request.isObject()) {
-                return ApiResponse.error(ErrorCode.BAD_MESSAGE, "body must be a JSON object");
+                return now(ApiResponse.error(ErrorCode.BAD_MESSAGE, "body must be a JSON object"));
             }
             JsonNode c = request.get("capacity");
             if (c != null && !c.isNull()) {
                 if (!c.canConvertToInt() || !c.isIntegralNumber()
                         || c.intValue() < 1 || c.intValue() > capacityMax) {
-                    return ApiResponse.error(ErrorCode.BAD_MESSAGE,
-                            "capacity: " + c + " (expected: 1.." + capacityMax + ")");
+                    return now(ApiResponse.error(ErrorCode.BAD_MESSAGE,
+                            "capacity: " + c + " (expected: 1.." + capacityMax + ")"));
                 }
                 capacity = c.intValue();
             }
             JsonNode v = request.get("visibility");
             if (v != null && !v.isNull()) {
                 if (!v.isTextual() || !(v.asText().equals("public") || v.asText().equals("private"))) {
-                    return ApiResponse.error(ErrorCode.BAD_MESSAGE, "visibility: " + v + " (expected: public or private)");
+                    return now(ApiResponse.error(ErrorCode.BAD_MESSAGE,
+                            "visibility: " + v + " (expected: public or private)"));
                 }
                 visibility = v.asText().equals("public") ? Room.Visibility.PUBLIC : Room.Visibility.PRIVATE;
             }
             JsonNode u = request.get("user");
             if (u != null && !u.isNull()) {
                 if (!creator.backend()) {
-                    return refuse(ErrorCode.FORBIDDEN, "only the app's backend names a room's user");
+                    return now(refuse(ErrorCode.FORBIDDEN, "only the app's backend names a room's user"));
                 }
                 if (!u.isTextual() || !REST_USER.matcher(u.asText()).matches()) {
-                    return ApiResponse.error(ErrorCode.BAD_MESSAGE, "user: expected 1-128 of [A-Za-z0-9._@:+-]");
+                    return now(ApiResponse.error(ErrorCode.BAD_MESSAGE,
+                            "user: expected 1-128 of [A-Za-z0-9._@:+-]"));
                 }
                 owner = u.asText();
             }
@@ -155,26 +175,29 @@ public final class SignalingApi {
             if (t != null && !t.isNull()) {
                 long max = ttlMax.toSeconds();
                 if (!t.isIntegralNumber() || !t.canConvertToLong() || t.longValue() < 1 || t.longValue() > max) {
-                    return ApiResponse.error(ErrorCode.BAD_MESSAGE, "ttl: " + t + " (expected: 1.." + max + " seconds)");
+                    return now(ApiResponse.error(ErrorCode.BAD_MESSAGE,
+                            "ttl: " + t + " (expected: 1.." + max + " seconds)"));
                 }
                 ttl = Duration.ofSeconds(t.longValue());
             }
         }
         Instant now = clock.instant();
-        CreateResult created = rooms.create(capacity, ttl, now, owner, visibility, settings.roomsPerUser());
-        if (created instanceof CreateResult.CreatorLimit limit) {
-            return refuse(ErrorCode.RATE_LIMITED, "this user already holds " + limit.limit()
-                    + " live rooms (signaling.rooms-per-user)");
-        }
-        if (!(created instanceof CreateResult.Created ok)) {
-            return refuse(ErrorCode.RATE_LIMITED, "too many rooms on this server");
-        }
-        return ApiResponse.ok(201, describe(ok.room(), now));
+        return orUnavailable(rooms.create(capacity, ttl, now, owner, visibility, settings.roomsPerUser())
+                .thenApply(created -> {
+                    if (created instanceof CreateResult.CreatorLimit limit) {
+                        return refuse(ErrorCode.RATE_LIMITED, "this user already holds " + limit.limit()
+                                + " live rooms (signaling.rooms-per-user)");
+                    }
+                    if (!(created instanceof CreateResult.Created ok)) {
+                        return refuse(ErrorCode.RATE_LIMITED, "too many rooms on this server");
+                    }
+                    return ApiResponse.ok(201, describe(ok.room(), now));
+                }));
     }
 
     /** {@code GET /api/rooms/{code}} from {@code client} as anyone may in open mode (tests). */
     ApiResponse room(String code, InetAddress client) {
-        return room(code, client, AuthResult.ok(Identity.anonymous()));
+        return room(code, client, AuthResult.ok(Identity.anonymous())).toCompletableFuture().join();
     }
 
     /**
@@ -183,19 +206,24 @@ public final class SignalingApi {
      * member count, expiry, visibility; never who is in it. A room that expired answers 410 for as long as its
      * code stays reserved ({@link RoomRegistry#isRetired}).
      */
-    public ApiResponse room(String code, InetAddress client, AuthResult auth) {
+    public CompletionStage<ApiResponse> room(String code, InetAddress client, AuthResult auth) {
         if (roomLookup != null && client != null && !roomLookup.tryAcquire(client)) {
-            return refuse(ErrorCode.RATE_LIMITED, "too many room lookups from this address");
+            return now(refuse(ErrorCode.RATE_LIMITED, "too many room lookups from this address"));
         }
         if (!auth.isOk()) {
-            return refuse(ErrorCode.UNAUTHORIZED, auth.message());
+            return now(refuse(ErrorCode.UNAUTHORIZED, auth.message()));
         }
         Optional<String> normalized = RoomCode.normalize(code);
-        Optional<Room> room = normalized.flatMap(rooms::find);
-        if (room.isEmpty()) {
-            return ApiResponse.error(normalized.isPresent() && rooms.isRetired(normalized.get())
-                    ? ErrorCode.ROOM_EXPIRED : ErrorCode.ROOM_NOT_FOUND, null);
+        if (normalized.isEmpty()) {
+            return now(ApiResponse.error(ErrorCode.ROOM_NOT_FOUND, null));
         }
+        return orUnavailable(rooms.find(normalized.get()).thenCompose(room -> room.isPresent()
+                ? now(lookedUp(room, auth))
+                : rooms.isRetired(normalized.get()).thenApply(retired -> ApiResponse.error(retired
+                        ? ErrorCode.ROOM_EXPIRED : ErrorCode.ROOM_NOT_FOUND, null))));
+    }
+
+    private ApiResponse lookedUp(Optional<Room> room, AuthResult auth) {
         Instant now = clock.instant();
         if (room.get().isExpired(now)) {
             return ApiResponse.error(ErrorCode.ROOM_EXPIRED, null);
@@ -211,11 +239,18 @@ public final class SignalingApi {
      * {@code {"user": id, "ttl": seconds}}: a join token naming this room and that user, valid for at most
      * {@code signaling.join-token-ttl}. Returns {@code {token, room, user, expiresAt, ttl}}.
      */
-    public ApiResponse mintJoinToken(String code, String body, String authorization) {
+    public CompletionStage<ApiResponse> mintJoinToken(String code, String body, String authorization) {
         if (!access.isApiKey(bearer(authorization)) || access.joinTokens() == null) {
-            return refuse(ErrorCode.UNAUTHORIZED, "the API key is required");
+            return now(refuse(ErrorCode.UNAUTHORIZED, "the API key is required"));
         }
-        Optional<Room> room = RoomCode.normalize(code).flatMap(rooms::find);
+        Optional<String> normalized = RoomCode.normalize(code);
+        if (normalized.isEmpty()) {
+            return now(ApiResponse.error(ErrorCode.ROOM_NOT_FOUND, null));
+        }
+        return orUnavailable(rooms.find(normalized.get()).thenApply(room -> mintJoinToken(room, body)));
+    }
+
+    private ApiResponse mintJoinToken(Optional<Room> room, String body) {
         if (room.isEmpty()) {
             return ApiResponse.error(ErrorCode.ROOM_NOT_FOUND, null);
         }

@@ -1,7 +1,7 @@
 package dev.turnbridge.signaling.ice;
 
 import dev.turnbridge.config.Secret;
-import dev.turnbridge.relay.auth.RestCredentials;
+import dev.turnbridge.credentials.RestCredentials;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;

@@ -16,7 +16,10 @@ public enum ErrorCode {
     FORBIDDEN("forbidden", 403, "not allowed in this room"),
 
     /** An operator removed the member from its room (admin API). */
-    KICKED("kicked", 403, "removed from the room by the operator");
+    KICKED("kicked", 403, "removed from the room by the operator"),
+
+    /** The shared room registry (Redis) cannot be reached just now; the client may try again shortly. */
+    UNAVAILABLE("unavailable", 503, "rooms are unavailable just now; try again shortly");
 
     private final String wire;
     private final int httpStatus;

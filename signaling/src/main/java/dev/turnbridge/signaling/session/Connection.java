@@ -19,6 +19,8 @@ public final class Connection {
     Peer peer;
     Instant idleSince;
     boolean closing;
+    /** A join or resume waits for the room registry's answer: another one is refused meanwhile. */
+    boolean joining;
 
     Connection(PeerLink link, String hostHeader, Identity identity, InetAddress remote, Instant now) {
         this.link = link;

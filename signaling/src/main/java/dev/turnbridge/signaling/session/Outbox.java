@@ -65,6 +65,16 @@ final class Outbox {
         chars = 0;
     }
 
+    /**
+     * A member resumed on this node after its node died: numbering goes on after what the client has seen,
+     * so the client takes what comes next as new.
+     */
+    void continueAfter(long seen) {
+        if (entries.isEmpty() && seen >= nextSeq) {
+            nextSeq = seen + 1;
+        }
+    }
+
     int size() {
         return entries.size();
     }

@@ -20,7 +20,8 @@ final class Peer {
     /** Distinct calls one member may report in its membership (each counted at most once). */
     static final int CALL_REPORTS_MAX = 16;
 
-    final Member member;
+    /** Replaced when the member changes what it shows in presence ({@link SignalingHub#track}). */
+    Member member;
     final String room;
     final byte[] tokenSecret;
     boolean self;
@@ -37,6 +38,8 @@ final class Peer {
     /** When a disconnected peer is removed unless it resumes. */
     Instant graceEnds;
     Instant credentialsRefreshAt;
+    /** When its room expires (a shared registry lets rooms expire by themselves; this node ends its members). */
+    Instant roomExpiresAt;
 
     Peer(Member member, String room, byte[] tokenSecret, boolean self, boolean ack, boolean sequenced) {
         this.member = member;

@@ -13,11 +13,15 @@ import dev.turnbridge.signaling.message.ClientMessage;
 import dev.turnbridge.signaling.message.ErrorCode;
 import dev.turnbridge.signaling.message.Outcome;
 import dev.turnbridge.signaling.message.ServerMessages;
+import dev.turnbridge.signaling.room.AsyncRoomRegistry;
 import dev.turnbridge.signaling.room.JoinResult;
 import dev.turnbridge.signaling.room.Member;
 import dev.turnbridge.signaling.room.Room;
 import dev.turnbridge.signaling.room.RoomCode;
+import dev.turnbridge.signaling.room.RoomFanout;
 import dev.turnbridge.signaling.room.RoomRegistry;
+import dev.turnbridge.signaling.message.Json;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -32,6 +36,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,14 +48,25 @@ import org.slf4j.LoggerFactory;
  *
  * <p>One lock for everything: a small team's server handles a few messages per second, and a single order of
  * events makes presence and fan-out easy to reason about (a join is seen before that peer's first signal).
+ *
+ * <p>The room registry answers asynchronously ({@link AsyncRoomRegistry}): the in-memory one at once, so each
+ * continuation runs inline under the lock the caller holds, in the order it always did; a shared one (Redis)
+ * later on its own thread, when the continuation takes the lock again and first checks that what it acts on
+ * is still there. No thread waits for the registry.
  */
 public final class SignalingHub {
 
     private static final Logger log = LoggerFactory.getLogger(SignalingHub.class);
+    /** Stands for "the registry has not answered yet" where a refusal need not say whether a room exists. */
+    private static final Room UNKNOWN_ROOM = new Room("", 0, Instant.EPOCH, Instant.EPOCH, List.of());
     private static final String PEER_ID_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789";
 
     private final SignalingSettings settings;
-    private final RoomRegistry rooms;
+    private final AsyncRoomRegistry rooms;
+    /** Traffic to and from members of the same rooms on other nodes ({@link RoomFanout#NONE}: none). */
+    private final RoomFanout fanout;
+    /** Rooms this node receives the traffic of: those it has members in. */
+    private final Set<String> listening = new java.util.HashSet<>();
     private final IceServersIssuer issuer;
     private final Clock clock;
     private final SecureRandom random;
@@ -74,6 +91,8 @@ public final class SignalingHub {
     private final AccessControl access;
     private final MembershipListener membership;
     private boolean draining;
+    /** When this node last renewed its members' presence leases (a shared registry). */
+    private Instant leasesRenewedAt = Instant.EPOCH;
 
     /** A hub with open access (anyone may join any room): for tests of the protocol itself. */
     public SignalingHub(SignalingSettings settings, RoomRegistry rooms, IceServersIssuer issuer, Clock clock,
@@ -96,6 +115,21 @@ public final class SignalingHub {
     /** @param membership told when a room ends or a member leaves for good (the relay revokes their credentials) */
     public SignalingHub(SignalingSettings settings, RoomRegistry rooms, IceServersIssuer issuer, Clock clock,
                         SecureRandom random, AccessControl access, MembershipListener membership) {
+        this(settings, AsyncRoomRegistry.of(rooms), issuer, clock, random, access, membership);
+    }
+
+    /** With a registry that may answer later, without other nodes. */
+    public SignalingHub(SignalingSettings settings, AsyncRoomRegistry rooms, IceServersIssuer issuer, Clock clock,
+                        SecureRandom random, AccessControl access, MembershipListener membership) {
+        this(settings, rooms, RoomFanout.NONE, issuer, clock, random, access, membership);
+    }
+
+    /** With a registry shared by several nodes and the fan-out that carries a room's traffic between them. */
+    public SignalingHub(SignalingSettings settings, AsyncRoomRegistry rooms, RoomFanout fanout,
+                        IceServersIssuer issuer, Clock clock, SecureRandom random, AccessControl access,
+                        MembershipListener membership) {
+        this.fanout = fanout;
+        fanout.receiveWith(this::remote);
         this.membership = membership;
         this.settings = settings;
         this.rooms = rooms;
@@ -192,14 +226,18 @@ public final class SignalingHub {
     /** Fresh ICE servers for a member, authorized by its resume token (the HTTP ice-servers endpoint). */
     public synchronized Outcome<IceServers> iceServers(String roomCode, String token, String hostHeader) {
         Optional<String> code = RoomCode.normalize(roomCode);
-        if (code.isEmpty() || rooms.find(code.get()).isEmpty()) {
+        if (code.isEmpty()) {
             return Outcome.fail(ErrorCode.ROOM_NOT_FOUND, null);
         }
         Peer peer = peerFor(token);
-        if (peer == null || !peer.room.equals(code.get())) {
-            return Outcome.fail(ErrorCode.UNAUTHORIZED, "a member's token is required");
+        if (peer != null && peer.room.equals(code.get())) {
+            return Outcome.ok(issue(peer, hostHeader)); // a member's room exists: ending it ends its members
         }
-        return Outcome.ok(issue(peer, hostHeader));
+        // Whether the room exists, as far as the registry can tell without waiting: a shared registry's answer
+        // is not awaited on this thread, and the refusal then does not say.
+        Optional<Room> room = rooms.find(code.get()).toCompletableFuture().getNow(Optional.of(UNKNOWN_ROOM));
+        return room.isEmpty() ? Outcome.fail(ErrorCode.ROOM_NOT_FOUND, null)
+                : Outcome.fail(ErrorCode.UNAUTHORIZED, "a member's token is required");
     }
 
     /**
@@ -214,14 +252,83 @@ public final class SignalingHub {
         return Optional.ofNullable(peer.member.userId());
     }
 
+    /**
+     * {@code c}'s member now shows {@code meta} in presence (the Supabase front-end's {@code track}): every member,
+     * itself included, gets a presence diff joining it with the new meta. The verified user id stays as it was.
+     * False when {@code c} is in no room.
+     */
+    public synchronized boolean track(Connection c, com.fasterxml.jackson.databind.node.ObjectNode meta) {
+        Peer peer = c.peer;
+        Optional<Room> room = peer == null ? Optional.empty() : findNow(peer.room);
+        if (room.isEmpty()) {
+            return false;
+        }
+        peer.member = new Member(peer.id(), meta, peer.member.userId());
+        List<Member> joins = List.of(peer.member);
+        for (Member member : room.get().members()) {
+            Peer other = peers.get(member.peerId());
+            if (other != null) {
+                presence(other, seq -> ServerMessages.presenceDiff(joins, List.of(), seq));
+            }
+        }
+        endOverflowed();
+        return true;
+    }
+
+    /**
+     * A message from outside the room (the Supabase REST broadcast) to every member of {@code roomCode}, as a
+     * signal from no peer. False when there is no such live room or {@code identity} may not enter it.
+     */
+    public synchronized boolean publish(String roomCode, JsonNode payload, Identity identity) {
+        Optional<Room> room = RoomCode.normalize(roomCode).flatMap(this::findNow);
+        if (room.isEmpty() || room.get().isExpired(clock.instant()) || !access.admits(room.get(), identity)) {
+            return false;
+        }
+        java.util.function.LongFunction<String> text = seq -> ServerMessages.signal(null, null, payload, seq);
+        for (Member member : room.get().members()) {
+            Peer other = peers.get(member.peerId());
+            if (other != null) {
+                deliverTo(other, text);
+            }
+        }
+        endOverflowed();
+        return true;
+    }
+
+    /**
+     * Fresh ICE servers for a member of {@code roomCode} whose verified user id is {@code userId} (the Supabase
+     * front-end's endpoint, authorized by the user's JWT instead of a member token).
+     */
+    public synchronized Outcome<IceServers> iceServersForUser(String roomCode, String userId, String hostHeader) {
+        Optional<String> code = RoomCode.normalize(roomCode);
+        if (code.isEmpty() || findNow(code.get()).isEmpty()) {
+            return Outcome.fail(ErrorCode.ROOM_NOT_FOUND, null);
+        }
+        for (Peer peer : peers.values()) {
+            if (peer.room.equals(code.get()) && userId != null && userId.equals(peer.member.userId())) {
+                return Outcome.ok(issue(peer, hostHeader));
+            }
+        }
+        return Outcome.fail(ErrorCode.FORBIDDEN, "join the room first");
+    }
+
     /** Runs the timers; called every few hundred milliseconds on an event loop. */
     public synchronized void sweep() {
         Instant now = clock.instant();
-        for (Room room : rooms.removeExpired(now)) {
-            endRoom(room, "the room has expired", now);
-        }
+        after(rooms.removeExpired(now), null, null, expired -> {
+            for (Room room : expired) {
+                endRoom(room, "the room has expired", now);
+            }
+        });
         for (Peer peer : List.copyOf(peers.values())) {
-            if (peer.connection == null) {
+            if (peers.get(peer.id()) != peer) {
+                continue; // its room ended just now
+            }
+            if (!now.isBefore(peer.roomExpiresAt)) {
+                // A shared registry lets rooms expire by themselves: this node ends its own members' room.
+                endRoom(new Room(peer.room, 0, now, peer.roomExpiresAt, List.of(peer.member)),
+                        "the room has expired", now);
+            } else if (peer.connection == null) {
                 if (!now.isBefore(peer.graceEnds)) {
                     log.debug("peer {} did not resume in time", peer.id());
                     removePeer(peer);
@@ -237,7 +344,46 @@ public final class SignalingHub {
             }
         }
         calls.prune(now);
+        renewLeases(now);
         endOverflowed();
+    }
+
+    /**
+     * With a shared registry: renews this node's members' presence leases, room by room. A member of this
+     * node that is no longer in its room (its lease lapsed while this node could not reach Redis) is told and
+     * removed; members of other nodes whose lease lapsed (their node died) leave the presence of this node's
+     * members, and their credentials are revoked here too.
+     */
+    private void renewLeases(Instant now) {
+        Duration every = rooms.renewalInterval();
+        if (every.isZero() || now.isBefore(leasesRenewedAt.plus(every))) {
+            return;
+        }
+        leasesRenewedAt = now;
+        Map<String, List<String>> byRoom = new HashMap<>();
+        for (Peer peer : peers.values()) {
+            byRoom.computeIfAbsent(peer.room, r -> new java.util.ArrayList<>()).add(peer.id());
+        }
+        byRoom.forEach((code, ids) -> after(rooms.renew(code, ids, now), null, null, renewal -> {
+            for (String id : renewal.gone()) {
+                Peer peer = peers.get(id);
+                if (peer != null && peer.room.equals(code)) {
+                    if (peer.connection != null) {
+                        error(peer.connection, ErrorCode.UNAVAILABLE, "the seat lapsed; join again", null);
+                    }
+                    removePeer(peer);
+                }
+            }
+            for (Member gone : renewal.lapsed()) {
+                membership.memberLeft(code, gone.peerId());
+                tellOtherNodes(code, "leave", gone, null);
+                for (Peer other : List.copyOf(peers.values())) {
+                    if (other.room.equals(code)) {
+                        presence(other, seq -> ServerMessages.presenceDiff(List.of(), List.of(gone), seq));
+                    }
+                }
+            }
+        }));
     }
 
     /** Closes every connection (server shutdown); peers are forgotten without presence messages. */
@@ -268,10 +414,24 @@ public final class SignalingHub {
      * Closes a room now (an operator's decision): its members get {@code room_expired}, as when it times out,
      * and their credentials stop being refreshed. Returns false when there is no such room.
      */
-    public synchronized boolean closeRoom(String roomCode) {
-        Optional<Room> room = RoomCode.normalize(roomCode).flatMap(rooms::remove);
-        room.ifPresent(r -> endRoom(r, "the room was closed by the operator", clock.instant()));
-        return room.isPresent();
+    public synchronized CompletionStage<Boolean> closeRoom(String roomCode) {
+        Optional<String> code = RoomCode.normalize(roomCode);
+        if (code.isEmpty()) {
+            return java.util.concurrent.CompletableFuture.completedFuture(false);
+        }
+        return rooms.remove(code.get()).thenApply(room -> {
+            synchronized (this) {
+                room.ifPresent(r -> {
+                    endRoom(r, "the room was closed by the operator", clock.instant());
+                    if (fanout != RoomFanout.NONE) {
+                        // the other nodes end their members' room too
+                        after(fanout.publish(r.code(), "{\"k\":\"end\"}"), null, null, v -> { });
+                    }
+                });
+                endOverflowed();
+                return room.isPresent();
+            }
+        });
     }
 
     /**
@@ -325,8 +485,12 @@ public final class SignalingHub {
 
     private void endRoom(Room room, String why, Instant now) {
         membership.roomEnded(room.code());
-        for (Member member : room.members()) {
-            Peer peer = peers.remove(member.peerId());
+        Set<String> ids = new LinkedHashSet<>();
+        room.members().forEach(m -> ids.add(m.peerId()));
+        // with a shared registry this node's members are ended from what it knows itself
+        peers.values().stream().filter(p -> p.room.equals(room.code())).forEach(p -> ids.add(p.id()));
+        for (String id : ids) {
+            Peer peer = peers.remove(id);
             if (peer != null && peer.connection != null) {
                 stats.error(ErrorCode.ROOM_EXPIRED);
                 peer.connection.link.send(ServerMessages.error(ErrorCode.ROOM_EXPIRED, why, null));
@@ -334,10 +498,11 @@ public final class SignalingHub {
                 peer.connection.idleSince = now;
             }
         }
+        unlistenIfEmpty(room.code());
     }
 
     private void join(Connection c, ClientMessage.Join join) {
-        if (c.peer != null) {
+        if (c.peer != null || c.joining) {
             stats.join(SignalingStats.JoinOutcome.REFUSED);
             error(c, ErrorCode.BAD_MESSAGE, "already in a room; leave first", join.ref());
             return;
@@ -358,22 +523,50 @@ public final class SignalingHub {
                     : "the access token has expired; reconnect with a fresh one", join.ref());
             return;
         }
-        Optional<Room> target = rooms.find(code.get());
-        if (target.isPresent() && !target.get().isExpired(now) && !access.admits(target.get(), identity)) {
-            stats.join(SignalingStats.JoinOutcome.REFUSED);
-            error(c, ErrorCode.FORBIDDEN, "this room admits its creator and tokens that name it", join.ref());
+        c.joining = true;
+        after(rooms.find(code.get()), c, join.ref(), target -> {
+            c.joining = false;
+            if (c.closing || !connections.contains(c) || c.peer != null) {
+                return;
+            }
+            if (target.isPresent() && !target.get().isExpired(now) && !access.admits(target.get(), identity)) {
+                stats.join(SignalingStats.JoinOutcome.REFUSED);
+                error(c, ErrorCode.FORBIDDEN, "this room admits its creator and tokens that name it", join.ref());
+                return;
+            }
+            // The same person (a reloaded page) with its seat's token: take the seat over instead of adding one.
+            // A seat token that leaked to another user's connection does not carry the seat over (as for resume).
+            Peer seated = peerFor(join.token());
+            boolean sameUser = seated != null && (seated.member.userId() == null
+                    || seated.member.userId().equals(identity.subject()));
+            if (seated != null && sameUser && seated.room.equals(code.get()) && target.isPresent()
+                    && takeOver(c, seated, join, target.get())) {
+                return;
+            }
+            Member member = new Member(newPeerId(), join.meta(), identity.subject());
+            c.joining = true;
+            // Subscribed to the room's traffic before taking the seat: a member joining on another node right
+            // after this one is seen here.
+            after(listen(code.get()), c, join.ref(), subscribed -> {
+                c.joining = true;
+                after(rooms.join(code.get(), member, now), c, join.ref(), result -> {
+                    c.joining = false;
+                    joined(c, join, code.get(), member, result);
+                    unlistenIfEmpty(code.get());
+                });
+            });
+        });
+    }
+
+    /** The registry's answer to a join. */
+    private void joined(Connection c, ClientMessage.Join join, String code, Member member, JoinResult result) {
+        if (c.closing || !connections.contains(c) || c.peer != null) {
+            if (result instanceof JoinResult.Joined) {
+                // The connection went away while the registry answered: give the seat back.
+                after(rooms.leave(code, member.peerId()), null, null, left -> { });
+            }
             return;
         }
-        // The same person (a reloaded page) with its seat's token: take the seat over instead of adding one.
-        // A seat token that leaked to another user's connection does not carry the seat over (as for resume).
-        Peer seated = peerFor(join.token());
-        boolean sameUser = seated != null && (seated.member.userId() == null
-                || seated.member.userId().equals(identity.subject()));
-        if (seated != null && sameUser && seated.room.equals(code.get()) && takeOver(c, seated, join)) {
-            return;
-        }
-        Member member = new Member(newPeerId(), join.meta(), identity.subject());
-        JoinResult result = rooms.join(code.get(), member, now);
         if (result instanceof JoinResult.NotFound) {
             stats.join(SignalingStats.JoinOutcome.ROOM_NOT_FOUND);
             error(c, ErrorCode.ROOM_NOT_FOUND, null, join.ref());
@@ -387,11 +580,15 @@ public final class SignalingHub {
             stats.join(SignalingStats.JoinOutcome.JOINED);
             byte[] secret = new byte[32];
             random.nextBytes(secret);
-            Peer peer = new Peer(member, code.get(), secret, join.self(), join.ack(), join.seq());
+            Peer peer = new Peer(member, code, secret, join.self(), join.ack(), join.seq());
+            Room room = joined.room();
+            peer.roomExpiresAt = room.expiresAt();
             peers.put(peer.id(), peer);
             attach(c, peer);
-            Room room = joined.room();
+            after(rooms.saveSeat(peer.id(), new AsyncRoomRegistry.Seat(code, secretHash(tokenOf(peer)),
+                    join.self(), join.ack(), join.seq()), room.expiresAt()), null, null, v -> { });
             sendJoined(c, peer, room, join.ref(), false, List.of());
+            tellOtherNodes(peer.room, "join", member, room);
             List<Member> joins = List.of(member);
             forOthers(peer, room, other -> true,
                     other -> presence(other, seq -> ServerMessages.presenceDiff(joins, List.of(), seq)));
@@ -400,13 +597,13 @@ public final class SignalingHub {
     }
 
     private void resume(Connection c, ClientMessage.Resume resume) {
-        if (c.peer != null) {
+        if (c.peer != null || c.joining) {
             error(c, ErrorCode.BAD_MESSAGE, "already in a room; leave first", resume.ref());
             return;
         }
         Peer peer = peerFor(resume.token());
         if (peer == null) {
-            error(c, ErrorCode.UNAUTHORIZED, "unknown or expired resume token", resume.ref());
+            resumeFromAnotherNode(c, resume);
             return;
         }
         String userId = peer.member.userId();
@@ -415,7 +612,17 @@ public final class SignalingHub {
             error(c, ErrorCode.FORBIDDEN, "this peer belongs to another user", resume.ref());
             return;
         }
-        Optional<Room> room = rooms.find(peer.room);
+        c.joining = true;
+        after(rooms.find(peer.room), c, resume.ref(), room -> {
+            c.joining = false;
+            if (c.closing || !connections.contains(c) || c.peer != null || peers.get(peer.id()) != peer) {
+                return;
+            }
+            resumed(c, resume, peer, room);
+        });
+    }
+
+    private void resumed(Connection c, ClientMessage.Resume resume, Peer peer, Optional<Room> room) {
         if (room.isEmpty() || room.get().isExpired(clock.instant())) {
             error(c, ErrorCode.ROOM_EXPIRED, null, resume.ref());
             return;
@@ -434,7 +641,89 @@ public final class SignalingHub {
             peer.buffered.clear();
         }
         sendJoined(c, peer, room.get(), resume.ref(), true, replay);
+        listen(peer.room);
         log.debug("peer {} resumed, {} replayed", peer.id(), replay.size());
+    }
+
+    /**
+     * A resume token this node does not know: with a shared registry, a member whose node died (or that
+     * reconnected through another node) resumes here as the same peer if its seat is still there (within
+     * the lease). Its outbox stayed with the dead node: numbering goes on after what the client has seen, and
+     * what the dead node had not delivered is lost.
+     */
+    private void resumeFromAnotherNode(Connection c, ClientMessage.Resume resume) {
+        String token = resume.token();
+        int dot = token == null ? -1 : token.indexOf('.');
+        if (dot <= 0) {
+            error(c, ErrorCode.UNAUTHORIZED, "unknown or expired resume token", resume.ref());
+            return;
+        }
+        String peerId = token.substring(0, dot);
+        c.joining = true;
+        after(rooms.seat(peerId), c, resume.ref(), seat -> {
+            byte[] presented = secretHash(token).getBytes(StandardCharsets.US_ASCII);
+            byte[] expected = seat.map(s -> s.secretHash().getBytes(StandardCharsets.US_ASCII)).orElse(new byte[0]);
+            if (seat.isEmpty() || !MessageDigest.isEqual(presented, expected) || peers.containsKey(peerId)) {
+                c.joining = false;
+                error(c, ErrorCode.UNAUTHORIZED, "unknown or expired resume token", resume.ref());
+                return;
+            }
+            String code = seat.get().room();
+            after(rooms.find(code), c, resume.ref(), room -> {
+                Optional<Member> member = room.flatMap(r -> r.member(peerId));
+                if (member.isEmpty() || room.get().isExpired(clock.instant())) {
+                    c.joining = false;
+                    error(c, member.isEmpty() ? ErrorCode.UNAUTHORIZED : ErrorCode.ROOM_EXPIRED,
+                            member.isEmpty() ? "unknown or expired resume token" : null, resume.ref());
+                    return;
+                }
+                String userId = member.get().userId();
+                if (userId != null && (c.identity == null || !userId.equals(c.identity.subject()))) {
+                    c.joining = false;
+                    error(c, ErrorCode.FORBIDDEN, "this peer belongs to another user", resume.ref());
+                    return;
+                }
+                after(rooms.claim(code, peerId, clock.instant()), c, resume.ref(), claimed -> {
+                    c.joining = false;
+                    if (!claimed || c.closing || !connections.contains(c) || c.peer != null
+                            || peers.containsKey(peerId)) {
+                        if (!claimed) {
+                            error(c, ErrorCode.UNAUTHORIZED, "unknown or expired resume token", resume.ref());
+                        }
+                        return;
+                    }
+                    byte[] secret = Base64.getUrlDecoder().decode(token.substring(dot + 1));
+                    Peer peer = new Peer(member.get(), code, secret, seat.get().self(), seat.get().ack(),
+                            seat.get().seq());
+                    peer.roomExpiresAt = room.get().expiresAt();
+                    peer.outbox.continueAfter(resume.seq() == null ? 0 : resume.seq());
+                    peers.put(peerId, peer);
+                    attach(c, peer);
+                    sendJoined(c, peer, room.get(), resume.ref(), true, List.of());
+                    listen(code);
+                    log.debug("peer {} resumed from another node", peerId);
+                });
+            });
+        });
+    }
+
+    /**
+     * The room as the registry knows it when it answers at once (rooms in this process); empty otherwise. For
+     * the Supabase front-end's synchronous calls, which the settings allow only with rooms in this process.
+     */
+    private Optional<Room> findNow(String code) {
+        return rooms.find(code).toCompletableFuture().getNow(Optional.empty());
+    }
+
+    /** What a shared registry keeps of a resume token: base64url(SHA-256(its secret part)). */
+    private static String secretHash(String token) {
+        String secret = token.substring(token.indexOf('.') + 1);
+        try {
+            return Base64.getUrlEncoder().withoutPadding().encodeToString(MessageDigest.getInstance("SHA-256")
+                    .digest(secret.getBytes(StandardCharsets.US_ASCII)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is required of every JDK", e);
+        }
     }
 
     /**
@@ -442,9 +731,8 @@ public final class SignalingHub {
      * over at once, whatever state the old socket is in, and the others see no leave and no join. The new page
      * starts a fresh delivery session: what the old page had not acknowledged is of no use to it.
      */
-    private boolean takeOver(Connection c, Peer peer, ClientMessage.Join join) {
-        Optional<Room> room = rooms.find(peer.room);
-        if (room.isEmpty() || room.get().isExpired(clock.instant())) {
+    private boolean takeOver(Connection c, Peer peer, ClientMessage.Join join, Room room) {
+        if (room.isExpired(clock.instant())) {
             return false;
         }
         replaceConnection(peer);
@@ -456,7 +744,7 @@ public final class SignalingHub {
         peer.received = 0;
         attach(c, peer);
         stats.join(SignalingStats.JoinOutcome.JOINED);
-        sendJoined(c, peer, room.get(), join.ref(), true, List.of());
+        sendJoined(c, peer, room, join.ref(), true, List.of());
         log.debug("peer {} taken over by a join with its token", peer.id());
         return true;
     }
@@ -563,7 +851,14 @@ public final class SignalingHub {
             error(c, ErrorCode.BAD_MESSAGE, "join a room first", signal.ref());
             return;
         }
-        Optional<Room> room = rooms.find(peer.room);
+        after(rooms.find(peer.room), c, signal.ref(), room -> {
+            if (c.peer == peer && peers.get(peer.id()) == peer) {
+                signal(c, peer, signal, room);
+            }
+        });
+    }
+
+    private void signal(Connection c, Peer peer, ClientMessage.Signal signal, Optional<Room> room) {
         if (room.isEmpty()) {
             error(c, ErrorCode.ROOM_EXPIRED, null, signal.ref());
             return;
@@ -580,29 +875,123 @@ public final class SignalingHub {
         long start = System.nanoTime();
         java.util.function.LongFunction<String> text =
                 seq -> ServerMessages.signal(peer.id(), signal.to(), signal.payload(), seq);
+        boolean remote;
         if (signal.to() != null) {
             Peer target = peers.get(signal.to());
-            if (target == null || !target.room.equals(peer.room)) {
+            remote = target == null && room.get().member(signal.to()).isPresent();
+            if (!remote && (target == null || !target.room.equals(peer.room))) {
                 error(c, ErrorCode.BAD_MESSAGE, "no such peer in the room", signal.ref());
                 return;
             }
-            if (target != peer) {
+            if (target != null && target != peer) {
                 deliverTo(target, text);
             }
         } else {
             forOthers(peer, room.get(), other -> true, other -> deliverTo(other, text));
+            remote = room.get().members().stream().anyMatch(m -> !peers.containsKey(m.peerId()));
         }
+        if (!remote) {
+            signalDone(c, peer, signal, text, start);
+            return;
+        }
+        // Members on other nodes: acknowledged once Redis has handed it to their nodes.
+        ObjectNode message = Json.object().put("k", "signal").put("from", peer.id());
+        message.put("to", signal.to());
+        message.set("payload", signal.payload());
+        after(fanout.publish(peer.room, Json.write(message)), c, signal.ref(), v -> {
+            if (peers.get(peer.id()) == peer) {
+                signalDone(c, peer, signal, text, start);
+            }
+        });
+    }
+
+    private void signalDone(Connection c, Peer peer, ClientMessage.Signal signal,
+                            java.util.function.LongFunction<String> text, long start) {
         stats.fanout(System.nanoTime() - start);
+        long received = peer.sequenced ? peer.received : -1;
         if (peer.sequenced && signal.seq() != null) {
-            peer.received = signal.seq();
+            peer.received = Math.max(peer.received, signal.seq());
             received = peer.received;
         }
         if (peer.self) {
             deliverTo(peer, text);
         }
-        if (peer.ack && signal.ref() != null) {
+        if (peer.ack && signal.ref() != null && peer.connection == c) {
             c.link.send(ServerMessages.ack(signal.ref(), received));
         }
+    }
+
+    /** Receives this room's traffic from other nodes while this node has members in it. */
+    private CompletionStage<Void> listen(String room) {
+        if (fanout == RoomFanout.NONE || !listening.add(room)) {
+            return java.util.concurrent.CompletableFuture.completedFuture(null);
+        }
+        return fanout.subscribe(room).whenComplete((v, failure) -> {
+            if (failure != null) {
+                synchronized (this) {
+                    listening.remove(room);
+                }
+            }
+        });
+    }
+
+    private void unlistenIfEmpty(String room) {
+        if (listening.contains(room) && peers.values().stream().noneMatch(p -> p.room.equals(room))) {
+            listening.remove(room);
+            after(fanout.unsubscribe(room), null, null, v -> { });
+        }
+    }
+
+    /** Tells the other nodes of {@code room} that {@code member} joined or left (when it has members elsewhere). */
+    private void tellOtherNodes(String room, String kind, Member member, Room snapshot) {
+        if (fanout == RoomFanout.NONE || (snapshot != null
+                && snapshot.members().stream().allMatch(m -> peers.containsKey(m.peerId())))) {
+            return;
+        }
+        ObjectNode message = Json.object().put("k", kind).put("id", member.peerId());
+        message.set("meta", member.meta());
+        message.put("user", member.userId());
+        after(fanout.publish(room, Json.write(message)), null, null, v -> { });
+    }
+
+    /** A message of another node about {@code room}: delivered to this node's members of it. */
+    private synchronized void remote(String room, String text) {
+        JsonNode message;
+        try {
+            message = Json.MAPPER.readTree(text);
+        } catch (java.io.IOException e) {
+            log.debug("dropped a fan-out message that is not JSON");
+            return;
+        }
+        String kind = message.path("k").asText();
+        List<Peer> here = peers.values().stream().filter(p -> p.room.equals(room)).toList();
+        if (kind.equals("signal")) {
+            String from = message.path("from").asText();
+            String to = message.hasNonNull("to") ? message.get("to").asText() : null;
+            JsonNode payload = message.get("payload");
+            java.util.function.LongFunction<String> render = seq -> ServerMessages.signal(from, to, payload, seq);
+            for (Peer peer : here) {
+                if ((to == null || to.equals(peer.id())) && !peer.id().equals(from)) {
+                    deliverTo(peer, render);
+                }
+            }
+        } else if (kind.equals("end")) {
+            Instant now = clock.instant();
+            endRoom(new Room(room, 0, now, now, List.of()), "the room was closed by the operator", now);
+        } else if (kind.equals("join") || kind.equals("leave")) {
+            JsonNode user = message.get("user");
+            Member member = new Member(message.path("id").asText(), message.get("meta") instanceof ObjectNode meta
+                    ? meta : Json.object(), user == null || user.isNull() ? null : user.asText());
+            List<Member> joins = kind.equals("join") ? List.of(member) : List.of();
+            List<Member> leaves = kind.equals("leave") ? List.of(member) : List.of();
+            for (Peer peer : here) {
+                if (!peer.id().equals(member.peerId())) {
+                    presence(peer, seq -> ServerMessages.presenceDiff(joins, leaves, seq));
+                }
+            }
+            // its node told every relay already (the composition root's revocation bus)
+        }
+        endOverflowed();
     }
 
     private void leave(Connection c, ClientMessage.Leave leave) {
@@ -632,9 +1021,10 @@ public final class SignalingHub {
         IceServers ice = issue(peer, c.hostHeader);
         ServerMessages.Delivery delivery = peer.sequenced ? new ServerMessages.Delivery(peer.received,
                 replay.size(), settings.messageRate(), settings.messageBurst()) : null;
+        List<Member> members = shown(room.members());
         c.link.send(ServerMessages.joined(ref, room.code(), room.expiresAt(), peer.id(), tokenOf(peer),
-                room.members(), ice, settings.heartbeatInterval(), resumed, delivery));
-        String state = ServerMessages.presenceState(room.members());
+                members, ice, settings.heartbeatInterval(), resumed, delivery));
+        String state = ServerMessages.presenceState(members);
         if (!peer.sequenced) {
             c.link.send(state);
         }
@@ -646,6 +1036,14 @@ public final class SignalingHub {
         }
     }
 
+    /** The members as they show themselves now: the registry keeps what they joined with, a track may follow. */
+    private List<Member> shown(List<Member> members) {
+        return members.stream().map(m -> {
+            Peer p = peers.get(m.peerId());
+            return p != null ? p.member : m;
+        }).toList();
+    }
+
     /** Removes a member from its room and tells the others; its token stops working. */
     private void removePeer(Peer peer) {
         peers.remove(peer.id());
@@ -654,12 +1052,17 @@ public final class SignalingHub {
             peer.connection = null;
         }
         membership.memberLeft(peer.room, peer.id());
-        if (!rooms.leave(peer.room, peer.id())) {
-            return;
-        }
-        rooms.find(peer.room).ifPresent(room -> forOthers(peer, room, other -> true,
-                other -> presence(other, seq -> ServerMessages.presenceDiff(List.of(), List.of(peer.member), seq))));
-        log.debug("peer {} left", peer.id());
+        unlistenIfEmpty(peer.room);
+        after(rooms.leave(peer.room, peer.id()), null, null, left -> {
+            if (left) {
+                after(rooms.find(peer.room), null, null, room -> room.ifPresent(r -> {
+                    forOthers(peer, r, other -> true, other -> presence(other,
+                            seq -> ServerMessages.presenceDiff(List.of(), List.of(peer.member), seq)));
+                    tellOtherNodes(peer.room, "leave", peer.member, r);
+                }));
+                log.debug("peer {} left", peer.id());
+            }
+        });
     }
 
     private void forOthers(Peer peer, Room room, java.util.function.Predicate<Peer> when,
@@ -710,6 +1113,30 @@ public final class SignalingHub {
                 : Base64.getUrlEncoder().withoutPadding().encodeToString(peer.tokenSecret)
                         .getBytes(StandardCharsets.US_ASCII);
         return peer != null && MessageDigest.isEqual(presented, expected) ? peer : null;
+    }
+
+    /**
+     * Runs {@code action} under the hub's lock once the registry answered: inline when it already has (the
+     * in-memory registry: the caller holds the lock, so the order of events is what it always was), else on
+     * the registry's thread. When the registry cannot answer, {@code c} (if any) is told {@code unavailable}.
+     */
+    private <T> void after(CompletionStage<T> stage, Connection c, JsonNode ref, Consumer<T> action) {
+        stage.whenComplete((value, failure) -> {
+            synchronized (this) {
+                if (failure != null) {
+                    log.debug("room registry unreachable: {}", failure.toString());
+                    if (c != null) {
+                        c.joining = false;
+                        if (!c.closing && connections.contains(c)) {
+                            error(c, ErrorCode.UNAVAILABLE, null, ref);
+                        }
+                    }
+                } else {
+                    action.accept(value);
+                }
+                endOverflowed();
+            }
+        });
     }
 
     private void error(Connection c, ErrorCode code, String message, JsonNode ref) {

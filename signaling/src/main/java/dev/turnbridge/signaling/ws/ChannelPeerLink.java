@@ -3,6 +3,7 @@ package dev.turnbridge.signaling.ws;
 import dev.turnbridge.relay.transport.OutboundLimit;
 import dev.turnbridge.signaling.session.CloseCodes;
 import dev.turnbridge.signaling.session.PeerLink;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
@@ -54,7 +55,9 @@ final class ChannelPeerLink implements PeerLink {
                 }, CLOSE_GRACE_MILLIS, TimeUnit.MILLISECONDS);
                 return;
             }
-            channel.writeAndFlush(new TextWebSocketFrame(text));
+            // Encoded straight into a buffer from the channel's (pooled, direct) allocator: the String
+            // constructor would go through an unpooled heap copy that the transport copies again to write it.
+            channel.writeAndFlush(new TextWebSocketFrame(ByteBufUtil.writeUtf8(channel.alloc(), text)));
         });
     }
 

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.turnbridge.config.Secret;
 import dev.turnbridge.config.Settings;
-import dev.turnbridge.relay.auth.RestCredentials;
+import dev.turnbridge.credentials.RestCredentials;
 import dev.turnbridge.signaling.MutableClock;
 import dev.turnbridge.signaling.TestSettings;
 import dev.turnbridge.signaling.ice.IceServersIssuer;

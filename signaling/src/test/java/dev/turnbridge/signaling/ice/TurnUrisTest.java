@@ -3,7 +3,7 @@ package dev.turnbridge.signaling.ice;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.turnbridge.config.Secret;
-import dev.turnbridge.relay.auth.RestCredentials;
+import dev.turnbridge.credentials.RestCredentials;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;

@@ -53,6 +53,30 @@ class InMemoryRoomRegistryTest {
     }
 
     @Test
+    void expiresRoomsInDeadlineOrderAndNeverOneThatWasRemoved() {
+        InMemoryRoomRegistry many = new InMemoryRoomRegistry(new SecureRandom(), 10);
+        Room third = many.create(2, Duration.ofSeconds(30), now).orElseThrow();
+        Room first = many.create(2, Duration.ofSeconds(10), now).orElseThrow();
+        Room closed = many.create(2, Duration.ofSeconds(20), now).orElseThrow();
+        Room sameTime = many.create(2, Duration.ofSeconds(10), now).orElseThrow();
+        many.join(first.code(), member("a"), now);
+        many.join(third.code(), member("b"), now);
+        many.leave(third.code(), "b");
+        assertThat(many.remove(closed.code())).isPresent();
+
+        assertThat(many.removeExpired(now.plusSeconds(9))).isEmpty();
+        assertThat(many.removeExpired(now.plusSeconds(10))).extracting(Room::code)
+                .containsExactlyInAnyOrder(first.code(), sameTime.code());
+        assertThat(many.removeExpired(now.plusSeconds(25))).as("the closed room is not expired again").isEmpty();
+        assertThat(many.size()).isEqualTo(1);
+        assertThat(many.removeExpired(now.plusSeconds(60))).singleElement()
+                .satisfies(r -> assertThat(r.code()).isEqualTo(third.code()))
+                .satisfies(r -> assertThat(r.members()).isEmpty());
+        assertThat(many.removeExpired(now.plusSeconds(3600))).isEmpty();
+        assertThat(many.size()).isZero();
+    }
+
+    @Test
     void refusesBeyondMaxRooms() {
         for (int i = 0; i < 3; i++) {
             assertThat(rooms.create(2, Duration.ofMinutes(1), now)).isPresent();

@@ -95,7 +95,7 @@ class MembershipEventsTest {
         assertThat(dee.link().drain()).extracting(m -> m.get("type").asText()).contains("presence_diff");
         assertThat(rooms.find(code).orElseThrow().members()).hasSize(1);
 
-        assertThat(hub.closeRoom(code)).isTrue();
+        assertThat(hub.closeRoom(code).toCompletableFuture().join()).isTrue();
         assertThat(events).last().isEqualTo("room " + code);
         assertThat(events).hasSize(4);
     }

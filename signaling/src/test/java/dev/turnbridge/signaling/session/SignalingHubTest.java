@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.turnbridge.config.Secret;
 import dev.turnbridge.config.Settings;
-import dev.turnbridge.relay.auth.RestCredentials;
+import dev.turnbridge.credentials.RestCredentials;
 import dev.turnbridge.signaling.MutableClock;
 import dev.turnbridge.signaling.TestSettings;
 import dev.turnbridge.signaling.ice.IceServers;
@@ -380,13 +380,13 @@ class SignalingHubTest {
         Connection ca = connect(a);
         join(ca, a, "Ann");
 
-        assertThat(hub.closeRoom(code.toLowerCase())).isTrue();
+        assertThat(hub.closeRoom(code.toLowerCase()).toCompletableFuture().join()).isTrue();
 
         assertError(a, ErrorCode.ROOM_EXPIRED, "the room was closed by the operator");
         assertThat(rooms.find(code)).isEmpty();
         assertThat(hub.peerCount()).isZero();
-        assertThat(hub.closeRoom(code)).isFalse();
-        assertThat(hub.closeRoom("not a code")).isFalse();
+        assertThat(hub.closeRoom(code).toCompletableFuture().join()).isFalse();
+        assertThat(hub.closeRoom("not a code").toCompletableFuture().join()).isFalse();
     }
 
     @Test

@@ -1,4 +1,4 @@
-package dev.turnbridge.relay.auth;
+package dev.turnbridge.credentials;
 
 import dev.turnbridge.config.Secret;
 import java.nio.charset.StandardCharsets;

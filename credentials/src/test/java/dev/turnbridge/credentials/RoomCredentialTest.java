@@ -1,4 +1,4 @@
-package dev.turnbridge.relay.auth;
+package dev.turnbridge.credentials;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

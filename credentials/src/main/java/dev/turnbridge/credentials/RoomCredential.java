@@ -1,4 +1,4 @@
-package dev.turnbridge.relay.auth;
+package dev.turnbridge.credentials;
 
 /**
  * Who a REST username names. Signaling issues {@code <expiry>:<room>:<member>} to room members, so the relay
