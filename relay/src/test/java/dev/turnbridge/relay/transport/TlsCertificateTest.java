@@ -2,6 +2,7 @@ package dev.turnbridge.relay.transport;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.turnbridge.config.AcmeSettings;
 import dev.turnbridge.config.TlsSettings;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.ssl.OpenSsl;
@@ -24,7 +25,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 /** The TLS engine: BoringSSL where it loads (this build ships it), with the same protocols and ALPN. */
 class TlsCertificateTest {
-    private static final TlsCertificate TLS = TlsCertificate.load(new TlsSettings("", "", Duration.ZERO));
+    private static final TlsCertificate TLS = TlsCertificate.load(new TlsSettings("", "", Duration.ZERO, AcmeSettings.defaults()));
 
     @Test
     void usesTheNativeEngine() {
