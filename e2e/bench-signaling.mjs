@@ -3,8 +3,9 @@
 //
 //   node e2e/bench-signaling.mjs --url http://127.0.0.1:<port>[,http://127.0.0.1:<port2>] [options]
 //
-//   --url U[,U2...]       signaling base URLs (loopback only); rooms are created on the first, and member i
-//                         connects to URL i % count (several nodes sharing a registry)
+//   --url U[,U2...]       signaling base URLs (loopback only); rooms are created on the first, and the k-th member
+//                         of a room connects to URL k % count (several nodes sharing a registry: with two, each
+//                         room of two has one member on each node, so every signal crosses nodes)
 //   --clients N           WebSocket clients (default 100)
 //   --rooms R             rooms (default N/2); members are spread evenly, capacity ceil(N/R)
 //   --rates A,B,...       offered signal rates, signals/s over all clients, one measured phase each (default 200)
@@ -15,6 +16,7 @@
 //   --connect-parallel P  connections being set up at once (default 200)
 //   --settle S            seconds idle after the last join before the memory sample (default 3)
 //   --server-pids P,...   server processes whose CPU (/proc/<pid>/stat) and RSS (/proc/<pid>/status) are read
+//   --redis-pids P,...    the Redis the servers share (--registry redis): its CPU is reported in rows of its own
 //   --jcmd                also sample the servers' live heap after a full GC (jcmd <pid> GC.run; GC.heap_info)
 //   --jfr PREFIX          record each server with Java Flight Recorder during the warm-up and measured phases,
 //                         into PREFIX-<node>.jfr (jcmd JFR.start before the warm-up, JFR.stop after the last)
@@ -51,6 +53,7 @@ const SOURCES = int(opts.sources ?? 1, 'sources', 1);
 const PARALLEL = int(opts['connect-parallel'] ?? 200, 'connect-parallel', 1);
 const SETTLE_S = num(opts.settle ?? 3, 'settle');
 const PIDS = opts['server-pids'] ? String(opts['server-pids']).split(',').map((p) => int(p, 'server-pids', 1)) : [];
+const REDIS_PIDS = opts['redis-pids'] ? String(opts['redis-pids']).split(',').map((p) => int(p, 'redis-pids', 1)) : [];
 const JCMD = opts.jcmd === true;
 const DEADLINE_S = num(opts.deadline ?? 600, 'deadline');
 const WAIT_IDLE_S = num(opts['wait-idle'] ?? 0, 'wait-idle');
@@ -96,7 +99,7 @@ function heapUsedKb(pid) { // live heap after a full collection
   if (!m) throw new Error(`jcmd GC.heap_info: no 'used' figure for ${pid}`);
   return Number(m[1]);
 }
-const sum = (f) => PIDS.reduce((a, p) => a + f(p), 0);
+const sum = (f, pids = PIDS) => pids.reduce((a, p) => a + f(p), 0);
 function jfr(command, args) {
   PIDS.forEach((pid, n) => execFileSync('jcmd', [String(pid), command, 'name=bench', ...args(n + 1)],
     { timeout: 60_000, stdio: ['ignore', 'ignore', 'pipe'] }));
@@ -134,6 +137,7 @@ async function pool(count, parallel, task) { // runs task(0..count-1), at most `
 // --- members -------------------------------------------------------------------------------------------------
 const members = new Array(CLIENTS); // { ws, room, peerId, index, joined, lastSeen: Map(sender -> n) }
 const roomOf = (i) => i % ROOMS; // members of a room are spread over the index range (and so over sources)
+const nodeOf = (i) => Math.floor(i / ROOMS) % urls.length; // the k-th member of each room goes to node k % nodes
 let serverErrors = new Map(); // error code -> count
 let unexpectedCloses = 0;
 let closingAll = false;
@@ -177,7 +181,7 @@ function handle(m, raw) {
 
 function connect(i, code) {
   return new Promise((resolve, reject) => {
-    const base = urls[i % urls.length];
+    const base = urls[nodeOf(i)];
     const localAddress = `127.0.0.${2 + (i % SOURCES)}`;
     const ws = new WebSocket(`ws://${base.host}/ws/v1`, { localAddress, perMessageDeflate: false, handshakeTimeout: 30_000 });
     const m = { ws, index: i, room: code, peerId: null, joined: false, lastSeen: new Map(), heartbeatMs: 25_000 };
@@ -219,10 +223,11 @@ const measuredPhases = [];
 
 /** The cores the rest of the machine used over 2 s: everything but the servers and this process. */
 async function othersBusy() {
-  const b0 = busyTicks(), s0 = sum(cpuTicks), c0 = process.cpuUsage();
+  const ours = () => sum(cpuTicks) + sum(cpuTicks, REDIS_PIDS);
+  const b0 = busyTicks(), s0 = ours(), c0 = process.cpuUsage();
   await sleep(2000);
   const c = process.cpuUsage(c0);
-  return ((busyTicks() - b0) - (sum(cpuTicks) - s0)) / HZ / 2 - (c.user + c.system) / 1e6 / 2;
+  return ((busyTicks() - b0) - (ours() - s0)) / HZ / 2 - (c.user + c.system) / 1e6 / 2;
 }
 
 async function waitIdle() {
@@ -239,7 +244,7 @@ async function runPhase(rate, seconds, measured) {
   const others = measured ? await waitIdle() : NaN;
   const p = { id: phases.length, rate, latencies: [], received: 0, dup: 0, reordered: 0, expected: 0, late: 0, done: false };
   phases.push(p);
-  const cpu0 = sum(cpuTicks), busy0 = busyTicks(), client0 = process.cpuUsage();
+  const cpu0 = sum(cpuTicks), redis0 = sum(cpuTicks, REDIS_PIDS), busy0 = busyTicks(), client0 = process.cpuUsage();
   const lag = monitorEventLoopDelay({ resolution: 10 });
   lag.enable();
   const start = performance.now();
@@ -264,11 +269,12 @@ async function runPhase(rate, seconds, measured) {
   while (p.received < p.expected && performance.now() < drainUntil) await sleep(20);
   p.done = true; // what arrives from now on is late: still counted as delivered, and its latency kept
   const wall = (performance.now() - start) / 1000;
-  const cpu1 = sum(cpuTicks), busy1 = busyTicks(), client1 = process.cpuUsage(client0);
+  const cpu1 = sum(cpuTicks), redis1 = sum(cpuTicks, REDIS_PIDS), busy1 = busyTicks(), client1 = process.cpuUsage(client0);
   lag.disable();
   if (!measured) return;
   Object.assign(p, {
     sent, sendSeconds: (sendEnd - start) / 1000, wall, serverSeconds: (cpu1 - cpu0) / HZ, busy: (busy1 - busy0) / HZ,
+    redisSeconds: (redis1 - redis0) / HZ,
     clientSeconds: (client1.user + client1.system) / 1e6, lagP99: lag.percentile(99) / 1e6, load: loadavg(),
     receivedInWindow: p.received, others,
   });
@@ -294,6 +300,11 @@ function report(p) {
     row(`server CPU per delivered signal above idle (us) ${tag}`, perSignal(p.serverSeconds - idleCore * p.wall));
     row(`server CPU (% of one core) ${tag}`, ((p.serverSeconds / p.wall) * 100).toFixed(0));
   }
+  if (REDIS_PIDS.length) {
+    row(`Redis CPU per delivered signal (us) ${tag}`,
+      p.receivedInWindow ? ((p.redisSeconds * 1e6) / p.receivedInWindow).toFixed(1) : 'NaN');
+    row(`Redis CPU (% of one core) ${tag}`, ((p.redisSeconds / p.wall) * 100).toFixed(0));
+  }
   row(`client CPU (% of one core) / event-loop delay p99 (ms) ${tag}`,
     `${((p.clientSeconds / p.wall) * 100).toFixed(0)} / ${p.lagP99.toFixed(1)}`);
   row(`machine busy (cores, all processes) ${tag}`, (p.busy / p.wall).toFixed(2));
@@ -310,6 +321,9 @@ for (let i = 0; i < CLIENTS; i++) roomSize[roomOf(i)]++;
 async function main() {
   row('clients / rooms / members per room', `${CLIENTS} / ${ROOMS} / ${CAPACITY}`);
   row('nodes (signaling URLs)', urls.length);
+  const spanning = new Set();
+  for (let i = 0; i < CLIENTS; i++) if (nodeOf(i) !== nodeOf(roomOf(i))) spanning.add(roomOf(i));
+  row('rooms with members on more than one node', spanning.size);
   row('source addresses', `${SOURCES} (127.0.0.2 .. 127.0.0.${1 + SOURCES})`);
   row('load average at start', loadavg());
 

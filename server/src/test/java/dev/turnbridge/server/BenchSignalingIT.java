@@ -8,17 +8,21 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
  * Keeps {@code scripts/bench-signaling} from rotting: its {@code --smoke} mode (20 WebSocket clients in 10 rooms,
  * a few seconds) runs against a server from this test run's class path, with the independent Node client, and
- * must print every row with nothing lost, duplicated or refused. No timing is asserted: the figures are only
- * printed. Needs Node and the {@code ws} package in e2e ({@code scripts/test} installs both);
+ * must print every row with nothing lost, duplicated or refused; once with the in-memory registry on one node, and
+ * once with {@code --registry redis --nodes 2} (the script's own redis-server, each room's two members on different
+ * nodes, so every signal crosses nodes over sharded pub/sub). No timing is asserted: the figures are only
+ * printed. Needs Node and the {@code ws} package in e2e, and Debian's redis-server ({@code scripts/test} installs them);
  * {@code -DskipInterop=true} skips it with the other tests that drive external tools.
  */
 class BenchSignalingIT {
@@ -27,7 +31,8 @@ class BenchSignalingIT {
     private static final long RUN_SECONDS = 180;
     /** Every row the client prints, in order; the rate is the smoke mode's (50 signals/s). */
     private static final List<String> ROWS = List.of(
-            "clients / rooms / members per room", "nodes (signaling URLs)", "source addresses",
+            "clients / rooms / members per room", "nodes (signaling URLs)",
+            "rooms with members on more than one node", "source addresses",
             "load average at start", "rooms created (s)", "clients connected and joined (s, joins/s)",
             "server CPU with every client idle (% of one core)", "server RSS before / after connecting (MB)",
             "memory per idle connection, RSS delta (KB)", "memory per idle connection, live heap after GC (KB)",
@@ -40,15 +45,47 @@ class BenchSignalingIT {
             "machine busy (cores, all processes) @ 50/s", "load average at end @ 50/s", "server errors",
             "unexpected closes");
 
+    /** Printed only with a Redis: its CPU, after the servers'. */
+    private static final List<String> REDIS_ROWS = List.of(
+            "server CPU (% of one core) @ 50/s", "Redis CPU per delivered signal (us) @ 50/s",
+            "Redis CPU (% of one core) @ 50/s", "client CPU (% of one core) / event-loop delay p99 (ms) @ 50/s");
+
     @Test
     void smokeRunPrintsEveryRowWithNothingLost() throws Exception {
+        String out = smoke();
+        assertThat(value(out, "nodes (signaling URLs)")).as(out).isEqualTo("1");
+        assertThat(value(out, "rooms with members on more than one node")).as(out).isEqualTo("0");
+        assertThat(out).as(out).doesNotContain("| Redis CPU");
+    }
+
+    @Test
+    void smokeRunOnRedisWithTwoNodesDeliversEverySignalAcrossNodes() throws Exception {
+        assumeFalse(Boolean.getBoolean("skipInterop"), "skipped with -DskipInterop=true");
+        require(onPath("redis-server") && onPath("redis-cli"), "redis-server or redis-cli is missing");
+        String out = smoke("--registry", "redis", "--nodes", "2");
+        assertThat(out).as(out).containsPattern("(?m)^bench-signaling: redis-server \\S+ on 127\\.0\\.0\\.1:\\d+ ");
+        assertThat(value(out, "nodes (signaling URLs)")).as(out).isEqualTo("2");
+        // every room of two has one member on each node: every delivered signal went through Redis
+        assertThat(value(out, "rooms with members on more than one node")).as(out).isEqualTo("10");
+        int at = 0;
+        for (String row : REDIS_ROWS) {
+            int found = out.indexOf("| " + row + " ", at);
+            assertThat(found).as("row '%s' after the previous ones:%n%s", row, out).isGreaterThan(at);
+            at = found;
+        }
+    }
+
+    /** Runs the smoke mode with these extra arguments and checks what every mode must print; returns the output. */
+    private static String smoke(String... extra) throws Exception {
         assumeFalse(Boolean.getBoolean("skipInterop"), "skipped with -DskipInterop=true");
         Path root = repositoryRoot();
         require(Files.isDirectory(root.resolve("e2e/node_modules/ws")), "e2e/node_modules/ws is missing");
         Path output = Files.createTempFile("bench-signaling", ".out");
         try {
-            ProcessBuilder builder = new ProcessBuilder(root.resolve("scripts/bench-signaling").toString(), "--smoke",
-                    "--classpath", System.getProperty("java.class.path"))
+            List<String> command = new ArrayList<>(List.of(root.resolve("scripts/bench-signaling").toString(),
+                    "--smoke", "--classpath", System.getProperty("java.class.path")));
+            command.addAll(List.of(extra));
+            ProcessBuilder builder = new ProcessBuilder(command)
                     .directory(root.toFile()).redirectErrorStream(true).redirectOutput(output.toFile());
             // the server reports every leaked buffer (the script fails on a LEAK: line in its log)
             builder.environment().put("BENCH_JAVA_OPTS", "-Dio.netty.leakDetectionLevel=paranoid");
@@ -78,6 +115,7 @@ class BenchSignalingIT {
             assertThat(Long.parseLong(delivered.group(1))).as("signals were sent at all:%n%s", out).isPositive();
             assertThat(value(out, "signals sent (achieved send rate /s) @ 50/s")).as(out)
                     .startsWith(delivered.group(1) + " (");
+            return out;
         } finally {
             Files.deleteIfExists(output);
         }
@@ -88,6 +126,11 @@ class BenchSignalingIT {
         Matcher m = Pattern.compile("(?m)^\\| " + Pattern.quote(row) + " +\\| (.*?) *\\|$").matcher(out);
         assertThat(m.find()).as("row '%s':%n%s", row, out).isTrue();
         return m.group(1);
+    }
+
+    private static boolean onPath(String tool) {
+        return Stream.of(System.getenv().getOrDefault("PATH", "").split(":"))
+                .anyMatch(dir -> !dir.isEmpty() && Files.isExecutable(Path.of(dir, tool)));
     }
 
     private static String read(Path file) throws IOException {
