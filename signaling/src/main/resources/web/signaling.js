@@ -283,7 +283,7 @@ export class SignalingClient {
       this.tokens = this.burst; // the server's bucket is per connection and starts full
       this.refilledAt = Date.now();
       this.setStatus('connecting');
-      ws.onopen = () => { if (ws === this.ws) { this.attempt = 0; this.setStatus('open'); resolve(); } };
+      ws.onopen = () => { if (ws === this.ws) { this.setStatus('open'); resolve(); } };
       ws.onmessage = (e) => { if (ws === this.ws) this.receive(JSON.parse(e.data)); };
       ws.onclose = (e) => {
         if (ws !== this.ws) return;
@@ -331,7 +331,7 @@ export class SignalingClient {
             await this.request({ type: 'resume', token: this.token, seq: this.lastSeq });
             return;
           } catch (e) {
-            if (e.code === 'closed') throw e;
+            if (e.code === 'closed' || e.code === 'unavailable') throw e;
           }
         }
         // The grace period passed (or the room is gone): join again as a new peer.
@@ -339,6 +339,12 @@ export class SignalingClient {
         this.failOutbox('session_lost', 'the server forgot this peer; joined again');
         await this.joinMessage();
       } catch (e) {
+        if (e.code === 'unavailable' && this.ws && !this.closedByUs) {
+          // The server cannot reach its room store (Redis) now: keep the seat and the outbox, and try again on a
+          // new socket with the usual back-off (onclose retries).
+          this.ws.close(4000, 'server unavailable; retrying');
+          return;
+        }
         if (!this.closedByUs && (!this.ws || this.ws.readyState !== WebSocket.OPEN)) return; // onclose retries
         this.emit('error', e);
       }
@@ -493,6 +499,7 @@ export class SignalingClient {
         if (this.peerId && this.peerId !== msg.peerId) delete this.presence[this.peerId]; // our old self
         this.peerId = msg.peerId;
         this.token = msg.token;
+        this.attempt = 0; // back-off restarts once a session is back, not when a socket merely opens
         this.room = msg.room;
         this.ice = { iceServers: msg.iceServers, ttl: msg.ttl, expiresAt: msg.expiresAt };
         if (typeof msg.rate === 'number') { this.rate = msg.rate; this.burst = msg.burst; }
