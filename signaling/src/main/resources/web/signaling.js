@@ -318,7 +318,9 @@ export class SignalingClient {
   }
 
   reconnectLater() {
-    const delay = this.attempt === 0 ? 0 : Math.min(5000, 250 * 2 ** (this.attempt - 1));
+    // Jittered, so that the members of a node that died do not all come back to the others at the same moment.
+    const ceiling = this.attempt === 0 ? 250 : Math.min(5000, 250 * 2 ** (this.attempt - 1));
+    const delay = this.attempt === 0 ? Math.random() * ceiling : ceiling * (0.5 + Math.random() / 2);
     this.attempt++;
     this.setStatus('reconnecting');
     clearTimeout(this.retry);
