@@ -2,10 +2,6 @@ package dev.turnbridge.signaling.room;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.turnbridge.config.RedisSettings;
-import dev.turnbridge.config.Secret;
-import dev.turnbridge.testing.RedisCluster;
-import dev.turnbridge.testing.RedisProcess;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,50 +9,23 @@ import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** {@link RedisRoomFanout} on a standalone Redis and a 3-master cluster (sharded pub/sub on the room's slot). */
 class RedisRoomFanoutIT {
 
-    private static RedisProcess standalone;
-    private static RedisCluster cluster;
     private final List<RedisConnection> connections = new ArrayList<>();
     private final String prefix = "f" + UUID.randomUUID().toString().substring(0, 8) + ":";
-
-    @BeforeAll
-    static void startRedis() throws Exception {
-        standalone = RedisProcess.standalone();
-        cluster = RedisCluster.start();
-    }
-
-    @AfterAll
-    static void stopRedis() {
-        if (cluster != null) {
-            cluster.close();
-        }
-        if (standalone != null) {
-            standalone.close();
-        }
-    }
 
     @AfterEach
     void closeConnections() {
         connections.forEach(RedisConnection::close);
     }
 
-    static Stream<String> modes() {
-        return Stream.of("standalone", "cluster");
-    }
-
     private RedisRoomFanout node(String mode, String name, BlockingQueue<String> inbox) {
-        boolean isCluster = mode.equals("cluster");
-        RedisConnection connection = RedisConnection.open(new RedisSettings(isCluster ? cluster.uris()
-                : standalone.uri(), new Secret(""), isCluster, prefix, Duration.ofSeconds(15), Duration.ofSeconds(2)));
+        RedisConnection connection = RedisConnection.open(RedisServers.settings(mode, prefix, Duration.ofSeconds(15)));
         connections.add(connection);
         RedisRoomFanout fanout = new RedisRoomFanout(connection, name);
         fanout.receiveWith((room, message) -> inbox.add(room + " " + message));
@@ -64,7 +33,7 @@ class RedisRoomFanoutIT {
     }
 
     @ParameterizedTest
-    @MethodSource("modes")
+    @MethodSource("dev.turnbridge.signaling.room.RedisServers#modes")
     void aRoomsMessagesReachTheSubscribedNodesInOrderAndNoOthers(String mode) throws Exception {
         BlockingQueue<String> atA = new LinkedBlockingQueue<>();
         BlockingQueue<String> atB = new LinkedBlockingQueue<>();

@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.turnbridge.config.RedisSettings;
 import dev.turnbridge.config.Secret;
 import dev.turnbridge.signaling.message.Json;
-import dev.turnbridge.testing.RedisCluster;
 import dev.turnbridge.testing.RedisProcess;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -21,10 +20,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
-import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -36,40 +32,16 @@ import org.junit.jupiter.params.provider.MethodSource;
 class RedisRoomRegistryIT {
 
     private static final Duration LEASE = Duration.ofSeconds(3);
-    private static RedisProcess standalone;
-    private static RedisCluster cluster;
     private final List<RedisConnection> connections = new ArrayList<>();
     private final String prefix = "t" + UUID.randomUUID().toString().substring(0, 8) + ":";
-
-    @BeforeAll
-    static void startRedis() throws Exception {
-        standalone = RedisProcess.standalone();
-        cluster = RedisCluster.start();
-    }
-
-    @AfterAll
-    static void stopRedis() {
-        if (cluster != null) {
-            cluster.close();
-        }
-        if (standalone != null) {
-            standalone.close();
-        }
-    }
 
     @AfterEach
     void closeConnections() {
         connections.forEach(RedisConnection::close);
     }
 
-    static Stream<String> modes() {
-        return Stream.of("standalone", "cluster");
-    }
-
     private RedisSettings settings(String mode) {
-        boolean isCluster = mode.equals("cluster");
-        return new RedisSettings(isCluster ? cluster.uris() : standalone.uri(), new Secret(""), isCluster, prefix,
-                LEASE, Duration.ofSeconds(2));
+        return RedisServers.settings(mode, prefix, LEASE);
     }
 
     /** One node's registry on its own connection. */
@@ -93,7 +65,7 @@ class RedisRoomRegistryIT {
     }
 
     @ParameterizedTest
-    @MethodSource("modes")
+    @MethodSource("dev.turnbridge.signaling.room.RedisServers#modes")
     void createsFindsJoinsAndLeavesAcrossNodes(String mode) throws Exception {
         RedisRoomRegistry a = node(mode, "a", 100);
         RedisRoomRegistry b = node(mode, "b", 100);
@@ -119,7 +91,7 @@ class RedisRoomRegistryIT {
     }
 
     @ParameterizedTest
-    @MethodSource("modes")
+    @MethodSource("dev.turnbridge.signaling.room.RedisServers#modes")
     void joinOutcomesAndRetiredCodes(String mode) throws Exception {
         RedisRoomRegistry a = node(mode, "a", 100);
         Instant now = Instant.now();
@@ -145,7 +117,7 @@ class RedisRoomRegistryIT {
     }
 
     @ParameterizedTest
-    @MethodSource("modes")
+    @MethodSource("dev.turnbridge.signaling.room.RedisServers#modes")
     void anOperatorRemovalReturnsTheMembersAndKeepsTheCodeReserved(String mode) throws Exception {
         RedisRoomRegistry a = node(mode, "a", 100);
         Instant now = Instant.now();
@@ -168,7 +140,7 @@ class RedisRoomRegistryIT {
      * one join wins each time, whichever node it came through.
      */
     @ParameterizedTest
-    @MethodSource("modes")
+    @MethodSource("dev.turnbridge.signaling.room.RedisServers#modes")
     void twoNodesRacingForTheLastSeatNeverBothWin(String mode) throws Exception {
         RedisRoomRegistry a = node(mode, "a", 10_000);
         RedisRoomRegistry b = node(mode, "b", 10_000);
@@ -208,7 +180,7 @@ class RedisRoomRegistryIT {
 
     /** Many joiners on two nodes for a room of 5: exactly 5 seats are taken, never a sixth. */
     @ParameterizedTest
-    @MethodSource("modes")
+    @MethodSource("dev.turnbridge.signaling.room.RedisServers#modes")
     void concurrentJoinsFillACapacityExactly(String mode) throws Exception {
         RedisRoomRegistry a = node(mode, "a", 100);
         RedisRoomRegistry b = node(mode, "b", 100);
@@ -229,7 +201,7 @@ class RedisRoomRegistryIT {
 
     /** max-rooms and rooms-per-user hold across nodes: counted and reserved atomically. */
     @ParameterizedTest
-    @MethodSource("modes")
+    @MethodSource("dev.turnbridge.signaling.room.RedisServers#modes")
     void roomLimitsHoldAcrossNodes(String mode) throws Exception {
         RedisRoomRegistry a = node(mode, "a", 6);
         RedisRoomRegistry b = node(mode, "b", 6);
@@ -269,7 +241,7 @@ class RedisRoomRegistryIT {
      * its seat is free again.
      */
     @ParameterizedTest
-    @MethodSource("modes")
+    @MethodSource("dev.turnbridge.signaling.room.RedisServers#modes")
     void aDeadNodesMembersLapseAfterTheLease(String mode) throws Exception {
         RedisRoomRegistry a = node(mode, "a", 100);
         RedisRoomRegistry b = node(mode, "b", 100);
