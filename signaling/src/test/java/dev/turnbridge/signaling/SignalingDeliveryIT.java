@@ -200,17 +200,36 @@ class SignalingDeliveryIT {
             JsonNode m = ann2.poll(bobNext <= total ? 1 : 100);
             if (m != null) {
                 annIn.take(ann2, m);
+            } else {
+                assertThat(ann2.closedBy()).as("Ann's new socket stays open").isNull();
             }
             for (JsonNode b; (b = bob.poll()) != null; ) {
                 bobIn.take(bob, b);
             }
         }
-        assertThat(annIn.seen).as("Bob -> Ann: every signal exactly once").hasSize(total)
+        assertThat(annIn.seen).as("Bob -> Ann: every signal exactly once; missing %s; Ann at seq %d, Bob sent %d,"
+                + " frozen after %d, replay %d", missing(annIn.seen, total), annIn.lastSeq, bobNext - 1, beforeResume,
+                resumed.path("replay").asInt()).hasSize(total)
                 .allSatisfy((n, count) -> assertThat(count).as("signal %d", n).isEqualTo(1));
         assertThat(bobIn.seen).as("Ann -> Bob: every signal exactly once").hasSize(fromAnn)
                 .allSatisfy((n, count) -> assertThat(count).as("signal %d", n).isEqualTo(1));
         System.out.printf("frozen after %d of %d signals to Ann; %d replayed; Ann's resend from %d%n",
                 beforeResume, total, resumed.path("replay").asInt(), received + 1);
+    }
+
+    /** The numbers from 1 to {@code total} not seen, as ranges. */
+    private static String missing(Map<Integer, Integer> seen, int total) {
+        StringBuilder out = new StringBuilder();
+        for (int n = 1; n <= total; n++) {
+            if (!seen.containsKey(n)) {
+                int from = n;
+                while (n < total && !seen.containsKey(n + 1)) {
+                    n++;
+                }
+                out.append(out.length() == 0 ? "" : ",").append(from).append(from == n ? "" : "-" + n);
+            }
+        }
+        return out.length() == 0 ? "none" : out.toString();
     }
 
     /** Issue 10, defect 3: rate_limited and too_large errors carried ref null. */

@@ -22,6 +22,7 @@ public final class WsClient implements WebSocket.Listener, AutoCloseable {
 
     private final BlockingQueue<JsonNode> messages = new LinkedBlockingQueue<>();
     private final CompletableFuture<Integer> closed = new CompletableFuture<>();
+    private final CompletableFuture<String> closeReason = new CompletableFuture<>();
     private final StringBuilder partial = new StringBuilder();
     private WebSocket ws;
 
@@ -37,7 +38,14 @@ public final class WsClient implements WebSocket.Listener, AutoCloseable {
     }
 
     public void send(String text) throws Exception {
-        ws.sendText(text, true).get(WAIT_SECONDS, TimeUnit.SECONDS);
+        try {
+            ws.sendText(text, true).get(WAIT_SECONDS, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            // Name the server's close, which is what a failed send almost always follows.
+            String by = closedBy();
+            throw new IllegalStateException("send failed; " + (by != null ? "closed by the server: " + by
+                    : "socket not closed by the server"), e);
+        }
     }
 
     public void sendBinary(byte[] bytes) throws Exception {
@@ -85,6 +93,11 @@ public final class WsClient implements WebSocket.Listener, AutoCloseable {
         return closed.get(WAIT_SECONDS, TimeUnit.SECONDS);
     }
 
+    /** The close code and reason if the server has closed this connection, else null. */
+    public String closedBy() {
+        return closeReason.getNow(null);
+    }
+
     /** Drops the TCP connection without a close frame (a lost network). */
     public void abort() {
         ws.abort();
@@ -116,11 +129,13 @@ public final class WsClient implements WebSocket.Listener, AutoCloseable {
     @Override
     public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
         closed.complete(statusCode);
+        closeReason.complete(statusCode + " " + reason);
         return null;
     }
 
     @Override
     public void onError(WebSocket webSocket, Throwable error) {
         closed.complete(-1);
+        closeReason.complete("error " + error);
     }
 }
