@@ -32,7 +32,8 @@ import java.util.function.BiConsumer;
  * The Lettuce client and connection of {@code signaling.registry: redis}: standalone or cluster, TLS with
  * {@code rediss://}, the password from the URI or {@code redis.password}. Commands are asynchronous; one that
  * is not answered within {@code redis.command-timeout}, or issued while the connection is down, fails at once
- * (at most {@value #QUEUE} wait behind a dead Redis, none longer than the timeout) and Lettuce reconnects by itself in the background.
+ * (at most {@value #QUEUE} wait behind a dead Redis, none longer than the timeout) and Lettuce reconnects by
+ * itself in the background.
  * Built by the composition root; messages never carry the URI's password.
  */
 public final class RedisConnection implements AutoCloseable {
@@ -40,9 +41,12 @@ public final class RedisConnection implements AutoCloseable {
     /**
      * Commands kept while reconnecting (each still fails after the command timeout); beyond, new ones fail at
      * once. Cluster node connections open on first use, so rejecting every command while disconnected would
-     * refuse the first ones.
+     * refuse the first ones. Lettuce applies the same bound to the commands awaiting their replies: 10000 was
+     * passed while 10000 clients joined one node (joins refused with "Internal stack size exceeded"), 100000
+     * was not (docs/bench-signaling.md). Each command fails after the timeout anyway, so what a dead Redis can
+     * hold is also bounded by the command rate times {@code redis.command-timeout}.
      */
-    private static final int QUEUE = 10_000;
+    private static final int QUEUE = 100_000;
 
     private final AbstractRedisClient client;
     private final StatefulConnection<String, String> connection;

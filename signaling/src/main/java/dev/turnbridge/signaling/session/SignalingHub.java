@@ -70,7 +70,7 @@ public final class SignalingHub {
     private final IceServersIssuer issuer;
     private final Clock clock;
     private final SecureRandom random;
-    private final Map<String, Peer> peers = new HashMap<>();
+    private final LocalPeers peers = new LocalPeers();
     private final Set<Connection> connections = new LinkedHashSet<>();
     private final SignalingStats stats = new SignalingStats();
     /** Peers whose outbox overflowed during the current operation; ended once it is done. */
@@ -92,7 +92,7 @@ public final class SignalingHub {
     private final MembershipListener membership;
     private boolean draining;
     /** When this node last renewed its members' presence leases (a shared registry). */
-    private Instant leasesRenewedAt = Instant.EPOCH;
+    private final LeaseTurns leaseTurns = new LeaseTurns();
 
     /** A hub with open access (anyone may join any room): for tests of the protocol itself. */
     public SignalingHub(SignalingSettings settings, RoomRegistry rooms, IceServersIssuer issuer, Clock clock,
@@ -304,8 +304,8 @@ public final class SignalingHub {
         if (code.isEmpty() || findNow(code.get()).isEmpty()) {
             return Outcome.fail(ErrorCode.ROOM_NOT_FOUND, null);
         }
-        for (Peer peer : peers.values()) {
-            if (peer.room.equals(code.get()) && userId != null && userId.equals(peer.member.userId())) {
+        for (Peer peer : peers.inRoom(code.get())) {
+            if (userId != null && userId.equals(peer.member.userId())) {
                 return Outcome.ok(issue(peer, hostHeader));
             }
         }
@@ -349,20 +349,22 @@ public final class SignalingHub {
     }
 
     /**
-     * With a shared registry: renews this node's members' presence leases, room by room. A member of this
+     * With a shared registry: renews this node's members' presence leases, room by room, a sixteenth of the
+     * rooms at a time ({@link LeaseTurns}) so that each is renewed once per interval. A member of this
      * node that is no longer in its room (its lease lapsed while this node could not reach Redis) is told and
      * removed; members of other nodes whose lease lapsed (their node died) leave the presence of this node's
      * members, and their credentials are revoked here too.
      */
     private void renewLeases(Instant now) {
-        Duration every = rooms.renewalInterval();
-        if (every.isZero() || now.isBefore(leasesRenewedAt.plus(every))) {
+        List<Integer> turns = leaseTurns.due(now, rooms.renewalInterval());
+        if (turns.isEmpty()) {
             return;
         }
-        leasesRenewedAt = now;
         Map<String, List<String>> byRoom = new HashMap<>();
-        for (Peer peer : peers.values()) {
-            byRoom.computeIfAbsent(peer.room, r -> new java.util.ArrayList<>()).add(peer.id());
+        for (String code : peers.rooms()) {
+            if (turns.contains(LeaseTurns.turnOf(code))) {
+                byRoom.put(code, peers.inRoom(code).stream().map(Peer::id).toList());
+            }
         }
         byRoom.forEach((code, ids) -> after(rooms.renew(code, ids, now), null, null, renewal -> {
             for (String id : renewal.gone()) {
@@ -377,10 +379,8 @@ public final class SignalingHub {
             for (Member gone : renewal.lapsed()) {
                 membership.memberLeft(code, gone.peerId());
                 tellOtherNodes(code, "leave", gone, null);
-                for (Peer other : List.copyOf(peers.values())) {
-                    if (other.room.equals(code)) {
-                        presence(other, seq -> ServerMessages.presenceDiff(List.of(), List.of(gone), seq));
-                    }
+                for (Peer other : List.copyOf(peers.inRoom(code))) {
+                    presence(other, seq -> ServerMessages.presenceDiff(List.of(), List.of(gone), seq));
                 }
             }
         }));
@@ -475,8 +475,8 @@ public final class SignalingHub {
      */
     public synchronized Set<InetAddress> memberAddresses(String roomCode) {
         Set<InetAddress> addresses = new java.util.HashSet<>();
-        for (Peer peer : peers.values()) {
-            if (peer.room.equals(roomCode) && peer.connection != null && peer.connection.remote != null) {
+        for (Peer peer : peers.inRoom(roomCode)) {
+            if (peer.connection != null && peer.connection.remote != null) {
                 addresses.add(peer.connection.remote);
             }
         }
@@ -488,7 +488,7 @@ public final class SignalingHub {
         Set<String> ids = new LinkedHashSet<>();
         room.members().forEach(m -> ids.add(m.peerId()));
         // with a shared registry this node's members are ended from what it knows itself
-        peers.values().stream().filter(p -> p.room.equals(room.code())).forEach(p -> ids.add(p.id()));
+        peers.inRoom(room.code()).forEach(p -> ids.add(p.id()));
         for (String id : ids) {
             Peer peer = peers.remove(id);
             if (peer != null && peer.connection != null) {
@@ -936,7 +936,7 @@ public final class SignalingHub {
     }
 
     private void unlistenIfEmpty(String room) {
-        if (listening.contains(room) && peers.values().stream().noneMatch(p -> p.room.equals(room))) {
+        if (listening.contains(room) && !peers.hasRoom(room)) {
             listening.remove(room);
             after(fanout.unsubscribe(room), null, null, v -> { });
         }
@@ -964,7 +964,7 @@ public final class SignalingHub {
             return;
         }
         String kind = message.path("k").asText();
-        List<Peer> here = peers.values().stream().filter(p -> p.room.equals(room)).toList();
+        List<Peer> here = List.copyOf(peers.inRoom(room));
         if (kind.equals("signal")) {
             String from = message.path("from").asText();
             String to = message.hasNonNull("to") ? message.get("to").asText() : null;
