@@ -8,8 +8,8 @@ import java.util.List;
 /**
  * When to renew which rooms' presence leases: each room belongs to one of {@link #TURNS} turns (by its code)
  * and the turns come round one after another over the renewal interval. A node with N rooms so sends N/16
- * renewals at a time instead of N at once: 5000 rooms renewed together passed the Redis client's queue
- * bound ("Internal stack size exceeded") and the signals waiting behind them failed.
+ * renewals at a time instead of N at once (5000 at 10000 clients), on the connection that also carries the
+ * signals' room reads, which would wait behind them.
  */
 final class LeaseTurns {
 

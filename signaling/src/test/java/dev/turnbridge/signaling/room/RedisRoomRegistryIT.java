@@ -235,6 +235,23 @@ class RedisRoomRegistryIT {
                 Room.Visibility.PUBLIC, 4))).isInstanceOf(CreateResult.Created.class);
     }
 
+    @ParameterizedTest
+    @MethodSource("dev.turnbridge.signaling.room.RedisServers#modes")
+    void listsEveryLiveRoomBatchAfterBatch(String mode) throws Exception {
+        RedisRoomRegistry a = node(mode, "a", 1000);
+        Instant now = Instant.now();
+        List<CompletionStage<CreateResult>> creations = new ArrayList<>();
+        int total = RedisRoomRegistry.LIST_BATCH * 2 + 7;
+        for (int i = 0; i < total; i++) {
+            creations.add(a.create(2, Duration.ofMinutes(5), now, null, Room.Visibility.PUBLIC, 1000));
+        }
+        java.util.Set<String> codes = new java.util.HashSet<>();
+        for (CompletionStage<CreateResult> c : creations) {
+            codes.add(created(await(c)).code());
+        }
+        assertThat(await(a.list())).extracting(Room::code).containsExactlyInAnyOrderElementsOf(codes);
+    }
+
     /**
      * Presence leases: node b renews its member; node a "dies" (never renews). Within the lease a's member is
      * still there; once the lease lapsed, b's next renewal removes it and reports it (for the leave diff), and
