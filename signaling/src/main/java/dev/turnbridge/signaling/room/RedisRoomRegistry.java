@@ -42,10 +42,10 @@ public final class RedisRoomRegistry implements AsyncRoomRegistry {
     private static final RedisScript CREATE = RedisScript.load("create.lua", ScriptOutputType.INTEGER);
     private static final RedisScript JOIN = RedisScript.load("join.lua", ScriptOutputType.MULTI);
     private static final RedisScript LEAVE = RedisScript.load("leave.lua", ScriptOutputType.INTEGER);
-    /** Rooms read per round of {@link #list()}. */
-    static final int LIST_BATCH = 64;
     private static final RedisScript RENEW = RedisScript.load("renew.lua", ScriptOutputType.MULTI);
     private static final RedisScript REMOVE = RedisScript.load("remove.lua", ScriptOutputType.MULTI);
+    /** Rooms read per round trip of {@link #list()}. */
+    static final int LIST_BATCH = 64;
     /** A fresh code collides with a live or reserved one about once in 10^8 creations; give up after a few. */
     private static final int CODE_ATTEMPTS = 8;
 

@@ -91,7 +91,7 @@ public final class SignalingHub {
     private final AccessControl access;
     private final MembershipListener membership;
     private boolean draining;
-    /** When this node last renewed its members' presence leases (a shared registry). */
+    /** Which rooms' presence leases are due for renewal (a shared registry). */
     private final LeaseTurns leaseTurns = new LeaseTurns();
 
     /** A hub with open access (anyone may join any room): for tests of the protocol itself. */
