@@ -3,6 +3,7 @@ package dev.turnbridge.signaling;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.turnbridge.relay.transport.IoFirstEventLoopGroup;
 import dev.turnbridge.signaling.message.Json;
 import dev.turnbridge.signaling.ws.FreezingProxy;
 import dev.turnbridge.signaling.ws.RawWebSocket;
@@ -13,6 +14,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.util.concurrent.DefaultThreadFactory;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -39,7 +41,8 @@ class SignalingDeliveryIT {
     private static final int WINDOW = 100;
 
     private final EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
-    private final EventLoopGroup workers = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
+    private final EventLoopGroup workers = new IoFirstEventLoopGroup(2, new DefaultThreadFactory("delivery-it", true),
+            NioIoHandler.newFactory()); // as the server's (NettyTransport)
     private final List<AutoCloseable> toClose = new ArrayList<>();
     private SignalingServer server;
     private int port;

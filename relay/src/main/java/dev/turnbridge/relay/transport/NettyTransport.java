@@ -6,7 +6,6 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.IoHandlerFactory;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.epoll.EpollIoHandler;
@@ -38,7 +37,7 @@ public record NettyTransport(
     public static NettyTransport create(int threads, String name, boolean preferEpoll) {
         boolean epoll = preferEpoll && Epoll.isAvailable();
         IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
-        EventLoopGroup group = new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory(name, true), io);
+        EventLoopGroup group = new IoFirstEventLoopGroup(threads, new DefaultThreadFactory(name, true), io);
         return epoll
                 ? new NettyTransport(group, threads, true, EpollDatagramChannel.class,
                         EpollServerSocketChannel.class, EpollSocketChannel.class)
