@@ -94,6 +94,11 @@ async function openDemo(side, url) {
 }
 
 async function closePages(...sides) {
+  // A call report stays in its page until the server answers it (after a resume, a rate limit): let the
+  // answers come before the pages go, or the call the script counted may never reach the server.
+  await Promise.all(sides.map((side) => pages[side] && pages[side].waitForFunction(
+    () => !(window.demo && window.demo.client) || window.demo.client.control.length === 0, null,
+    { timeout: 10_000 }).catch(() => {})));
   for (const side of sides) {
     const page = pages[side];
     delete pages[side];
