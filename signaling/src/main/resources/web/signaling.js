@@ -123,6 +123,7 @@ export class SignalingClient {
     this.attempt = 0;
     this.status = 'idle';
     this.lastSeq = 0;              // highest server seq received
+    this.inboxAt = undefined;      // inbox position of the last signal received (several nodes)
     this.ackedSeq = 0;             // highest server seq acknowledged
     this.sendSeq = 0;              // last client seq assigned
     this.outbox = [];              // [{seq, msg, ref}] sent or waiting, until the server has them
@@ -330,7 +331,7 @@ export class SignalingClient {
         if (this.token) {
           try {
             this.joinedFresh = false;
-            await this.request({ type: 'resume', token: this.token, seq: this.lastSeq });
+            await this.request({ type: 'resume', token: this.token, seq: this.lastSeq, at: this.inboxAt });
             return;
           } catch (e) {
             if (e.code === 'closed' || e.code === 'unavailable') throw e;
@@ -434,6 +435,7 @@ export class SignalingClient {
 
   resetDelivery() {
     this.lastSeq = 0;
+    this.inboxAt = undefined;
     this.ackedSeq = 0;
     this.sendSeq = this.outbox.length ? this.sendSeq : 0;
     this.sentUpTo = 0;
@@ -544,6 +546,9 @@ export class SignalingClient {
         }
         break;
       case 'signal':
+        // With several nodes: where this signal sits in our inbox, so a resume on another node (ours died)
+        // brings what came after it.
+        if (typeof msg.at === 'string') this.inboxAt = msg.at;
         this.emit('signal', msg.payload, msg.from);
         break;
       case 'credentials':

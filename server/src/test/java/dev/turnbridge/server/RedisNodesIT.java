@@ -467,6 +467,85 @@ class RedisNodesIT {
         }
     }
 
+    /**
+     * What was acknowledged is in Redis: a member whose node was SIGKILLed before its client read the signals
+     * sent to it gets each of them once, in order, when it resumes on another node with the position of the last
+     * one it read, and those sent while it moved; its own signals that reached Redis are not taken twice.
+     */
+    @Test
+    void aMemberOfAKilledNodeGetsEveryAcknowledgedSignalOnceOnAnother() throws Exception {
+        TurnbridgeServer survivor = node(redis.uri());
+        int port;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort();
+        }
+        java.nio.file.Path log = java.nio.file.Files.createTempFile("turnbridge-node-", ".log");
+        Process doomed = separateNode(port, log, "5s");
+        try {
+            String code = createRoom(survivor, 2);
+            String config = ",\"config\":{\"ack\":true,\"seq\":true}}";
+            Client bob = connect(survivor);
+            bob.send("{\"type\":\"join\",\"room\":\"" + code + "\"" + config);
+            bob.next("joined");
+            Client ann = new Client();
+            ann.socket = HTTP.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(5))
+                    .buildAsync(URI.create("ws://127.0.0.1:" + port + "/ws/v1"), ann).join();
+            ann.send("{\"type\":\"join\",\"room\":\"" + code + "\"" + config);
+            JsonNode joined = ann.next("joined");
+            bob.next("presence_diff");
+
+            for (int i = 1; i <= 3; i++) {
+                ann.send("{\"type\":\"signal\",\"ref\":" + i + ",\"seq\":" + i + ",\"payload\":\"ann " + i + "\"}");
+                assertThat(ann.next("ack").path("received").asInt()).isEqualTo(i);
+            }
+            for (int i = 1; i <= 3; i++) {
+                assertThat(bob.next("signal").path("payload").asText()).isEqualTo("ann " + i);
+            }
+            for (int i = 1; i <= 20; i++) {
+                bob.send("{\"type\":\"signal\",\"ref\":" + i + ",\"seq\":" + i + ",\"payload\":\"bob " + i + "\"}");
+            }
+            for (int i = 1; i <= 20; i++) {
+                assertThat(bob.next("ack").path("ref").asInt()).isEqualTo(i);
+            }
+            // ann's client reads 8; the others were on their way to her when her node died
+            JsonNode last = null;
+            for (int i = 1; i <= 8; i++) {
+                last = ann.next("signal");
+                assertThat(last.path("payload").asText()).isEqualTo("bob " + i);
+            }
+            doomed.destroyForcibly();
+            assertThat(doomed.waitFor(10, TimeUnit.SECONDS)).isTrue();
+            for (int i = 21; i <= 25; i++) {
+                bob.send("{\"type\":\"signal\",\"ref\":" + i + ",\"seq\":" + i + ",\"payload\":\"bob " + i + "\"}");
+                assertThat(bob.next("ack").path("ref").asInt()).isEqualTo(i);
+            }
+
+            Client again = connect(survivor);
+            again.send("{\"type\":\"resume\",\"token\":\"" + joined.path("token").asText() + "\",\"seq\":"
+                    + last.path("seq").asLong() + ",\"at\":\"" + last.path("at").asText() + "\"}");
+            JsonNode resumed = again.next("joined");
+            assertThat(resumed.path("resumed").asBoolean()).isTrue();
+            assertThat(resumed.path("received").asInt()).as("ann's seq in Redis").isEqualTo(3);
+            long seq = last.path("seq").asLong();
+            for (int i = 9; i <= 25; i++) {
+                JsonNode signal = again.next("signal");
+                assertThat(signal.path("payload").asText()).isEqualTo("bob " + i);
+                assertThat(signal.path("seq").asLong()).isEqualTo(++seq);
+            }
+            // ann's client resends its last signal (it had not seen the ack): acknowledged, not delivered twice
+            again.send("{\"type\":\"signal\",\"ref\":3,\"seq\":3,\"payload\":\"ann 3\"}");
+            assertThat(again.next("ack").path("received").asInt()).isEqualTo(3);
+            again.send("{\"type\":\"signal\",\"ref\":4,\"seq\":4,\"payload\":\"ann 4\"}");
+            assertThat(again.next("ack").path("received").asInt()).isEqualTo(4);
+            assertThat(bob.next("signal").path("payload").asText()).isEqualTo("ann 4");
+            assertThat(again.messages.stream().filter(m -> m.path("type").asText().equals("signal"))).isEmpty();
+        } finally {
+            doomed.destroyForcibly();
+            doomed.waitFor(10, TimeUnit.SECONDS);
+            java.nio.file.Files.deleteIfExists(log);
+        }
+    }
+
     /** The same across nodes on a 3-master Redis Cluster: seats, presence and signals through the room's shard. */
     @Test
     void twoNodesOnARedisCluster() throws Exception {

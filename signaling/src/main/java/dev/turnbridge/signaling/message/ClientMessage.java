@@ -26,11 +26,17 @@ public sealed interface ClientMessage {
 
     /**
      * Take over a peer (same id, same membership) after a dropped connection; {@code seq} is the last
-     * sequence number the client received, so everything after it is delivered again.
+     * sequence number the client received, so everything after it is delivered again; {@code at} is the
+     * inbox position of the last signal it received (with other nodes), so a move from a node that died
+     * delivers what that node had not.
      */
-    record Resume(JsonNode ref, String token, Long seq) implements ClientMessage {
+    record Resume(JsonNode ref, String token, Long seq, String at) implements ClientMessage {
         public Resume(JsonNode ref, String token) {
-            this(ref, token, null);
+            this(ref, token, null, null);
+        }
+
+        public Resume(JsonNode ref, String token, Long seq) {
+            this(ref, token, seq, null);
         }
     }
 

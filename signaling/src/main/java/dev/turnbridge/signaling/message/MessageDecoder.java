@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.node.LongNode;
 import com.fasterxml.jackson.databind.node.TextNode;
+import dev.turnbridge.signaling.room.LogPosition;
 import java.io.IOException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -48,7 +49,12 @@ public final class MessageDecoder {
                 if (seq != null && !isSeq(seq, true)) {
                     return bad("seq must be an integer >= 0", ref);
                 }
-                return ok(new ClientMessage.Resume(ref, token, seq == null ? null : seq.longValue()));
+                JsonNode at = root.get("at");
+                if (at != null && !at.isNull() && (!at.isTextual() || LogPosition.parse(at.textValue()).isEmpty())) {
+                    return bad("at must be a position from a signal's at", ref);
+                }
+                return ok(new ClientMessage.Resume(ref, token, seq == null ? null : seq.longValue(),
+                        at == null || at.isNull() ? null : at.textValue()));
             }
             case "signal": {
                 JsonNode to = root.get("to");

@@ -55,12 +55,16 @@ public final class ServerMessages {
         return Json.write(m);
     }
 
-    public static String signal(String from, String to, JsonNode payload, long seq) {
+    /** {@code at}: its position in the recipient's inbox (with other nodes), or null. */
+    public static String signal(String from, String to, JsonNode payload, long seq, String at) {
         ObjectNode m = typed("signal", null);
         sequenced(m, seq);
         m.put("from", from);
         if (to != null) {
             m.put("to", to);
+        }
+        if (at != null) {
+            m.put("at", at);
         }
         m.set("payload", payload);
         return Json.write(m);

@@ -31,6 +31,8 @@ import java.util.concurrent.CompletionStage;
  *   <li>{@code code:{CODE}}: the code's reservation, for the room's life plus {@code reservation}, so a code is
  *       never given out twice while links to it may be around ({@link #isRetired}).</li>
  * </ul>
+ * {@link RedisRoomFanout} keeps a room's signals beside them, under the same tag: {@code inbox:{CODE}:<peer id>},
+ * {@code inboxes:{CODE}} and {@code received:{CODE}}.
  * Beside them, in their own slots, the live-room index {@code rooms} (code -> expiry: {@code max-rooms},
  * the admin list) and one index per creator {@code creator:<sub>} ({@code rooms-per-user}). A creation reserves
  * in both indexes (each an atomic script) before it writes the room, and gives the reservations back when a
@@ -80,9 +82,8 @@ public final class RedisRoomRegistry implements AsyncRoomRegistry {
     }
 
     private String[] roomKeys(String code) {
-        String tag = "{" + code + "}";
-        return new String[] {prefix + "room:" + tag, prefix + "members:" + tag, prefix + "leases:" + tag,
-                prefix + "code:" + tag};
+        RoomKeys keys = RoomKeys.of(prefix, code);
+        return new String[] {keys.room(), keys.members(), keys.leases(), keys.code()};
     }
 
     private String index() {

@@ -1,5 +1,6 @@
 package dev.turnbridge.signaling.session;
 
+import dev.turnbridge.signaling.room.LogPosition;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,20 +20,22 @@ final class Outbox {
     /** Unacknowledged bytes (as UTF-16 chars of the JSON text) kept per peer. */
     static final long MAX_CHARS = 1L << 20;
 
-    private record Entry(long seq, String text) {
+    /** {@code at}: its position in the peer's inbox in Redis, for a signal with other nodes; else null. */
+    private record Entry(long seq, String text, LogPosition at) {
     }
 
     private final ArrayDeque<Entry> entries = new ArrayDeque<>();
     private long chars;
     private long nextSeq = 1;
+    private LogPosition acknowledgedInbox;
 
     /** Numbers and keeps one message; null when the bound is reached (nothing is kept then). */
-    String add(LongFunction<String> render) {
+    String add(LongFunction<String> render, LogPosition at) {
         String text = render.apply(nextSeq);
         if (entries.size() >= MAX_MESSAGES || chars + text.length() > MAX_CHARS) {
             return null;
         }
-        entries.addLast(new Entry(nextSeq++, text));
+        entries.addLast(new Entry(nextSeq++, text, at));
         chars += text.length();
         return text;
     }
@@ -43,9 +46,20 @@ final class Outbox {
             return false;
         }
         while (!entries.isEmpty() && entries.peekFirst().seq() <= seq) {
-            chars -= entries.removeFirst().text().length();
+            Entry gone = entries.removeFirst();
+            chars -= gone.text().length();
+            if (gone.at() != null) {
+                acknowledgedInbox = gone.at();
+            }
         }
         return true;
+    }
+
+    /** The newest inbox position acknowledged since the last call (the inbox may forget up to it), or null. */
+    LogPosition takeAcknowledgedInbox() {
+        LogPosition at = acknowledgedInbox;
+        acknowledgedInbox = null;
+        return at;
     }
 
     /** The messages after {@code seq}, oldest first, still kept until acknowledged. */

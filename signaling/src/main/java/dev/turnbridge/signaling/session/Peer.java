@@ -1,9 +1,12 @@
 package dev.turnbridge.signaling.session;
 
+import dev.turnbridge.signaling.room.LogPosition;
 import dev.turnbridge.signaling.room.Member;
+import dev.turnbridge.signaling.room.RoomFanout;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.function.LongFunction;
 
@@ -40,6 +43,10 @@ final class Peer {
     Instant credentialsRefreshAt;
     /** When its room expires (a shared registry lets rooms expire by themselves; this node ends its members). */
     Instant roomExpiresAt;
+    /** With other nodes: the last position of its inbox delivered to it here, or null before the first. */
+    LogPosition inboxAt;
+    /** While its inbox is read after a move from another node: signals that arrived meanwhile, else null. */
+    List<RoomFanout.Entry> recovering;
 
     Peer(Member member, String room, byte[] tokenSecret, boolean self, boolean ack, boolean sequenced) {
         this.member = member;
@@ -59,8 +66,13 @@ final class Peer {
      * False when a sequenced peer's outbox is full: the hub must end that peer.
      */
     boolean deliver(LongFunction<String> render) {
+        return deliver(render, null);
+    }
+
+    /** The same for a signal at position {@code at} of its inbox in Redis, forgotten there once acknowledged. */
+    boolean deliver(LongFunction<String> render, LogPosition at) {
         if (sequenced) {
-            String text = outbox.add(render);
+            String text = outbox.add(render, at);
             if (text == null) {
                 return false;
             }

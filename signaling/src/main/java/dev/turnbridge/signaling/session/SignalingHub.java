@@ -15,6 +15,7 @@ import dev.turnbridge.signaling.message.Outcome;
 import dev.turnbridge.signaling.message.ServerMessages;
 import dev.turnbridge.signaling.room.AsyncRoomRegistry;
 import dev.turnbridge.signaling.room.JoinResult;
+import dev.turnbridge.signaling.room.LogPosition;
 import dev.turnbridge.signaling.room.Member;
 import dev.turnbridge.signaling.room.Room;
 import dev.turnbridge.signaling.room.RoomCode;
@@ -284,7 +285,7 @@ public final class SignalingHub {
         if (room.isEmpty() || room.get().isExpired(clock.instant()) || !access.admits(room.get(), identity)) {
             return false;
         }
-        java.util.function.LongFunction<String> text = seq -> ServerMessages.signal(null, null, payload, seq);
+        java.util.function.LongFunction<String> text = seq -> ServerMessages.signal(null, null, payload, seq, null);
         for (Member member : room.get().members()) {
             Peer other = peers.get(member.peerId());
             if (other != null) {
@@ -612,10 +613,15 @@ public final class SignalingHub {
             error(c, ErrorCode.FORBIDDEN, "this peer belongs to another user", resume.ref());
             return;
         }
+        if (peer.recovering != null) {
+            error(c, ErrorCode.UNAVAILABLE, "this peer is still moving here; resume again", resume.ref());
+            return;
+        }
         c.joining = true;
         after(rooms.find(peer.room), c, resume.ref(), room -> {
             c.joining = false;
-            if (c.closing || !connections.contains(c) || c.peer != null || peers.get(peer.id()) != peer) {
+            if (c.closing || !connections.contains(c) || c.peer != null || peers.get(peer.id()) != peer
+                    || peer.recovering != null) {
                 return;
             }
             resumed(c, resume, peer, room);
@@ -635,6 +641,7 @@ public final class SignalingHub {
             if (!peer.outbox.ack(seen)) {
                 seen = 0; // the client claims more than was sent: replay all that is kept
             }
+            forgetAcknowledged(peer);
             replay = peer.outbox.after(seen);
         } else {
             replay = List.copyOf(peer.buffered);
@@ -649,7 +656,8 @@ public final class SignalingHub {
      * A resume token this node does not know: with a shared registry, a member whose node died (or that
      * reconnected through another node) resumes here as the same peer if its seat is still there (within
      * the lease). Its outbox stayed with the dead node: numbering goes on after what the client has seen, and
-     * what the dead node had not delivered is lost.
+     * a sequenced client that says where it is in its inbox ({@code at}) gets what the dead node had not
+     * delivered from there ({@link #recoverInbox}).
      */
     private void resumeFromAnotherNode(Connection c, ClientMessage.Resume resume) {
         String token = resume.token();
@@ -696,15 +704,73 @@ public final class SignalingHub {
                     Peer peer = new Peer(member.get(), code, secret, seat.get().self(), seat.get().ack(),
                             seat.get().seq());
                     peer.roomExpiresAt = room.get().expiresAt();
-                    peer.outbox.continueAfter(resume.seq() == null ? 0 : resume.seq());
+                    long seen = resume.seq() == null ? 0 : resume.seq();
+                    peer.outbox.continueAfter(seen);
                     peers.put(peerId, peer);
-                    attach(c, peer);
-                    sendJoined(c, peer, room.get(), resume.ref(), true, List.of());
-                    listen(code);
-                    log.debug("peer {} resumed from another node", peerId);
+                    Optional<LogPosition> at = LogPosition.parse(resume.at());
+                    if (!peer.sequenced || at.isEmpty()) {
+                        // a client that cannot say what it has seen: what its node had not delivered is lost
+                        attach(c, peer);
+                        sendJoined(c, peer, room.get(), resume.ref(), true, List.of());
+                        listen(code);
+                        log.debug("peer {} resumed from another node", peerId);
+                        return;
+                    }
+                    recoverInbox(c, resume, peer, room.get(), seen, at.get());
                 });
             });
         });
+    }
+
+    /**
+     * A sequenced member that moved from a dead node: its inbox after the position {@code at} it gave is
+     * delivered first, then what arrived live meanwhile, each signal once; the highest sequence number of its
+     * own that Redis has tells it what to send again. Until then it counts as disconnected (its grace runs).
+     * An inbox trimmed past {@code at} cannot give back everything, and the member is told to join again.
+     */
+    private void recoverInbox(Connection c, ClientMessage.Resume resume, Peer peer, Room room, long seen,
+                              LogPosition at) {
+        Instant now = clock.instant();
+        peer.disconnectedAt = now;
+        peer.graceEnds = now.plus(settings.resumeGrace());
+        peer.recovering = new java.util.ArrayList<>();
+        peer.inboxAt = at;
+        c.joining = true;
+        // Subscribed before the inbox is read: what Redis publishes after the read reaches this node live.
+        after(listen(peer.room).thenCompose(v -> fanout.recover(peer.room, peer.id(), at)), c, resume.ref(),
+                recovery -> {
+                    c.joining = false;
+                    List<RoomFanout.Entry> live = peer.recovering;
+                    peer.recovering = null;
+                    if (peers.get(peer.id()) != peer) {
+                        error(c, ErrorCode.ROOM_EXPIRED, null, resume.ref());
+                        return;
+                    }
+                    if (!recovery.complete()) {
+                        stats.outboxOverflows.increment();
+                        removePeer(peer);
+                        c.closing = true;
+                        c.link.close(CloseCodes.BEHIND, "signals were lost with the node; join again");
+                        return;
+                    }
+                    peer.received = Math.max(peer.received, recovery.received());
+                    for (List<RoomFanout.Entry> entries : List.of(recovery.entries(), live)) {
+                        for (RoomFanout.Entry entry : entries) {
+                            try {
+                                deliverFromInbox(peer, entry.at(), Json.MAPPER.readTree(entry.message()));
+                            } catch (java.io.IOException e) {
+                                log.debug("dropped an inbox entry that is not JSON");
+                            }
+                        }
+                    }
+                    if (c.closing || !connections.contains(c) || c.peer != null) {
+                        return; // kept for a resume within the grace
+                    }
+                    attach(c, peer);
+                    sendJoined(c, peer, room, resume.ref(), true, peer.outbox.after(seen));
+                    log.debug("peer {} resumed from another node, {} signals from its inbox", peer.id(),
+                            recovery.entries().size());
+                });
     }
 
     /**
@@ -766,6 +832,16 @@ public final class SignalingHub {
             error(c, ErrorCode.BAD_MESSAGE, "ack needs a room joined with config.seq", ack.ref());
         } else if (!peer.outbox.ack(ack.seq())) {
             error(c, ErrorCode.BAD_MESSAGE, "ack of a seq never sent", ack.ref());
+        } else {
+            forgetAcknowledged(peer);
+        }
+    }
+
+    /** Lets the peer's inbox in Redis forget the signals its client has acknowledged. */
+    private void forgetAcknowledged(Peer peer) {
+        LogPosition upTo = peer.outbox.takeAcknowledgedInbox();
+        if (upTo != null) {
+            after(fanout.acknowledged(peer.room, peer.id(), upTo), null, null, v -> { });
         }
     }
 
@@ -820,6 +896,33 @@ public final class SignalingHub {
         }
     }
 
+    /**
+     * A signal at position {@code at} of {@code peer}'s inbox: kept back while the peer's inbox is read after
+     * a move from another node, and delivered once (Redis may hand the same entry over twice then: in the
+     * inbox read and live).
+     */
+    private void deliverFromInbox(Peer peer, LogPosition at, JsonNode message) {
+        if (peer.recovering != null) {
+            if (peer.recovering.size() >= Outbox.MAX_MESSAGES) {
+                overflowed.add(peer);
+            } else {
+                peer.recovering.add(new RoomFanout.Entry(at, Json.write(message)));
+            }
+            return;
+        }
+        if (peer.inboxAt != null && !at.isAfter(peer.inboxAt)) {
+            return;
+        }
+        peer.inboxAt = at;
+        String from = message.path("from").asText();
+        String to = message.hasNonNull("to") ? message.get("to").asText() : null;
+        JsonNode payload = message.get("payload");
+        String position = at.toString();
+        if (!peer.deliver(seq -> ServerMessages.signal(from, to, payload, seq, position), at)) {
+            overflowed.add(peer);
+        }
+    }
+
     private void deliverTo(Peer peer, java.util.function.LongFunction<String> render) {
         if (!peer.deliver(render)) {
             overflowed.add(peer);
@@ -851,6 +954,10 @@ public final class SignalingHub {
             error(c, ErrorCode.BAD_MESSAGE, "join a room first", signal.ref());
             return;
         }
+        if (fanout != RoomFanout.NONE) {
+            signalThroughInboxes(c, peer, signal);
+            return;
+        }
         after(rooms.find(peer.room), c, signal.ref(), room -> {
             if (c.peer == peer && peers.get(peer.id()) == peer) {
                 signal(c, peer, signal, room);
@@ -863,46 +970,65 @@ public final class SignalingHub {
             error(c, ErrorCode.ROOM_EXPIRED, null, signal.ref());
             return;
         }
-        long received = peer.sequenced ? peer.received : -1;
-        if (peer.sequenced && signal.seq() != null && signal.seq() <= peer.received) {
-            // Resent after a resume although it had arrived: delivered once already, only acknowledge again.
-            stats.duplicates.increment();
-            if (peer.ack && signal.ref() != null) {
-                c.link.send(ServerMessages.ack(signal.ref(), received));
-            }
+        if (resent(c, peer, signal)) {
             return;
         }
         long start = System.nanoTime();
         java.util.function.LongFunction<String> text =
-                seq -> ServerMessages.signal(peer.id(), signal.to(), signal.payload(), seq);
-        boolean remote;
+                seq -> ServerMessages.signal(peer.id(), signal.to(), signal.payload(), seq, null);
         if (signal.to() != null) {
             Peer target = peers.get(signal.to());
-            remote = target == null && room.get().member(signal.to()).isPresent();
-            if (!remote && (target == null || !target.room.equals(peer.room))) {
+            if (target == null || !target.room.equals(peer.room)) {
                 error(c, ErrorCode.BAD_MESSAGE, "no such peer in the room", signal.ref());
                 return;
             }
-            if (target != null && target != peer) {
+            if (target != peer) {
                 deliverTo(target, text);
             }
         } else {
             forOthers(peer, room.get(), other -> true, other -> deliverTo(other, text));
-            remote = room.get().members().stream().anyMatch(m -> !peers.containsKey(m.peerId()));
         }
-        if (!remote) {
-            signalDone(c, peer, signal, text, start);
+        signalDone(c, peer, signal, text, start);
+    }
+
+    /**
+     * With other nodes: every signal goes through its recipients' inboxes in Redis, and every node (this one
+     * too) delivers it when Redis hands it back, so each member sees one order, the order of its inbox, and an
+     * acknowledged signal outlives the node that holds its recipient. One script, one round trip: it checks
+     * that the room and the addressed member are still there.
+     */
+    private void signalThroughInboxes(Connection c, Peer peer, ClientMessage.Signal signal) {
+        if (resent(c, peer, signal)) {
             return;
         }
-        // Members on other nodes: acknowledged once Redis has handed it to their nodes.
+        long start = System.nanoTime();
         ObjectNode message = Json.object().put("k", "signal").put("from", peer.id());
         message.put("to", signal.to());
         message.set("payload", signal.payload());
-        after(fanout.publish(peer.room, Json.write(message)), c, signal.ref(), v -> {
-            if (peers.get(peer.id()) == peer) {
-                signalDone(c, peer, signal, text, start);
-            }
-        });
+        long seq = peer.sequenced && signal.seq() != null ? signal.seq() : 0;
+        after(fanout.signal(peer.room, Json.write(message), new RoomFanout.Sender(peer.id(), signal.to(),
+                peer.self, seq)), c, signal.ref(), sent -> {
+                    if (peers.get(peer.id()) != peer) {
+                        return;
+                    }
+                    switch (sent) {
+                        case NO_ROOM -> error(c, ErrorCode.ROOM_EXPIRED, null, signal.ref());
+                        case NO_PEER -> error(c, ErrorCode.BAD_MESSAGE, "no such peer in the room", signal.ref());
+                        case DELIVERED -> signalDone(c, peer, signal, null, start);
+                    }
+                });
+    }
+
+    /** A signal resent after a resume although it had arrived: delivered once already, only acknowledged again. */
+    private boolean resent(Connection c, Peer peer, ClientMessage.Signal signal) {
+        if (!peer.sequenced || signal.seq() == null || signal.seq() > peer.received) {
+            return false;
+        }
+        stats.duplicates.increment();
+        if (peer.ack && signal.ref() != null) {
+            c.link.send(ServerMessages.ack(signal.ref(), peer.received));
+        }
+        return true;
     }
 
     private void signalDone(Connection c, Peer peer, ClientMessage.Signal signal,
@@ -913,7 +1039,7 @@ public final class SignalingHub {
             peer.received = Math.max(peer.received, signal.seq());
             received = peer.received;
         }
-        if (peer.self) {
+        if (peer.self && text != null) {
             deliverTo(peer, text);
         }
         if (peer.ack && signal.ref() != null && peer.connection == c) {
@@ -954,8 +1080,11 @@ public final class SignalingHub {
         after(fanout.publish(room, Json.write(message)), null, null, v -> { });
     }
 
-    /** A message of another node about {@code room}: delivered to this node's members of it. */
-    private synchronized void remote(String room, String text) {
+    /**
+     * A message about {@code room} from Redis: a signal (from any node, this one too) goes to this node's members
+     * among its recipients; presence changes and ends of other nodes go to this node's members of the room.
+     */
+    private synchronized void remote(String room, boolean own, Map<String, LogPosition> recipients, String text) {
         JsonNode message;
         try {
             message = Json.MAPPER.readTree(text);
@@ -964,18 +1093,21 @@ public final class SignalingHub {
             return;
         }
         String kind = message.path("k").asText();
-        List<Peer> here = List.copyOf(peers.inRoom(room));
         if (kind.equals("signal")) {
-            String from = message.path("from").asText();
-            String to = message.hasNonNull("to") ? message.get("to").asText() : null;
-            JsonNode payload = message.get("payload");
-            java.util.function.LongFunction<String> render = seq -> ServerMessages.signal(from, to, payload, seq);
-            for (Peer peer : here) {
-                if ((to == null || to.equals(peer.id())) && !peer.id().equals(from)) {
-                    deliverTo(peer, render);
+            recipients.forEach((id, at) -> {
+                Peer peer = peers.get(id);
+                if (peer != null && peer.room.equals(room)) {
+                    deliverFromInbox(peer, at, message);
                 }
-            }
-        } else if (kind.equals("end")) {
+            });
+            endOverflowed();
+            return;
+        }
+        if (own) {
+            return; // this node told its own members when it happened
+        }
+        List<Peer> here = List.copyOf(peers.inRoom(room));
+        if (kind.equals("end")) {
             Instant now = clock.instant();
             endRoom(new Room(room, 0, now, now, List.of()), "the room was closed by the operator", now);
         } else if (kind.equals("join") || kind.equals("leave")) {

@@ -23,7 +23,10 @@ public final class SignalingStats {
     public final LongAdder rateLimited = new LongAdder();
     /** Signals resent after a resume that had already arrived: dropped, acknowledged again. */
     public final LongAdder duplicates = new LongAdder();
-    /** Peers removed because their unacknowledged messages passed the outbox bound. */
+    /**
+     * Peers removed because their unacknowledged messages passed the outbox bound, or because their inbox had
+     * been trimmed past what they had seen when they moved from a dead node.
+     */
     public final LongAdder outboxOverflows = new LongAdder();
     /** Connections closed because the client stopped reading (outbound queue over its limit). */
     public final LongAdder slowReaders = new LongAdder();

@@ -45,7 +45,7 @@ class MessageDecoderFuzzTest {
         } else if (message instanceof ClientMessage.Signal signal) {
             assertThat(signal.payload()).isNotNull();
             // what the hub forwards must serialize
-            Json.MAPPER.readTree(ServerMessages.signal("abcdefghij", signal.to(), signal.payload(), 7));
+            Json.MAPPER.readTree(ServerMessages.signal("abcdefghij", signal.to(), signal.payload(), 7, null));
         }
         // the ack and heartbeat replies echo ref
         Json.MAPPER.readTree(ServerMessages.ack(ref, 3));
