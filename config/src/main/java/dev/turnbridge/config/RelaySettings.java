@@ -22,18 +22,33 @@ package dev.turnbridge.config;
  *                        {@code net.core.rmem_max}
  * @param socketSendBuffer SO_SNDBUF in bytes of the same sockets; 0 keeps the kernel's default; capped at
  *                        {@code net.core.wmem_max}
+ * @param nodes           which relay a member's {@code iceServers} name: {@code self} (this node's), or
+ *                        {@code redis}: every node publishes its relay's URIs and load in the Redis of
+ *                        {@code signaling.registry: redis}, and members get the least-loaded live relay
  */
 public record RelaySettings(String address, String addressV6, String externalAddress, int portMin, int portMax,
-        boolean rfc5766Channels, boolean tcpAllocations, int socketReceiveBuffer, int socketSendBuffer) {
+        boolean rfc5766Channels, boolean tcpAllocations, int socketReceiveBuffer, int socketSendBuffer,
+        String nodes) {
+
+    /** The values of {@code relay.nodes}. */
+    public static final String NODES_SELF = "self";
+    public static final String NODES_REDIS = "redis";
 
     /** Default socket buffers ({@code relay.socket-receive-buffer}, {@code relay.socket-send-buffer}). */
     public static final int DEFAULT_SOCKET_RECEIVE_BUFFER = 2 * 1024 * 1024;
     public static final int DEFAULT_SOCKET_SEND_BUFFER = 0;
 
-    /** With the default socket buffers. */
+    /** With the default socket buffers, naming this node's relay. */
     public RelaySettings(String address, String addressV6, String externalAddress, int portMin, int portMax,
             boolean rfc5766Channels, boolean tcpAllocations) {
         this(address, addressV6, externalAddress, portMin, portMax, rfc5766Channels, tcpAllocations,
                 DEFAULT_SOCKET_RECEIVE_BUFFER, DEFAULT_SOCKET_SEND_BUFFER);
+    }
+
+    /** Naming this node's relay. */
+    public RelaySettings(String address, String addressV6, String externalAddress, int portMin, int portMax,
+            boolean rfc5766Channels, boolean tcpAllocations, int socketReceiveBuffer, int socketSendBuffer) {
+        this(address, addressV6, externalAddress, portMin, portMax, rfc5766Channels, tcpAllocations,
+                socketReceiveBuffer, socketSendBuffer, NODES_SELF);
     }
 }

@@ -46,7 +46,7 @@ public final class SettingsValidator {
         v.amplification(settings.amplification());
         v.signaling(settings.signaling());
         v.sharedPorts(settings.signaling(), settings.listeners());
-        v.redis(settings.signaling(), settings.redis());
+        v.redis(settings.signaling(), settings.relay(), settings.redis());
         v.metrics(settings.metrics(), settings.admin());
         v.drain(settings.drain());
         v.logging(settings.logging());
@@ -508,9 +508,19 @@ public final class SettingsValidator {
      * The registry, and the Redis settings whatever the registry (a file that switches to redis later should not
      * meet its mistakes then). A URI shows with its password redacted.
      */
-    private void redis(SignalingSettings s, RedisSettings r) {
+    private void redis(SignalingSettings s, RelaySettings relay, RedisSettings r) {
         if (!List.of(SignalingSettings.REGISTRY_MEMORY, SignalingSettings.REGISTRY_REDIS).contains(s.registry())) {
             fail("signaling.registry", s.registry(), "memory or redis");
+        }
+        String nodes = relay.nodes();
+        if (!List.of(RelaySettings.NODES_SELF, RelaySettings.NODES_REDIS).contains(nodes)) {
+            fail("relay.nodes", nodes, "self or redis");
+        } else if (RelaySettings.NODES_REDIS.equals(nodes) && !SignalingSettings.REGISTRY_REDIS.equals(s.registry())) {
+            fail("relay.nodes", nodes, "self, or redis together with signaling.registry: redis");
+        } else if (RelaySettings.NODES_REDIS.equals(nodes) && relay.externalAddress().isBlank()
+                && s.turnUris().isEmpty()) {
+            // other nodes' members get these URIs: the address a client used to reach this node means nothing there
+            fail("relay.nodes", nodes, "redis with relay.external-address or signaling.turn-uris set");
         }
         if (SignalingSettings.REGISTRY_REDIS.equals(s.registry()) && s.supabase().enabled()) {
             fail("signaling.supabase.anon-keys", s.supabase().anonKeys().size() + " key(s)",

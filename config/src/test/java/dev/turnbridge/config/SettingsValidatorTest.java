@@ -407,6 +407,18 @@ class SettingsValidatorTest {
     }
 
     @Test
+    void relayNodesInRedisNeedRedisRoomsAndAnAddressOtherNodesCanHandOut() {
+        assertThat(errors("auth.secrets=x", "relay.nodes=etcd")).containsExactly(
+                "relay.nodes: etcd (expected: self or redis)");
+        assertThat(errors("auth.secrets=x", "relay.nodes=redis")).containsExactly(
+                "relay.nodes: redis (expected: self, or redis together with signaling.registry: redis)");
+        assertThat(errors("auth.secrets=x", "relay.nodes=redis", "signaling.registry=redis")).containsExactly(
+                "relay.nodes: redis (expected: redis with relay.external-address or signaling.turn-uris set)");
+        assertThat(errors("auth.secrets=x", "relay.nodes=redis", "signaling.registry=redis",
+                "relay.external-address=203.0.113.7")).isEmpty();
+    }
+
+    @Test
     void acceptsRedisStandaloneTlsAndClusterUris() {
         assertThat(errors("auth.secrets=x", "signaling.registry=redis", "redis.uri=rediss://:pw@redis.internal:6380/2"))
                 .isEmpty();

@@ -1,5 +1,6 @@
 package dev.turnbridge.server;
 
+import dev.turnbridge.config.RelaySettings;
 import dev.turnbridge.config.Settings;
 import dev.turnbridge.config.SignalingSettings;
 import dev.turnbridge.config.tls.CertifiedKey;
@@ -14,9 +15,13 @@ import dev.turnbridge.server.ops.OpsServices;
 import dev.turnbridge.server.ops.RelayMetrics;
 import dev.turnbridge.server.ops.Throughput;
 import dev.turnbridge.signaling.SignalingServer;
+import dev.turnbridge.signaling.ice.LeastLoadedRelay;
 import dev.turnbridge.signaling.ice.RelayListeners;
+import dev.turnbridge.signaling.ice.RelayUris;
+import dev.turnbridge.signaling.ice.TurnUris;
 import dev.turnbridge.signaling.room.AsyncRoomRegistry;
 import dev.turnbridge.signaling.room.RedisConnection;
+import dev.turnbridge.signaling.room.RedisRelayNodes;
 import dev.turnbridge.signaling.room.RedisRevocationBus;
 import dev.turnbridge.signaling.room.RedisRoomFanout;
 import dev.turnbridge.signaling.room.RedisRoomRegistry;
@@ -86,6 +91,8 @@ public final class TurnbridgeServer implements AutoCloseable {
     private volatile SignalingServer signaling;
     /** The Redis of {@code signaling.registry: redis}, or null. */
     private volatile RedisConnection redis;
+    /** Publishes this node's relay to the others ({@code relay.nodes: redis}), or null. */
+    private RelayAnnouncer relayAnnouncer;
     private List<InetSocketAddress> signalingAddresses = List.of();
     private InetSocketAddress opsAddress;
     private volatile boolean started;
@@ -240,6 +247,7 @@ public final class TurnbridgeServer implements AutoCloseable {
     private void startSignaling() {
         AsyncRoomRegistry shared = null;
         RoomFanout fanout = RoomFanout.NONE;
+        RelayUris relays = TurnUris.of(settings, relayListeners());
         MembershipListener revocation = new RelayRevocation(relay, settings.signaling().turnCredentialTtl(), clock);
         if (SignalingSettings.REGISTRY_REDIS.equals(settings.signaling().registry())) {
             // blocking, once, before anything is served: Redis down at start is one clear error
@@ -256,13 +264,20 @@ public final class TurnbridgeServer implements AutoCloseable {
             revocation = everyRelay;
             log.info("signaling rooms in Redis ({}), node {}", settings.redis().cluster() ? "cluster" : "standalone",
                     node);
+            if (RelaySettings.NODES_REDIS.equals(settings.relay().nodes())) {
+                LeastLoadedRelay leastLoaded = new LeastLoadedRelay(relays);
+                relayAnnouncer = new RelayAnnouncer(node, relays, new RedisRelayNodes(redis), leastLoaded, relay,
+                        throughput, clock);
+                relayAnnouncer.start(timer);
+                relays = leastLoaded;
+            }
         }
         Supplier<SslContext> https = null;
         if (!settings.signaling().tlsListen().isEmpty()) {
             TlsCertificate certificate = relay.certificate();
             https = () -> certificate.context(TlsCertificate.Alpn.HTTP);
         }
-        signaling = new SignalingServer(settings, relayListeners(), clock, transport.group(), transport.group(),
+        signaling = new SignalingServer(settings, relays, clock, transport.group(), transport.group(),
                 transport.serverChannel(), https,
                 revocation, shared, fanout);
         try {
@@ -439,6 +454,9 @@ public final class TurnbridgeServer implements AutoCloseable {
             }
             if (signaling != null) {
                 signaling.close();
+            }
+            if (relayAnnouncer != null) {
+                relayAnnouncer.close();
             }
             if (redis != null) {
                 redis.close();

@@ -62,8 +62,9 @@ class RedisNodesIT {
         return node(redisUri, false);
     }
 
-    private TurnbridgeServer node(String redisUri, boolean cluster) {
-        TurnbridgeServer server = TurnbridgeServer.start(SettingsLoader.load(null, Map.of(), List.of(
+    private TurnbridgeServer node(String redisUri, boolean cluster, String... more) {
+        List<String> overrides = new ArrayList<>(List.of(more));
+        overrides.addAll(List.of(
                 "signaling.access=open",
                 "signaling.registry=redis",
                 "redis.cluster=" + cluster,
@@ -77,7 +78,8 @@ class RedisNodesIT {
                 "relay.address=127.0.0.1",
                 "auth.secrets=redis-nodes-secret",
                 "signaling.listen=127.0.0.1:0",
-                "metrics.listen=127.0.0.1:0")));
+                "metrics.listen=127.0.0.1:0"));
+        TurnbridgeServer server = TurnbridgeServer.start(SettingsLoader.load(null, Map.of(), overrides));
         nodes.add(server);
         return server;
     }
@@ -544,6 +546,57 @@ class RedisNodesIT {
             doomed.waitFor(10, TimeUnit.SECONDS);
             java.nio.file.Files.deleteIfExists(log);
         }
+    }
+
+    /**
+     * {@code relay.nodes: redis}: members on any node get the least-loaded live relay, by allocations; a node
+     * that stops takes its relay out at once.
+     */
+    @Test
+    void relayNodesNameTheLeastLoadedLiveRelay() throws Exception {
+        TurnbridgeServer a = node(redis.uri(), false, "relay.nodes=redis", "relay.external-address=127.0.0.1");
+        TurnbridgeServer b = node(redis.uri(), false, "relay.nodes=redis", "relay.external-address=127.0.0.1");
+        String relayA = "turn:127.0.0.1:" + a.relayAddresses().get(0).getPort() + "?transport=udp";
+        String relayB = "turn:127.0.0.1:" + b.relayAddresses().get(0).getPort() + "?transport=udp";
+        String code = createRoom(a, 4);
+        JsonNode ann = join(a, code);
+        JsonNode turn = ann.path("iceServers").get(1);
+        List<TestTurnClient> allocations = new ArrayList<>();
+        try {
+            for (int i = 0; i < 3; i++) {
+                TestTurnClient client = new TestTurnClient(a.relayAddresses().get(0), turn.path("username").asText(),
+                        turn.path("credential").asText());
+                allocations.add(client);
+                assertThat(client.allocate().errorCode()).isZero();
+            }
+            String token = ann.path("token").asText();
+            assertThat(turnUrisWithin(a, code, token, relayB)).as("through a, with 3 allocations on a").contains(relayB);
+            String bobToken = join(b, code).path("token").asText(); // a member's token works on its own node
+            assertThat(turnUrisWithin(b, code, bobToken, relayB)).as("through b").contains(relayB);
+            b.close();
+            assertThat(turnUrisWithin(a, code, token, relayA)).as("b stopped").contains(relayA);
+        } finally {
+            allocations.forEach(TestTurnClient::close);
+        }
+    }
+
+    /** The TURN URIs of fresh ice servers through {@code node}, once they name {@code expected} (bounded 10 s). */
+    private static List<String> turnUrisWithin(TurnbridgeServer node, String code, String token, String expected)
+            throws Exception {
+        List<String> uris = List.of();
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!uris.contains(expected) && System.nanoTime() < until) {
+            Thread.sleep(500);
+            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(http(node) + "/api/rooms/" + code
+                    + "/ice-servers")).header("Authorization", "Bearer " + token).GET().build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+            uris = new ArrayList<>();
+            for (JsonNode u : JSON.readTree(r.body()).path("iceServers").get(1).path("urls")) {
+                uris.add(u.asText());
+            }
+        }
+        return uris;
     }
 
     /** The same across nodes on a 3-master Redis Cluster: seats, presence and signals through the room's shard. */

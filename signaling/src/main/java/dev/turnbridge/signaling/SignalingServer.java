@@ -19,6 +19,7 @@ import dev.turnbridge.signaling.http.StaticFiles;
 import dev.turnbridge.signaling.http.TrustedProxies;
 import dev.turnbridge.signaling.ice.IceServersIssuer;
 import dev.turnbridge.signaling.ice.RelayListeners;
+import dev.turnbridge.signaling.ice.RelayUris;
 import dev.turnbridge.signaling.ice.TurnUris;
 import dev.turnbridge.signaling.limit.ConnectionLimiter;
 import dev.turnbridge.signaling.realtime.RealtimeGateway;
@@ -136,15 +137,18 @@ public final class SignalingServer implements AutoCloseable {
     public SignalingServer(Settings settings, RelayListeners relay, Clock clock, EventLoopGroup parentGroup,
                            EventLoopGroup childGroup, Class<? extends ServerChannel> channelType,
                            Supplier<SslContext> tls, MembershipListener membership) {
-        this(settings, relay, clock, parentGroup, childGroup, channelType, tls, membership, null, RoomFanout.NONE);
+        this(settings, TurnUris.of(settings, relay), clock, parentGroup, childGroup, channelType, tls, membership,
+                null, RoomFanout.NONE);
     }
 
     /**
+     * @param relays which relay members' {@code iceServers} name: this node's ({@link TurnUris}), or the
+     *               least-loaded of several ({@code relay.nodes: redis})
      * @param shared a registry shared by several nodes ({@code signaling.registry: redis}), built by the
      *               composition root; null: rooms in this process
      * @param fanout carries a room's traffic to its members on other nodes ({@link RoomFanout#NONE}: none)
      */
-    public SignalingServer(Settings settings, RelayListeners relay, Clock clock, EventLoopGroup parentGroup,
+    public SignalingServer(Settings settings, RelayUris relays, Clock clock, EventLoopGroup parentGroup,
                            EventLoopGroup childGroup, Class<? extends ServerChannel> channelType,
                            Supplier<SslContext> tls, MembershipListener membership, AsyncRoomRegistry shared,
                            RoomFanout fanout) {
@@ -157,9 +161,7 @@ public final class SignalingServer implements AutoCloseable {
                 : new InMemoryRoomRegistry(random, this.settings.maxRooms(), this.settings.roomTtlMax());
         this.sharedRooms = shared != null ? shared : AsyncRoomRegistry.of(rooms);
         IceServersIssuer issuer = new IceServersIssuer(settings.auth().secrets().get(0),
-                this.settings.turnCredentialTtl(),
-                new TurnUris(this.settings.turnUris(), settings.relay().externalAddress(), this.settings.turnsHost(),
-                        relay));
+                this.settings.turnCredentialTtl(), relays);
         this.access = accessControl(settings, clock);
         this.hub = new SignalingHub(this.settings, sharedRooms, fanout, issuer, clock, random, access, membership);
         SignalingApi api = new SignalingApi(this.settings, sharedRooms, hub, issuer, settings.auth().secrets().get(0),

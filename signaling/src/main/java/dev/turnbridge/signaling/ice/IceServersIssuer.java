@@ -14,9 +14,9 @@ public final class IceServersIssuer {
 
     private final Secret secret;
     private final Duration ttl;
-    private final TurnUris uris;
+    private final RelayUris uris;
 
-    public IceServersIssuer(Secret secret, Duration ttl, TurnUris uris) {
+    public IceServersIssuer(Secret secret, Duration ttl, RelayUris uris) {
         this.secret = secret;
         this.ttl = ttl;
         this.uris = uris;

@@ -19,7 +19,7 @@ import java.util.regex.Pattern;
  * TLS certificate against: {@code signaling.turns-host}, else a DNS name of the configured certificate, else H
  * (the self-signed development certificate, which clients must be told to trust anyway).
  */
-public final class TurnUris {
+public final class TurnUris implements RelayUris {
 
     private static final Pattern IPV4 = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
     private static final Pattern IPV6 = Pattern.compile("[0-9a-fA-F:.]+");
@@ -47,7 +47,13 @@ public final class TurnUris {
         this(configured, externalAddress, "", RelayListeners.udpOnly(relayPort));
     }
 
-    /** STUN URIs then TURN URIs, as two lists: {@code [stun, turn]}. */
+    /** From the settings: {@code signaling.turn-uris}, {@code relay.external-address}, {@code signaling.turns-host}. */
+    public static TurnUris of(dev.turnbridge.config.Settings settings, RelayListeners listeners) {
+        return new TurnUris(settings.signaling().turnUris(), settings.relay().externalAddress(),
+                settings.signaling().turnsHost(), listeners);
+    }
+
+    @Override
     public List<List<String>> forHost(String hostHeader) {
         List<String> stun = new ArrayList<>();
         List<String> turn = new ArrayList<>();
