@@ -8,8 +8,9 @@
 -- ARGV: node id, message, most entries kept per inbox, inbox key prefix (followed by the peer id), sender peer
 -- id, its seq (0: none), to ('' for all others), self ('1': the sender gets it too)
 -- Returns the number of recipients, -1 when the room is gone, -2 when `to` is not a member.
-local ttl = redis.call('PTTL', KEYS[2])
-if ttl <= 0 then
+-- A key gets the room's expiry once, when it is created (a room's expiry never moves).
+local expires = redis.call('PEXPIRETIME', KEYS[2])
+if expires <= 0 then
   return -1
 end
 local sender = ARGV[5]
@@ -32,17 +33,18 @@ end
 local where = {}
 for i, peer in ipairs(recipients) do
   local inbox = ARGV[4] .. peer
-  local id = redis.call('HINCRBY', KEYS[4], peer, 1) .. '-0'
-  redis.call('XADD', inbox, 'MAXLEN', '~', ARGV[3], id, 'm', ARGV[2])
-  redis.call('PEXPIRE', inbox, ttl)
-  where[i] = peer .. ' ' .. id
-end
-if #recipients > 0 then
-  redis.call('PEXPIRE', KEYS[4], ttl)
+  local n = redis.call('HINCRBY', KEYS[4], peer, 1)
+  redis.call('XADD', inbox, 'MAXLEN', '~', ARGV[3], n .. '-0', 'm', ARGV[2])
+  if n == 1 then
+    redis.call('PEXPIREAT', inbox, expires)
+    redis.call('PEXPIREAT', KEYS[4], expires)
+  end
+  where[i] = peer .. ' ' .. n .. '-0'
 end
 if tonumber(ARGV[6]) > tonumber(redis.call('HGET', KEYS[3], sender) or '0') then
-  redis.call('HSET', KEYS[3], sender, ARGV[6])
-  redis.call('PEXPIRE', KEYS[3], ttl)
+  if redis.call('HSET', KEYS[3], sender, ARGV[6]) == 1 then
+    redis.call('PEXPIREAT', KEYS[3], expires)
+  end
 end
 redis.call('SPUBLISH', KEYS[5], ARGV[1] .. '\n' .. table.concat(where, ' ') .. '\n' .. ARGV[2])
 return #recipients

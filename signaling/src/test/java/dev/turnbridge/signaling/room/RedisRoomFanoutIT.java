@@ -115,6 +115,12 @@ class RedisRoomFanoutIT {
         assertThat(atA.poll(10, TimeUnit.SECONDS)).startsWith(room + " to bob, and back {bob=");
         assertThat(atB.poll(10, TimeUnit.SECONDS)).contains("(own)").contains("bob=").contains("ann=");
 
+        // everything kept for the room expires with it
+        for (String key : List.of("inbox:{" + room + "}:bob", "inbox:{" + room + "}:ann", "inboxes:{" + room + "}",
+                "received:{" + room + "}")) {
+            assertThat(await(connections.get(0).commands().pttl(prefix + key))).as(key)
+                    .isBetween(Duration.ofMinutes(4).toMillis(), Duration.ofMinutes(5).toMillis());
+        }
         RoomFanout.Recovery bob = await(a.recover(room, "bob", LogPosition.START));
         assertThat(bob.complete()).isTrue();
         assertThat(bob.received()).isZero();
