@@ -737,13 +737,20 @@ public final class SignalingHub {
         peer.inboxAt = at;
         c.joining = true;
         // Subscribed before the inbox is read: what Redis publishes after the read reaches this node live.
-        after(listen(peer.room).thenCompose(v -> fanout.recover(peer.room, peer.id(), at)), c, resume.ref(),
-                recovery -> {
+        after(listen(peer.room).thenCompose(v -> fanout.recover(peer.room, peer.id(), at))
+                .exceptionally(failure -> null), c, resume.ref(), recovery -> {
                     c.joining = false;
                     List<RoomFanout.Entry> live = peer.recovering;
                     peer.recovering = null;
                     if (peers.get(peer.id()) != peer) {
                         error(c, ErrorCode.ROOM_EXPIRED, null, resume.ref());
+                        return;
+                    }
+                    if (recovery == null) {
+                        // Redis did not answer: forget the peer here (its seat stays), so a retry moves it again
+                        peers.remove(peer.id());
+                        unlistenIfEmpty(peer.room);
+                        error(c, ErrorCode.UNAVAILABLE, null, resume.ref());
                         return;
                     }
                     if (!recovery.complete()) {

@@ -160,6 +160,29 @@ class InboxRecoveryTest {
         bob.link().drain();
     }
 
+    @Test
+    void anInboxRedisCouldNotReadIsUnavailableAndTheNextResumeMovesThePeer() {
+        join(nodeA);
+        Client ann = join(nodeB);
+        redis.deliver();
+        List<JsonNode> annGot = ann.link().drain();
+        redis.kill("b");
+        String resume = "{\"type\":\"resume\",\"ref\":\"r\",\"token\":\"" + annToken(annGot)
+                + "\",\"seq\":1,\"at\":\"0-0\"}";
+        RecordingLink first = new RecordingLink();
+        redis.failing = true;
+        send(nodeA, nodeA.open(first, "127.0.0.1:8080"), resume);
+        redis.answerRecoveries();
+        assertThat(first.last().get("code").asText()).isEqualTo("unavailable");
+
+        RecordingLink second = new RecordingLink();
+        redis.failing = false;
+        send(nodeA, nodeA.open(second, "127.0.0.1:8080"), resume);
+        redis.answerRecoveries();
+        assertThat(second.sent.get(0).get("type").asText()).isEqualTo("joined");
+        assertThat(second.sent.get(0).get("peerId").asText()).isEqualTo(annId(annGot));
+    }
+
     private static String annToken(List<JsonNode> messages) {
         return messages.get(0).get("token").asText();
     }
@@ -257,6 +280,7 @@ class InboxRecoveryTest {
         final List<Runnable> inFlight = new ArrayList<>();
         final List<Runnable> recoveries = new ArrayList<>();
         boolean complete = true;
+        boolean failing;
 
         void deliver() {
             List<Runnable> now = List.copyOf(inFlight);
@@ -326,7 +350,14 @@ class InboxRecoveryTest {
                             .filter(e -> e.at().isAfter(after)).toList();
                     Recovery recovery = new Recovery(received.getOrDefault(peer, 0L), complete, entries);
                     CompletableFuture<Recovery> reply = new CompletableFuture<>();
-                    recoveries.add(() -> reply.complete(recovery));
+                    boolean fails = failing;
+                    recoveries.add(() -> {
+                        if (fails) {
+                            reply.completeExceptionally(new IllegalStateException("Redis timed out"));
+                        } else {
+                            reply.complete(recovery);
+                        }
+                    });
                     return reply;
                 }
             };
