@@ -111,7 +111,7 @@ final class SignalingAdapter implements SignalingOps, RoomDirectory {
                     .description("open WebSocket connections").register(registry);
             FunctionCounter.builder("turnbridge.signaling.connections.opened", stats.connectionsOpened,
                     LongAdder::sum).description("WebSocket connections accepted").register(registry);
-            Gauge.builder("turnbridge.signaling.rooms.active", s, x -> x.roomList().size())
+            Gauge.builder("turnbridge.signaling.rooms.active", s, SignalingServer::roomCount)
                     .description("live rooms").register(registry);
             for (int i = 0; i < SignalingStats.JOIN_RESULTS.size(); i++) {
                 int result = i;

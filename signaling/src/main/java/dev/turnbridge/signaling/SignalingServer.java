@@ -88,6 +88,10 @@ public final class SignalingServer implements AutoCloseable {
     private final AsyncRoomRegistry sharedRooms;
     /** The last list of a shared registry's rooms, refreshed in the background for the status page and gauges. */
     private volatile List<Room> roomList = List.of();
+    private volatile int roomCount;
+    /** When {@link #roomList()} was last asked for, and when the list was last read (nanoTime). */
+    private volatile long roomListAskedAt = System.nanoTime() - TimeUnit.HOURS.toNanos(1);
+    private long roomListReadAt = System.nanoTime() - TimeUnit.HOURS.toNanos(1);
     private ScheduledFuture<?> roomListRefresh;
     private final SignalingHub hub;
     private final SignalingInitializer initializer;
@@ -285,12 +289,8 @@ public final class SignalingServer implements AutoCloseable {
         }
         sweep = childGroup.next().scheduleAtFixedRate(this::sweep, SWEEP_MILLIS, SWEEP_MILLIS, TimeUnit.MILLISECONDS);
         if (rooms == null) {
-            roomListRefresh = childGroup.next().scheduleAtFixedRate(() -> sharedRooms.list().whenComplete(
-                    (list, failure) -> {
-                        if (list != null) {
-                            roomList = list;
-                        }
-                    }), 0, ROOM_LIST_SECONDS, TimeUnit.SECONDS);
+            roomListRefresh = childGroup.next().scheduleAtFixedRate(this::refreshRooms, 0, ROOM_LIST_SECONDS,
+                    TimeUnit.SECONDS);
         }
         log.info("signaling listening on {}{} (access: {})", bound,
                 httpsBound.isEmpty() ? "" : ", https on " + httpsBound, access.mode().setting());
@@ -349,11 +349,42 @@ public final class SignalingServer implements AutoCloseable {
     }
 
     /**
-     * Live rooms for the status page, the admin list and the gauges: the in-memory registry's now, or a shared
-     * registry's as fetched in the background at most {@value #ROOM_LIST_SECONDS} s ago (never waited for).
+     * Live rooms for the status page and the admin list: the in-memory registry's now, or a shared registry's
+     * as fetched in the background (never waited for): at most {@value #ROOM_LIST_SECONDS} s ago while someone
+     * looks, and up to a minute old at the first look after a minute without one.
      */
     public List<Room> roomList() {
+        roomListAskedAt = System.nanoTime();
         return rooms != null ? rooms.list() : roomList;
+    }
+
+    /** How many rooms are live: this process's, or the shared registry's as counted at most 5 s ago. */
+    public int roomCount() {
+        return rooms != null ? rooms.list().size() : roomCount;
+    }
+
+    /**
+     * With a shared registry: counts the rooms every {@value #ROOM_LIST_SECONDS} s (one command), and reads
+     * the whole list (2 commands per room) as often only while someone looks at it (the status page, the admin
+     * API), else once a minute.
+     */
+    private void refreshRooms() {
+        long now = System.nanoTime();
+        sharedRooms.count(java.time.Instant.now()).whenComplete((n, failure) -> {
+            if (n != null) {
+                roomCount = n;
+            }
+        });
+        boolean watched = now - roomListAskedAt < TimeUnit.MINUTES.toNanos(1);
+        if (!watched && now - roomListReadAt < TimeUnit.MINUTES.toNanos(1)) {
+            return;
+        }
+        roomListReadAt = now;
+        sharedRooms.list().whenComplete((list, failure) -> {
+            if (list != null) {
+                roomList = list;
+            }
+        });
     }
 
     /** Counters for the composition root to bind to meters. */

@@ -39,6 +39,11 @@ public interface AsyncRoomRegistry {
     /** Live rooms. */
     CompletionStage<List<Room>> list();
 
+    /** How many rooms are live at {@code now}, without reading them. */
+    default CompletionStage<Integer> count(Instant now) {
+        return list().thenApply(List::size);
+    }
+
     /**
      * Removes the rooms whose expiry has passed and returns those it knows the members of. A shared registry
      * lets the rooms expire by themselves (Redis TTLs) and returns none: each node ends its own members' rooms

@@ -223,6 +223,12 @@ public final class RedisRoomRegistry implements AsyncRoomRegistry {
                 .thenCompose(codes -> listFrom(codes, 0, new ArrayList<>()));
     }
 
+    @Override
+    public CompletionStage<Integer> count(Instant now) {
+        return redis.zcount(index(), Range.create(now.toEpochMilli(), Double.POSITIVE_INFINITY))
+                .thenApply(Long::intValue);
+    }
+
     /**
      * Reads the rooms {@value #LIST_BATCH} at a time, each batch once the one before has answered. All at once,
      * 5000 rooms were 10000 commands on the connection every refresh of the status page's list: the signals'

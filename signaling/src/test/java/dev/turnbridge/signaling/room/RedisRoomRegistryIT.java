@@ -250,6 +250,9 @@ class RedisRoomRegistryIT {
             codes.add(created(await(c)).code());
         }
         assertThat(await(a.list())).extracting(Room::code).containsExactlyInAnyOrderElementsOf(codes);
+        // counted without reading them; none live once they expired
+        assertThat(await(a.count(Instant.now()))).isEqualTo(total);
+        assertThat(await(a.count(now.plus(Duration.ofMinutes(6))))).isZero();
     }
 
     /**
