@@ -505,6 +505,7 @@ export class SignalingClient {
         this.token = msg.token;
         this.attempt = 0; // back-off restarts once a session is back, not when a socket merely opens
         this.room = msg.room;
+        const relaysBefore = this.ice && turnUrls(this.ice.iceServers);
         this.ice = { iceServers: msg.iceServers, ttl: msg.ttl, expiresAt: msg.expiresAt };
         if (typeof msg.rate === 'number') { this.rate = msg.rate; this.burst = msg.burst; }
         this.tokens = Math.min(this.burst, this.tokens);
@@ -517,6 +518,12 @@ export class SignalingClient {
         this.setStatus('joined');
         this.settle(msg.ref, msg);
         this.pump();
+        // Resumed on another node (ours died, and its relay with it): its iceServers name another relay, and a
+        // call relayed through the old one comes back only through an ICE restart with the new ones, which the
+        // application does on 'credentials' as for fresh credentials (see renewIceServers).
+        if (msg.resumed && relaysBefore && relaysBefore !== turnUrls(msg.iceServers)) {
+          this.emit('credentials', msg.iceServers);
+        }
         break;
       }
       case 'presence_state': {
@@ -618,6 +625,11 @@ export async function renewIceServers(pc, iceServers, { offerer }) {
   }
   await pc.setLocalDescription(await pc.createOffer({ iceRestart: true }));
   return pc.localDescription;
+}
+
+/** The TURN URIs of an iceServers list, in one string that compares equal for the same relays. */
+function turnUrls(iceServers) {
+  return (iceServers || []).flatMap((s) => [].concat(s.urls)).filter((u) => /^turns?:/.test(u)).sort().join(' ');
 }
 
 /** The selected candidate pair's types and the local relay protocol, from getStats(); null before one is. */

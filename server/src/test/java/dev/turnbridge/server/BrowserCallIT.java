@@ -197,9 +197,9 @@ class BrowserCallIT {
 
     /**
      * The repository root once the browser test can run: skipped only with -DskipBrowser=true, failed when
-     * Chromium, playwright-core or node is missing.
+     * Chromium, playwright-core or node is missing. Shared with the other browser tests of this package.
      */
-    private static Path browserReadyRoot() throws IOException {
+    static Path browserReadyRoot() throws IOException {
         assumeFalse(Boolean.getBoolean("skipBrowser"), "skipped with -DskipBrowser=true");
         Path root = repositoryRoot();
         require(Files.isExecutable(Path.of("/usr/bin/chromium")), "/usr/bin/chromium is missing");
