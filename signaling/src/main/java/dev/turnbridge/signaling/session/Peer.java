@@ -45,6 +45,8 @@ final class Peer {
     Instant roomExpiresAt;
     /** With other nodes: the last position of its inbox delivered to it here, or null before the first. */
     LogPosition inboxAt;
+    /** The inbox position up to which Redis was told to forget (acknowledged by the client). */
+    long inboxForgotten;
     /** While its inbox is read after a move from another node: signals that arrived meanwhile, else null. */
     List<RoomFanout.Entry> recovering;
 

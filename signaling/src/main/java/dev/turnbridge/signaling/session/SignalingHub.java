@@ -94,6 +94,8 @@ public final class SignalingHub {
     private boolean draining;
     /** Which rooms' presence leases are due for renewal (a shared registry). */
     private final LeaseTurns leaseTurns = new LeaseTurns();
+    /** Acknowledged inbox entries forgotten in Redis at a time ({@link #forgetAcknowledged}). */
+    static final int INBOX_TRIM_STEP = 32;
 
     /** A hub with open access (anyone may join any room): for tests of the protocol itself. */
     public SignalingHub(SignalingSettings settings, RoomRegistry rooms, IceServersIssuer issuer, Clock clock,
@@ -130,7 +132,7 @@ public final class SignalingHub {
                         IceServersIssuer issuer, Clock clock, SecureRandom random, AccessControl access,
                         MembershipListener membership) {
         this.fanout = fanout;
-        fanout.receiveWith(this::remote);
+        fanout.receiveWith(this::fromFanout);
         this.membership = membership;
         this.settings = settings;
         this.rooms = rooms;
@@ -844,10 +846,15 @@ public final class SignalingHub {
         }
     }
 
-    /** Lets the peer's inbox in Redis forget the signals its client has acknowledged. */
+    /**
+     * Lets the peer's inbox in Redis forget the signals its client has acknowledged, {@value #INBOX_TRIM_STEP}
+     * at a time (inbox entries are numbered 1, 2, ...): one command per acknowledgement (every 250 ms per busy
+     * client) cost Redis more than the signals; the inbox's own bound and the room's expiry cap the rest.
+     */
     private void forgetAcknowledged(Peer peer) {
         LogPosition upTo = peer.outbox.takeAcknowledgedInbox();
-        if (upTo != null) {
+        if (upTo != null && upTo.millis() - peer.inboxForgotten >= INBOX_TRIM_STEP) {
+            peer.inboxForgotten = upTo.millis();
             after(fanout.acknowledged(peer.room, peer.id(), upTo), null, null, v -> { });
         }
     }
@@ -1091,7 +1098,8 @@ public final class SignalingHub {
      * A message about {@code room} from Redis: a signal (from any node, this one too) goes to this node's members
      * among its recipients; presence changes and ends of other nodes go to this node's members of the room.
      */
-    private synchronized void remote(String room, boolean own, Map<String, LogPosition> recipients, String text) {
+    private synchronized void fromFanout(String room, boolean own, Map<String, LogPosition> recipients,
+                                         String text) {
         JsonNode message;
         try {
             message = Json.MAPPER.readTree(text);
