@@ -17,7 +17,7 @@
 // Exit 0 on success, 1 with a reason (and the pages' logs) on failure, 2 on bad usage. Bounded in time.
 // Launch flags: chromium.mjs (../shared/BROWSER-TESTS.md: every packet stays on loopback).
 
-import { launch, checkBase } from './chromium.mjs';
+import { launch, checkBase, printPageLogs } from './chromium.mjs';
 
 // generous: this runs beside other suites on a small shared machine, where page loads alone can take 10 s
 const CALL_MS = 60_000;
@@ -42,16 +42,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 async function fail(reason) {
   console.error('FAIL: ' + reason);
-  for (const [side, page] of Object.entries(pages)) {
-    try {
-      const events = await Promise.race([page.evaluate(() => window.demo.events.slice()), sleep(1000).then(() => [])]);
-      logs[side].push(...events.map((e) => 'demo: ' + e));
-    } catch { /* page gone */ }
-  }
-  for (const side of Object.keys(logs)) {
-    console.error(`--- page ${side} log ---`);
-    for (const line of logs[side].slice(-60)) console.error('  ' + line);
-  }
+  await printPageLogs(pages, logs, 60);
   await closeBrowser();
   process.exit(1);
 }

@@ -26,7 +26,7 @@
 // Exit 0 on success, 1 with a reason (and the pages' logs) on failure, 2 on bad usage. Bounded: TOTAL_MS.
 // Launch flags: chromium.mjs (../shared/BROWSER-TESTS.md: every packet stays on loopback).
 import readline from 'node:readline';
-import { launch, checkBase } from './chromium.mjs';
+import { launch, checkBase, printPageLogs } from './chromium.mjs';
 import { startFailoverProxy } from './failover-proxy.mjs';
 
 const TOTAL_MS = 150_000;
@@ -72,16 +72,7 @@ async function fail(reason) {
   if (failing) return new Promise(() => {}); // the first failure reports and exits
   failing = true;
   console.error('FAIL: ' + reason);
-  for (const [side, page] of Object.entries(pages)) {
-    try {
-      const events = await Promise.race([page.evaluate(() => window.demo.events.slice()), sleep(1000).then(() => [])]);
-      logs[side].push(...events.map((e) => 'demo: ' + e));
-    } catch { /* page gone */ }
-  }
-  for (const side of Object.keys(logs)) {
-    console.error(`--- page ${side} log ---`);
-    for (const line of logs[side].slice(-80)) console.error('  ' + line);
-  }
+  await printPageLogs(pages, logs, 80);
   if (proxy) console.error('proxied connections: ' + JSON.stringify(proxy.connections.map((c) => [c.at - t0, c.backend])));
   await cleanup();
   process.exit(1);
@@ -129,27 +120,9 @@ async function openDemo(side, url) {
   return page;
 }
 
-/** The call as getStats has it: the selected pair's candidates (with the TURN URL), video frames decoded. */
+/** The call as the demo page's getStats reading has it: the pair's candidates (TURN URL too), frames decoded. */
 function path(page) {
-  return page.evaluate(async () => {
-    const pc = window.demo.pc;
-    if (!pc) return null;
-    const report = await pc.getStats();
-    let pair = null;
-    let framesDecoded = 0;
-    report.forEach((s) => {
-      if (s.type === 'transport' && s.selectedCandidatePairId) pair = report.get(s.selectedCandidatePairId);
-      if (s.type === 'inbound-rtp' && s.kind === 'video') framesDecoded += s.framesDecoded || 0;
-    });
-    const candidate = (c) => c && { type: c.candidateType, address: c.address, port: c.port,
-      relayProtocol: c.relayProtocol, url: c.url };
-    return {
-      connectionState: pc.connectionState,
-      local: candidate(pair && report.get(pair.localCandidateId)),
-      remote: candidate(pair && report.get(pair.remoteCandidateId)),
-      framesDecoded,
-    };
-  });
+  return page.evaluate(() => window.demo.stats());
 }
 
 /** A relay candidate on {@code node}'s relay: its relayed port in the node's range (and, local, its TURN URL). */

@@ -31,3 +31,21 @@ export async function launch({ spki = '' } = {}) {
 export function checkBase(base) {
   return !!base && /^http:\/\/(127\.0\.0\.1|\[::1\]):\d+$/.test(base);
 }
+
+/**
+ * After a failure: each demo page's own event log (bounded wait: a page may hang), then the last {@code lines}
+ * lines of what each page logged, as {@code logs[side]} collected them.
+ */
+export async function printPageLogs(pages, logs, lines) {
+  for (const [side, page] of Object.entries(pages)) {
+    try {
+      const events = await Promise.race([page.evaluate(() => window.demo.events.slice()),
+        new Promise((r) => setTimeout(() => r([]), 1000))]);
+      logs[side].push(...events.map((e) => 'demo: ' + e));
+    } catch { /* page gone */ }
+  }
+  for (const side of Object.keys(logs)) {
+    console.error(`--- page ${side} log ---`);
+    for (const line of logs[side].slice(-lines)) console.error('  ' + line);
+  }
+}

@@ -193,11 +193,15 @@ async function stats() {
   if (!pair) report.forEach((s) => { if (s.type === 'candidate-pair' && s.nominated && s.state === 'succeeded') pair = s; });
   const local = pair && report.get(pair.localCandidateId);
   const remote = pair && report.get(pair.remoteCandidateId);
+  const candidate = (c) => c && { type: c.candidateType, address: c.address, port: c.port,
+    relayProtocol: c.relayProtocol, url: c.url };
   return {
     connectionState: pc.connectionState,
     localCandidateType: local ? local.candidateType : null,
     remoteCandidateType: remote ? remote.candidateType : null,
     relayProtocol: local ? local.relayProtocol || null : null,
+    local: candidate(local),     // where: address, relayed port, the TURN URL a relay candidate came from
+    remote: candidate(remote),
     framesDecoded,
   };
 }

@@ -415,12 +415,18 @@ class RedisNodesIT {
         return node;
     }
 
-    /**
-     * A member whose node was SIGKILLed resumes on another node with its token, within the lease, as the same
-     * peer: the others see no leave, and signals reach it on its new node.
-     */
-    @Test
-    void aMemberOfAKilledNodeResumesOnAnotherAsTheSamePeer() throws Exception {
+    /** Bob on an in-process node (the survivor), ann on a node in its own JVM (doomed), both sequenced. */
+    private record Move(TurnbridgeServer survivor, Process doomed, java.nio.file.Path log, String code, Client bob,
+                        Client ann, JsonNode annJoined) implements AutoCloseable {
+        @Override
+        public void close() throws Exception {
+            doomed.destroyForcibly();
+            doomed.waitFor(10, TimeUnit.SECONDS);
+            java.nio.file.Files.deleteIfExists(log);
+        }
+    }
+
+    private Move move() throws Exception {
         TurnbridgeServer survivor = node(redis.uri());
         int port;
         try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
@@ -439,8 +445,29 @@ class RedisNodesIT {
                     .buildAsync(URI.create("ws://127.0.0.1:" + port + "/ws/v1"), ann).join();
             ann.send("{\"type\":\"join\",\"room\":\"" + code + "\"" + config);
             JsonNode joined = ann.next("joined");
-            String annId = joined.path("peerId").asText();
             bob.next("presence_diff");
+            return new Move(survivor, doomed, log, code, bob, ann, joined);
+        } catch (Exception | AssertionError e) {
+            doomed.destroyForcibly();
+            doomed.waitFor(10, TimeUnit.SECONDS);
+            java.nio.file.Files.deleteIfExists(log);
+            throw e;
+        }
+    }
+
+    /**
+     * A member whose node was SIGKILLed resumes on another node with its token, within the lease, as the same
+     * peer: the others see no leave, and signals reach it on its new node.
+     */
+    @Test
+    void aMemberOfAKilledNodeResumesOnAnotherAsTheSamePeer() throws Exception {
+        try (Move move = move()) {
+            TurnbridgeServer survivor = move.survivor();
+            Process doomed = move.doomed();
+            String code = move.code();
+            Client bob = move.bob();
+            JsonNode joined = move.annJoined();
+            String annId = joined.path("peerId").asText();
 
             doomed.destroyForcibly();
             assertThat(doomed.waitFor(10, TimeUnit.SECONDS)).isTrue();
@@ -462,10 +489,6 @@ class RedisNodesIT {
             assertThat(bob.messages.stream().noneMatch(m -> m.path("leaves").has(annId))).isTrue();
             JsonNode room = JSON.readTree(get(http(survivor) + "/api/rooms/" + code).body());
             assertThat(room.path("members").asInt()).isEqualTo(2);
-        } finally {
-            doomed.destroyForcibly();
-            doomed.waitFor(10, TimeUnit.SECONDS);
-            java.nio.file.Files.deleteIfExists(log);
         }
     }
 
@@ -476,25 +499,12 @@ class RedisNodesIT {
      */
     @Test
     void aMemberOfAKilledNodeGetsEveryAcknowledgedSignalOnceOnAnother() throws Exception {
-        TurnbridgeServer survivor = node(redis.uri());
-        int port;
-        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            port = s.getLocalPort();
-        }
-        java.nio.file.Path log = java.nio.file.Files.createTempFile("turnbridge-node-", ".log");
-        Process doomed = separateNode(port, log, "5s");
-        try {
-            String code = createRoom(survivor, 2);
-            String config = ",\"config\":{\"ack\":true,\"seq\":true}}";
-            Client bob = connect(survivor);
-            bob.send("{\"type\":\"join\",\"room\":\"" + code + "\"" + config);
-            bob.next("joined");
-            Client ann = new Client();
-            ann.socket = HTTP.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(5))
-                    .buildAsync(URI.create("ws://127.0.0.1:" + port + "/ws/v1"), ann).join();
-            ann.send("{\"type\":\"join\",\"room\":\"" + code + "\"" + config);
-            JsonNode joined = ann.next("joined");
-            bob.next("presence_diff");
+        try (Move move = move()) {
+            TurnbridgeServer survivor = move.survivor();
+            Process doomed = move.doomed();
+            Client bob = move.bob();
+            Client ann = move.ann();
+            JsonNode joined = move.annJoined();
 
             for (int i = 1; i <= 3; i++) {
                 ann.send("{\"type\":\"signal\",\"ref\":" + i + ",\"seq\":" + i + ",\"payload\":\"ann " + i + "\"}");
@@ -541,10 +551,6 @@ class RedisNodesIT {
             assertThat(again.next("ack").path("received").asInt()).isEqualTo(4);
             assertThat(bob.next("signal").path("payload").asText()).isEqualTo("ann 4");
             assertThat(again.messages.stream().filter(m -> m.path("type").asText().equals("signal"))).isEmpty();
-        } finally {
-            doomed.destroyForcibly();
-            doomed.waitFor(10, TimeUnit.SECONDS);
-            java.nio.file.Files.deleteIfExists(log);
         }
     }
 
