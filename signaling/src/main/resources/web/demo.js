@@ -89,7 +89,7 @@ async function renewIce(iceServers) {
     restarts++;
     await client.sendSignal({ type: 'offer', sdp: offer.sdp }, { to: remotePeer });
     log('ICE restart offer sent');
-  } else if (iceServers) {
+  } else if (!offerer && iceServers) {
     await client.sendSignal({ type: 'restart' }, { to: remotePeer });
   }
 }

@@ -611,17 +611,20 @@ export async function renewIceServers(pc, iceServers, { offerer }) {
   if (pc.signalingState === 'closed') return null;
   if (iceServers) pc.setConfiguration({ ...pc.getConfiguration(), iceServers });
   if (!offerer) return null;
-  if (pc.signalingState !== 'stable') {
-    await new Promise((resolve) => {
-      const done = () => {
-        if (pc.signalingState === 'stable' || pc.signalingState === 'closed') {
-          pc.removeEventListener('signalingstatechange', done);
-          resolve();
-        }
-      };
-      pc.addEventListener('signalingstatechange', done);
-    });
+  // One restart after another: two offers made before the first one's answer (both sides' credentials are
+  // renewed together, so the offerer is asked twice at once) leave the sides on different ICE generations.
+  const restart = (restartsInFlight.get(pc) || Promise.resolve()).then(() => restartIce(pc));
+  restartsInFlight.set(pc, restart.catch(() => null));
+  return restart;
+}
+
+/** Per connection, the last restart asked for; the next one starts after it. */
+const restartsInFlight = new WeakMap();
+
+async function restartIce(pc) {
+  while (pc.signalingState !== 'stable') {
     if (pc.signalingState === 'closed') return null;
+    await new Promise((resolve) => pc.addEventListener('signalingstatechange', resolve, { once: true }));
   }
   await pc.setLocalDescription(await pc.createOffer({ iceRestart: true }));
   return pc.localDescription;
