@@ -217,12 +217,12 @@ public final class SettingsValidator {
             fail("relay.address", r.address(), IP);
         }
         String v6 = r.addressV6();
-        if (!v6.isEmpty() && (!IpLiteral.isValid(v6) || !(IpLiteral.parse(v6) instanceof Inet6Address))) {
+        if (!v6.isEmpty() && (!IpLiteral.isValid(v6) || !(IpLiteral.address(v6) instanceof Inet6Address))) {
             fail("relay.address-v6", v6, "empty or an IPv6 literal");
         }
         // The advertised address must be one a client can send to: a wildcard says nothing.
         String ext = r.externalAddress();
-        if (!ext.isEmpty() && (!IpLiteral.isValid(ext) || IpLiteral.parse(ext).isAnyLocalAddress())) {
+        if (!ext.isEmpty() && (!IpLiteral.isValid(ext) || IpLiteral.address(ext).isAnyLocalAddress())) {
             fail("relay.external-address", ext, "empty or " + IP + " other than a wildcard");
         }
         boolean minOk = range("relay.port-min", r.portMin(), 1, 65535);
@@ -497,7 +497,7 @@ public final class SettingsValidator {
         }
         for (int i = 0; i < d.alternateServers().size(); i++) {
             HostPort hp = d.alternateServers().get(i);
-            if (!IpLiteral.isValid(hp.host()) || IpLiteral.parse(hp.host()).isAnyLocalAddress() || hp.port() < 1) {
+            if (!IpLiteral.isValid(hp.host()) || IpLiteral.address(hp.host()).isAnyLocalAddress() || hp.port() < 1) {
                 fail("drain.alternate-servers[" + i + "]", hp,
                         "an IP literal other than a wildcard with a port 1-65535 (ALTERNATE-SERVER carries no name)");
             }

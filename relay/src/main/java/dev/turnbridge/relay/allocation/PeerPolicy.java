@@ -1,5 +1,6 @@
 package dev.turnbridge.relay.allocation;
 
+import dev.turnbridge.config.Cidr;
 import dev.turnbridge.config.PeerPolicySettings;
 import java.net.InetAddress;
 import java.util.ArrayList;

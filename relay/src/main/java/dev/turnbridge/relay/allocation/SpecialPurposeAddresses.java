@@ -1,5 +1,6 @@
 package dev.turnbridge.relay.allocation;
 
+import dev.turnbridge.config.Cidr;
 import dev.turnbridge.relay.allocation.PeerPolicy.RefusalReason;
 import java.util.LinkedHashMap;
 import java.util.Map;

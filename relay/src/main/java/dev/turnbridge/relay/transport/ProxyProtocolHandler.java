@@ -1,7 +1,7 @@
 package dev.turnbridge.relay.transport;
 
-import dev.turnbridge.relay.allocation.Cidr;
-import dev.turnbridge.relay.allocation.IpLiteral;
+import dev.turnbridge.config.Cidr;
+import dev.turnbridge.config.IpLiteral;
 import dev.turnbridge.relay.handler.RelayStats;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;

@@ -229,8 +229,8 @@ public final class RelayServer implements AutoCloseable {
         return (InetSocketAddress) ch.localAddress();
     }
 
-    private static List<dev.turnbridge.relay.allocation.Cidr> proxySources(ListenerSettings listeners) {
-        return listeners.proxyProtocolSources().stream().map(dev.turnbridge.relay.allocation.Cidr::parse).toList();
+    private static List<dev.turnbridge.config.Cidr> proxySources(ListenerSettings listeners) {
+        return listeners.proxyProtocolSources().stream().map(dev.turnbridge.config.Cidr::parse).toList();
     }
 
     /** Bound shared TLS ports (TURN and HTTPS), also listed in {@link #tlsAddresses}. */

@@ -1,6 +1,6 @@
 package dev.turnbridge.relay.transport;
 
-import dev.turnbridge.relay.allocation.Cidr;
+import dev.turnbridge.config.Cidr;
 import dev.turnbridge.relay.allocation.FiveTuple;
 import dev.turnbridge.relay.handler.TurnDispatcher;
 import io.netty.channel.Channel;

@@ -1,11 +1,13 @@
 package dev.turnbridge.relay.allocation;
 
-import static dev.turnbridge.relay.allocation.CidrTest.ip;
-import static dev.turnbridge.relay.allocation.CidrTest.ip6;
+import static dev.turnbridge.relay.allocation.TestAddresses.ip;
+import static dev.turnbridge.relay.allocation.TestAddresses.ip6;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.turnbridge.config.Cidr;
+import dev.turnbridge.config.IpLiteral;
 import dev.turnbridge.config.PeerPolicySettings;
 import dev.turnbridge.relay.allocation.PeerPolicy.RefusalReason;
 import dev.turnbridge.relay.allocation.PeerPolicy.Verdict;
@@ -208,7 +210,7 @@ class PeerPolicyTest {
     @MethodSource("ipv6Blocks")
     void refusesEveryIpv6BlockAtBothEnds(Cidr block, RefusalReason reason) throws UnknownHostException {
         String text = block.toString();
-        byte[] first = IpLiteral.parse(text.substring(0, text.indexOf('/')));
+        byte[] first = IpLiteral.bytes(text.substring(0, text.indexOf('/')));
         byte[] last = first.clone();
         for (int bit = block.prefixLength(); bit < 128; bit++) {
             last[bit / 8] |= (byte) (0x80 >>> (bit % 8));
@@ -300,7 +302,7 @@ class PeerPolicyTest {
         PeerPolicy policy = policy(List.of("127.0.0.1/32"), List.of("8.8.8.0/24", "2606:4700::/32"));
         InetAddress[] peers = Stream.of("8.8.4.4", "10.0.0.1", "2001:4860:4860::8888", "64:ff9b::a00:1",
                 "2001:0:4136:e378:8000:63bf:80ff:fffe", "::ffff:127.0.0.1", "fd00:ec2::254")
-                .map(CidrTest::ip6OrIp).toArray(InetAddress[]::new);
+                .map(TestAddresses::ip6OrIp).toArray(InetAddress[]::new);
         int rounds = 200_000;
         int refused = run(policy, peers, rounds); // warm up
         long thread = Thread.currentThread().getId();
@@ -337,7 +339,7 @@ class PeerPolicyTest {
     }
 
     private static int network(Cidr block) {
-        return Cidr.ipv4(IpLiteral.parse(block.toString().substring(0, block.toString().indexOf('/'))));
+        return Cidr.ipv4(IpLiteral.bytes(block.toString().substring(0, block.toString().indexOf('/'))));
     }
 
     private static String text(int v4) {

@@ -1,7 +1,7 @@
 package dev.turnbridge.signaling.http;
 
-import dev.turnbridge.relay.allocation.Cidr;
-import dev.turnbridge.relay.allocation.IpLiteral;
+import dev.turnbridge.config.Cidr;
+import dev.turnbridge.config.IpLiteral;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,6 +1,5 @@
 package dev.turnbridge.signaling.ws;
 
-import dev.turnbridge.relay.transport.OutboundLimit;
 import dev.turnbridge.signaling.session.CloseCodes;
 import dev.turnbridge.signaling.session.PeerLink;
 import io.netty.buffer.ByteBufUtil;

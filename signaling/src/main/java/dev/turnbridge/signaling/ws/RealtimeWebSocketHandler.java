@@ -1,6 +1,5 @@
 package dev.turnbridge.signaling.ws;
 
-import dev.turnbridge.relay.transport.OutboundLimit;
 import dev.turnbridge.signaling.http.HttpGateHandler;
 import dev.turnbridge.signaling.realtime.BadFrame;
 import dev.turnbridge.signaling.realtime.PhoenixMessage;

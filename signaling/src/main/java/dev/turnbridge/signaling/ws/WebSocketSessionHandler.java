@@ -1,7 +1,6 @@
 package dev.turnbridge.signaling.ws;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.turnbridge.relay.transport.OutboundLimit;
 import dev.turnbridge.signaling.http.HttpGateHandler;
 import dev.turnbridge.signaling.limit.TokenBucket;
 import dev.turnbridge.signaling.message.Decoded;

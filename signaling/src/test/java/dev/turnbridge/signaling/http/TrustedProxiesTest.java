@@ -2,7 +2,7 @@ package dev.turnbridge.signaling.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.turnbridge.relay.allocation.IpLiteral;
+import dev.turnbridge.config.IpLiteral;
 import java.net.InetAddress;
 import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;

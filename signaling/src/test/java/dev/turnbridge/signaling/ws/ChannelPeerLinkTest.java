@@ -2,7 +2,6 @@ package dev.turnbridge.signaling.ws;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.turnbridge.relay.transport.OutboundLimit;
 import dev.turnbridge.signaling.session.CloseCodes;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundHandlerAdapter;

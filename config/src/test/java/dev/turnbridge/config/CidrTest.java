@@ -1,4 +1,4 @@
-package dev.turnbridge.relay.allocation;
+package dev.turnbridge.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -17,7 +17,7 @@ class CidrTest {
     /** Built from literal bytes, never through name resolution; IPv4-mapped text comes back as Inet4Address. */
     static InetAddress ip(String literal) {
         try {
-            return InetAddress.getByAddress(IpLiteral.parse(literal));
+            return InetAddress.getByAddress(IpLiteral.bytes(literal));
         } catch (UnknownHostException e) {
             throw new AssertionError(e);
         }
@@ -26,7 +26,7 @@ class CidrTest {
     /** As {@link #ip} but keeps the 16-byte form, as a peer decoded from an XOR-PEER-ADDRESS may arrive. */
     static InetAddress ip6(String literal) {
         try {
-            return Inet6Address.getByAddress(null, IpLiteral.parse(literal), -1);
+            return Inet6Address.getByAddress(null, IpLiteral.bytes(literal), -1);
         } catch (UnknownHostException e) {
             throw new AssertionError(e);
         }
@@ -55,7 +55,7 @@ class CidrTest {
         "1:2:3:4:5:6:10.0.0.1      | 0001000200030004000500060a000001",
     })
     void literalBytes(String text, String hex) {
-        assertThat(HexFormat.of().formatHex(IpLiteral.parse(text))).isEqualTo(hex);
+        assertThat(HexFormat.of().formatHex(IpLiteral.bytes(text))).isEqualTo(hex);
     }
 
     @ParameterizedTest(name = "{0} is {1}")
@@ -124,6 +124,7 @@ class CidrTest {
         "1:2:3:4:5:6:7:1.2.3.4| too many groups",
         "::ffff:1.2.3         | needs four parts",
         "::ffff:1.2.3.4:5     | expected: the end",
+        "::ffff:10.0.0.0/64   | IPv4-mapped range needs a prefix of at least 96",
     })
     void refusesMalformed(String text, String reason) {
         assertThatThrownBy(() -> Cidr.parse(text))
