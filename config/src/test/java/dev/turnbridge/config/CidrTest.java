@@ -15,26 +15,17 @@ import org.junit.jupiter.params.provider.CsvSource;
 class CidrTest {
 
     /** Built from literal bytes, never through name resolution; IPv4-mapped text comes back as Inet4Address. */
-    static InetAddress ip(String literal) {
-        try {
-            return InetAddress.getByAddress(IpLiteral.bytes(literal));
-        } catch (UnknownHostException e) {
-            throw new AssertionError(e);
-        }
+    private static InetAddress ip(String literal) {
+        return IpLiteral.address(literal);
     }
 
     /** As {@link #ip} but keeps the 16-byte form, as a peer decoded from an XOR-PEER-ADDRESS may arrive. */
-    static InetAddress ip6(String literal) {
+    private static InetAddress ip6(String literal) {
         try {
             return Inet6Address.getByAddress(null, IpLiteral.bytes(literal), -1);
         } catch (UnknownHostException e) {
             throw new AssertionError(e);
         }
-    }
-
-    /** {@link #ip6} for IPv6 text, {@link #ip} for IPv4 text. */
-    static InetAddress ip6OrIp(String literal) {
-        return literal.contains(":") ? ip6(literal) : ip(literal);
     }
 
     @ParameterizedTest(name = "{0} is {1}")
