@@ -46,6 +46,10 @@ public final class Cidr {
      * @throws IllegalArgumentException naming the text and the reason it is not a range
      */
     public static Cidr parse(String text) {
+        if (text == null) {
+            // a null list entry in the settings file: a clear refusal, as config's own parser gave before
+            throw new IllegalArgumentException("invalid CIDR: empty range");
+        }
         try {
             int slash = text.indexOf('/');
             byte[] address = IpLiteral.bytes(slash < 0 ? text : text.substring(0, slash));

@@ -51,4 +51,9 @@ class IpLiteralTest {
     void refusesBadRanges(String text) {
         assertThatThrownBy(() -> Cidr.parse(text)).isInstanceOf(IllegalArgumentException.class);
     }
+
+    @org.junit.jupiter.api.Test
+    void refusesAMissingRange() {
+        assertThatThrownBy(() -> Cidr.parse(null)).isInstanceOf(IllegalArgumentException.class);
+    }
 }
