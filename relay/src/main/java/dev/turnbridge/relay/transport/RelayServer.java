@@ -180,7 +180,7 @@ public final class RelayServer implements AutoCloseable {
                     dtlsHandshakes, owners, maxSessions, dtlsHandshakeMillis);
             Channel ch = new Bootstrap()
                     .group(transport.group())
-                    .channel(transport.datagramChannel())
+                    .channelFactory(() -> transport.newDatagramChannel(hp.host()))
                     .option(ChannelOption.SO_RCVBUF, SOCKET_BUFFER)
                     .option(ChannelOption.SO_SNDBUF, SOCKET_BUFFER)
                     .option(ChannelOption.RCVBUF_ALLOCATOR,
@@ -277,7 +277,7 @@ public final class RelayServer implements AutoCloseable {
                 UdpListenerHandler handler = new UdpListenerHandler(dispatcher, relaySockets, owners);
                 Bootstrap b = new Bootstrap()
                         .group(transport.group())
-                        .channel(transport.datagramChannel())
+                        .channelFactory(() -> transport.newDatagramChannel(hp.host()))
                         .option(ChannelOption.SO_RCVBUF, SOCKET_BUFFER)
                         .option(ChannelOption.SO_SNDBUF, SOCKET_BUFFER)
                         .handler(handler);

@@ -17,8 +17,6 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.epoll.EpollChannelOption;
-import io.netty.channel.epoll.EpollDatagramChannel;
-import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.channel.socket.nio.NioChannelOption;
 import io.netty.channel.unix.IntegerUnixChannelOption;
 import java.net.InetAddress;
@@ -26,7 +24,6 @@ import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.util.Map;
 import java.util.function.BiConsumer;
-import java.util.function.Supplier;
 
 /**
  * Binds the relay sockets of allocations, UDP ones and the listening TCP ones of RFC 6062, on the event loop of
@@ -48,7 +45,6 @@ final class RelaySockets {
     private final WriteBufferWaterMark waterMark;
     private final int receiveBuffer;
     private final int sendBuffer;
-    private final Supplier<Channel> newDatagramChannel;
     private final Map<ChannelOption<?>, Object> datagramOptions;
 
     RelaySockets(RelayContext context, NettyTransport transport) {
@@ -62,7 +58,6 @@ final class RelaySockets {
         this.waterMark = new WriteBufferWaterMark(high / 2, high);
         this.receiveBuffer = context.settings().relay().socketReceiveBuffer();
         this.sendBuffer = context.settings().relay().socketSendBuffer();
-        this.newDatagramChannel = transport.epoll() ? EpollDatagramChannel::new : NioDatagramChannel::new;
         Bootstrap options = new Bootstrap(); // only to collect the options the same way as every listener
         buffers(options::option);
         netty.configureDatagramReads(options, maxDatagramSize);
@@ -156,7 +151,7 @@ final class RelaySockets {
                 context.stats().traffic(transport), maxDatagramSize);
         Channel channel;
         try {
-            channel = newDatagramChannel.get();
+            channel = netty.newDatagramChannel(ip);
         } catch (RuntimeException e) { // the socket() call failed, e.g. out of file descriptors
             done.accept(null, e);
             return;
