@@ -49,11 +49,11 @@ public record NettyTransport(
     /**
      * A datagram channel for a socket to be bound to {@code bindAddress}: an IPv4 socket for an IPv4 address,
      * else (IPv6, or null for unknown) the default IPv6 socket. Netty's default carries IPv4 over an IPv6
-     * socket as v4-mapped addresses, which costs about a tenth more server CPU per relayed UDP message (the
-     * kernel's udpv6 send and receive paths, mapped-address conversions): 291 against 258 ticks for the same
-     * 125k echoed channel messages, three interleaved runs each.
+     * socket as v4-mapped addresses, which costs more server CPU per relayed UDP message (the kernel's udpv6
+     * send and receive paths, mapped-address conversions): 292 against 272 ticks for the same 125k echoed
+     * channel messages, mean of four interleaved runs each.
      */
-    public DatagramChannel newDatagramChannel(InetAddress bindAddress) {
+    DatagramChannel newDatagramChannel(InetAddress bindAddress) {
         SocketProtocolFamily family = bindAddress instanceof Inet4Address ? SocketProtocolFamily.INET : null;
         if (epoll) {
             return family == null ? new EpollDatagramChannel() : new EpollDatagramChannel(family);
