@@ -4,13 +4,13 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Rooms of one process, in a map behind one lock (a handful of operations per call setup). The codes of
@@ -25,7 +25,8 @@ public final class InMemoryRoomRegistry implements RoomRegistry {
     private final SecureRandom random;
     private final int maxRooms;
     private final Duration reservation;
-    private final Map<String, Room> rooms = new HashMap<>();
+    /** Changed under this registry's lock; read without it by {@link #find} (rooms are immutable values). */
+    private final Map<String, Room> rooms = new ConcurrentHashMap<>();
     /** Codes of expired rooms -> when they expired, oldest first. */
     private final LinkedHashMap<String, Instant> retired = new LinkedHashMap<>();
     /** Every live room once, soonest expiry first: {@link #rooms} and this change together. */
@@ -71,8 +72,9 @@ public final class InMemoryRoomRegistry implements RoomRegistry {
         return new CreateResult.Created(room);
     }
 
+    /** Lock-free: every signal looks its room up, from every event loop. */
     @Override
-    public synchronized Optional<Room> find(String code) {
+    public Optional<Room> find(String code) {
         return Optional.ofNullable(rooms.get(code));
     }
 

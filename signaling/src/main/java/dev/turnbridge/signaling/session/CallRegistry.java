@@ -8,7 +8,7 @@ import java.util.Map;
 
 /**
  * Calls already counted, so the second side's report of the same call (same room, same pair, same call id)
- * is not counted again. Entries are forgotten after an hour; bounded in any case. Guarded by the hub's lock.
+ * is not counted again. Entries are forgotten after an hour; bounded in any case. Shared by the hub's shards: its own lock.
  */
 final class CallRegistry {
 
@@ -18,7 +18,7 @@ final class CallRegistry {
     private final LinkedHashMap<String, Instant> seen = new LinkedHashMap<>();
 
     /** True the first time {@code key} is reported. */
-    boolean firstReport(String key, Instant now) {
+    synchronized boolean firstReport(String key, Instant now) {
         prune(now);
         if (seen.containsKey(key)) {
             return false;
@@ -32,7 +32,7 @@ final class CallRegistry {
         return true;
     }
 
-    void prune(Instant now) {
+    synchronized void prune(Instant now) {
         Iterator<Map.Entry<String, Instant>> it = seen.entrySet().iterator();
         while (it.hasNext() && !now.isBefore(it.next().getValue().plus(KEEP))) {
             it.remove();

@@ -8,14 +8,26 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * This node's peers by id and by room. Finding a room's members here used to be a scan of every peer, once
+ * One shard's peers by id and by room. Finding a room's members here used to be a scan of every peer, once
  * per message from another node, per leave and per lapsed lease: at 10000 peers those scans were what the
- * Redis client's thread was seen running while replies waited. Guarded by the hub's lock.
+ * Redis client's thread was seen running while replies waited. Guarded by its shard's lock; every change is
+ * also made to the node's index of peers by id, which the shards share (a concurrent map).
  */
 final class LocalPeers {
 
     private final Map<String, Peer> byId = new HashMap<>();
     private final Map<String, Set<Peer>> byRoom = new HashMap<>();
+    private final Map<String, Peer> node;
+
+    /** Peers of a node with one shard. */
+    LocalPeers() {
+        this(new java.util.concurrent.ConcurrentHashMap<>());
+    }
+
+    /** @param node the node's peers by id, across its shards */
+    LocalPeers(Map<String, Peer> node) {
+        this.node = node;
+    }
 
     Peer get(String id) {
         return byId.get(id);
@@ -25,8 +37,14 @@ final class LocalPeers {
         return byId.containsKey(id);
     }
 
+    /** Whether any shard of this node has a peer with this id. */
+    boolean onThisNode(String id) {
+        return node.containsKey(id);
+    }
+
     void put(String id, Peer peer) {
         Peer old = byId.put(id, peer);
+        node.put(id, peer);
         if (old != null) {
             unindex(old);
         }
@@ -36,6 +54,7 @@ final class LocalPeers {
     Peer remove(String id) {
         Peer peer = byId.remove(id);
         if (peer != null) {
+            node.remove(id, peer);
             unindex(peer);
         }
         return peer;
@@ -72,6 +91,7 @@ final class LocalPeers {
     }
 
     void clear() {
+        byId.forEach(node::remove);
         byId.clear();
         byRoom.clear();
     }

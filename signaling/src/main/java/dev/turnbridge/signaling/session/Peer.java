@@ -14,7 +14,7 @@ import java.util.function.LongFunction;
  * A room member on this server: its identity, resume secret and delivery state. It outlives its connection
  * by the resume grace. A peer that joined with {@code seq} gets numbered messages kept in its {@link Outbox}
  * until acknowledged; an older client gets the v1 behaviour (a bounded buffer only while disconnected).
- * Guarded by the hub's lock.
+ * Guarded by the lock of its room's {@link RoomShard}.
  */
 final class Peer {
 
