@@ -9,7 +9,7 @@ import org.slf4j.LoggerFactory;
  * Revocation with several nodes ({@code signaling.registry: redis}): this node's relay revokes at once, as
  * with one node, and every other node's relay hears of it through the {@link RedisRevocationBus} (within
  * one Redis round trip: well under the second that revocation promises). What other nodes publish is
- * applied to this node's relay. Called under the hub's lock: publishing only starts the command.
+ * applied to this node's relay. Called under a hub shard's lock: publishing only starts the command.
  */
 final class SharedRevocation implements MembershipListener, RedisRevocationBus.Receiver {
     private static final Logger log = LoggerFactory.getLogger(SharedRevocation.class);

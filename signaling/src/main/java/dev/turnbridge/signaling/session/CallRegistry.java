@@ -8,7 +8,8 @@ import java.util.Map;
 
 /**
  * Calls already counted, so the second side's report of the same call (same room, same pair, same call id)
- * is not counted again. Entries are forgotten after an hour; bounded in any case. Shared by the hub's shards: its own lock.
+ * is not counted again. Entries are forgotten after an hour; bounded in any case. Shared by the hub's shards,
+ * so it has its own lock.
  */
 final class CallRegistry {
 

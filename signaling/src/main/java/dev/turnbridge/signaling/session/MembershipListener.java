@@ -3,8 +3,9 @@ package dev.turnbridge.signaling.session;
 /**
  * Told when a room's or a member's access ends for good, so that whatever was granted for it (TURN
  * credentials on the relay) can be withdrawn at once. The composition root wires it to the relay; signaling
- * itself knows nothing of the relay beyond issuing credentials. Called under the hub's lock: implementations
- * must return quickly and must not call back into the hub.
+ * itself knows nothing of the relay beyond issuing credentials. Called under the lock of the room's hub shard,
+ * from several threads at once (rooms of different shards): implementations are thread-safe, return quickly and
+ * do not call back into the hub.
  */
 public interface MembershipListener {
     MembershipListener NONE = new MembershipListener() {

@@ -11,7 +11,7 @@ import java.util.function.LongFunction;
  * Every message is numbered when it is produced, whether a socket is up or not, so a resume replays exactly
  * what the client has not confirmed, from the last acknowledgement on (a socket that froze half-open loses
  * nothing). Bounded in messages and bytes: past either bound exactly-once can no longer be promised and the
- * hub ends the peer's session instead of dropping silently. Guarded by the hub's lock.
+ * hub ends the peer's session instead of dropping silently. Guarded by its peer's shard lock.
  */
 final class Outbox {
 

@@ -49,6 +49,8 @@ final class Peer {
     long inboxForgotten;
     /** While its inbox is read after a move from another node: signals that arrived meanwhile, else null. */
     List<RoomFanout.Entry> recovering;
+    /** Its entry among its shard's timers ({@link LocalPeers#schedule}), or null. */
+    LocalPeers.Timer timer;
 
     Peer(Member member, String room, byte[] tokenSecret, boolean self, boolean ack, boolean sequenced) {
         this.member = member;

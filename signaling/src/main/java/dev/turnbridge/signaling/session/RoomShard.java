@@ -76,6 +76,8 @@ final class RoomShard {
     private final LocalPeers peers;
     /** The node's open connections (the hub's, concurrent). */
     private final Set<Connection> connections;
+    /** The hub's connections in no room, whose idle timeout its sweep watches (concurrent). */
+    private final Set<Connection> roomless;
     private final SignalingStats stats;
     /** Peers whose outbox overflowed during the current operation; ended once it is done. */
     private final Set<Peer> overflowed = new LinkedHashSet<>();
@@ -86,7 +88,8 @@ final class RoomShard {
     /** What every shard of a hub shares. */
     record Shared(SignalingSettings settings, AsyncRoomRegistry rooms, RoomFanout fanout, IceServersIssuer issuer,
                   Clock clock, SecureRandom random, AccessControl access, MembershipListener membership,
-                  Set<Connection> connections, Map<String, Peer> peers, SignalingStats stats, CallRegistry calls) {
+                  Set<Connection> connections, Set<Connection> roomless, Map<String, Peer> peers,
+                  SignalingStats stats, CallRegistry calls) {
     }
 
     RoomShard(Shared shared) {
@@ -99,6 +102,7 @@ final class RoomShard {
         this.access = shared.access();
         this.membership = shared.membership();
         this.connections = shared.connections();
+        this.roomless = shared.roomless();
         this.peers = new LocalPeers(shared.peers());
         this.stats = shared.stats();
         this.calls = shared.calls();
@@ -165,6 +169,7 @@ final class RoomShard {
         peer.connection = null;
         peer.disconnectedAt = clock.instant();
         peer.graceEnds = peer.disconnectedAt.plus(grace);
+        schedule(peer);
     }
 
     /** Fresh ICE servers for a member of room {@code code}, authorized by its resume token. */
@@ -239,7 +244,7 @@ final class RoomShard {
 
     /** This shard's timers: room expiry of its members, resume grace, credential refresh. */
     synchronized void sweep(Instant now) {
-        for (Peer peer : List.copyOf(peers.values())) {
+        for (Peer peer : peers.due(now)) {
             if (peers.get(peer.id()) != peer) {
                 continue; // its room ended just now
             }
@@ -255,8 +260,22 @@ final class RoomShard {
             } else if (!now.isBefore(peer.credentialsRefreshAt)) {
                 peer.connection.link.send(ServerMessages.credentials(issue(peer, peer.connection.hostHeader)));
             }
+            schedule(peer);
         }
         endOverflowed();
+    }
+
+    /**
+     * Files {@code peer}'s next timer: its room's expiry, and its resume grace while disconnected or its
+     * credential refresh while connected. Called wherever one of them changes.
+     */
+    private void schedule(Peer peer) {
+        Instant next = peer.roomExpiresAt;
+        Instant own = peer.connection == null ? peer.graceEnds : peer.credentialsRefreshAt;
+        if (own != null && (next == null || own.isBefore(next))) {
+            next = own;
+        }
+        peers.schedule(peer, next);
     }
 
     /** The registry let {@code room} expire: its members here are told. */
@@ -355,8 +374,8 @@ final class RoomShard {
             if (peer != null && peer.connection != null) {
                 stats.error(ErrorCode.ROOM_EXPIRED);
                 peer.connection.link.send(ServerMessages.error(ErrorCode.ROOM_EXPIRED, why, null));
-                peer.connection.peer = null;
                 peer.connection.idleSince = now;
+                outOfRoom(peer.connection);
             }
         }
         unlistenIfEmpty(room.code());
@@ -435,7 +454,8 @@ final class RoomShard {
                 return;
             }
             peers.put(peer.id(), peer);
-            after(rooms.saveSeat(peer.id(), new AsyncRoomRegistry.Seat(code, ResumeTokens.secretHash(ResumeTokens.of(peer)),
+            String secretHash = ResumeTokens.secretHash(ResumeTokens.of(peer));
+            after(rooms.saveSeat(peer.id(), new AsyncRoomRegistry.Seat(code, secretHash,
                     join.self(), join.ack(), join.seq()), room.expiresAt()), null, null, v -> { });
             sendJoined(c, peer, room, join.ref(), false, List.of());
             tellOtherNodes(peer.room, "join", member, room);
@@ -587,6 +607,7 @@ final class RoomShard {
         peer.graceEnds = now.plus(settings.resumeGrace());
         peer.recovering = new ArrayList<>();
         peer.inboxAt = at;
+        schedule(peer);
         c.joining = true;
         // Subscribed before the inbox is read: what Redis publishes after the read reaches this node live.
         after(listen(peer.room).thenCompose(v -> fanout.recover(peer.room, peer.id(), at))
@@ -687,9 +708,10 @@ final class RoomShard {
     }
 
     /**
-     * Lets the peer's inbox in Redis forget the signals its client has acknowledged, {@value SignalingHub#INBOX_TRIM_STEP}
-     * at a time (inbox entries are numbered 1, 2, ...): one command per acknowledgement (every 250 ms per busy
-     * client) cost Redis more than the signals; the inbox's own bound and the room's expiry cap the rest.
+     * Lets the peer's inbox in Redis forget the signals its client has acknowledged,
+     * {@value SignalingHub#INBOX_TRIM_STEP} at a time (inbox entries are numbered 1, 2, ...): one command per
+     * acknowledgement (every 250 ms per busy client) cost Redis more than the signals; the inbox's own bound and
+     * the room's expiry cap the rest.
      */
     private void forgetAcknowledged(Peer peer) {
         LogPosition upTo = peer.outbox.takeAcknowledgedInbox();
@@ -716,7 +738,8 @@ final class RoomShard {
             return;
         }
         if (peer.reportedCalls.size() >= Peer.CALL_REPORTS_MAX
-                || (peer.lastReportAt != null && now.isBefore(peer.lastReportAt.plus(SignalingHub.CALL_REPORT_INTERVAL)))) {
+                || (peer.lastReportAt != null
+                        && now.isBefore(peer.lastReportAt.plus(SignalingHub.CALL_REPORT_INTERVAL)))) {
             error(c, ErrorCode.RATE_LIMITED, "too many call reports", report.ref());
             return;
         }
@@ -964,14 +987,19 @@ final class RoomShard {
     }
 
     private void leave(Connection c, Peer peer, ClientMessage.Leave leave) {
-        removePeer(peer);
-        c.peer = null;
         c.idleSince = clock.instant();
+        removePeer(peer);
         c.link.send(ServerMessages.left(leave.ref(), peer.room));
     }
 
+    /** {@code c}, still open, is in no room now: the hub's sweep closes it after the idle timeout. */
+    private void outOfRoom(Connection c) {
+        c.peer = null;
+        roomless.add(c);
+    }
+
     /** False when {@code c} closed meanwhile: the hub takes its monitor too when it closes (see the class). */
-    private static boolean attach(Connection c, Peer peer) {
+    private boolean attach(Connection c, Peer peer) {
         synchronized (c) {
             if (c.closing) {
                 return false;
@@ -980,6 +1008,7 @@ final class RoomShard {
         }
         peer.connection = c;
         peer.disconnectedAt = null;
+        schedule(peer);
         return true;
     }
 
@@ -1019,7 +1048,7 @@ final class RoomShard {
     private void removePeer(Peer peer) {
         peers.remove(peer.id());
         if (peer.connection != null) {
-            peer.connection.peer = null;
+            outOfRoom(peer.connection);
             peer.connection = null;
         }
         membership.memberLeft(peer.room, peer.id());
@@ -1050,6 +1079,7 @@ final class RoomShard {
         IceServers ice = issuer.issue(peer.room + ":" + peer.id(), hostHeader, clock.instant());
         // Push fresh credentials when a quarter of the lifetime is left, so a page never holds expired ones.
         peer.credentialsRefreshAt = ice.expiresAt().minus(ice.ttl().dividedBy(4));
+        schedule(peer);
         return ice;
     }
 

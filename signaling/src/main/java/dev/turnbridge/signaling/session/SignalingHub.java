@@ -60,6 +60,12 @@ public final class SignalingHub {
     private final AccessControl access;
     private final Clock clock;
     private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
+    /**
+     * Connections in no room (new ones, and those whose member left or was removed): the only ones the idle
+     * timeout applies to, so the sweep looks at these rather than at every connection. An entry that joined
+     * a room meanwhile is dropped by the sweep; the shards add connections back when they leave one.
+     */
+    private final Set<Connection> roomless = ConcurrentHashMap.newKeySet();
     /** This node's peers by id, across shards: resume tokens name a peer, not its room. */
     private final Map<String, Peer> peers = new ConcurrentHashMap<>();
     private final SignalingStats stats = new SignalingStats();
@@ -130,7 +136,7 @@ public final class SignalingHub {
         this.access = access;
         this.clock = clock;
         RoomShard.Shared shared = new RoomShard.Shared(settings, rooms, fanout, issuer, clock, random, access,
-                membership, connections, peers, stats, calls);
+                membership, connections, roomless, peers, stats, calls);
         this.shards = new RoomShard[shards];
         for (int i = 0; i < shards; i++) {
             this.shards[i] = new RoomShard(shared);
@@ -161,6 +167,7 @@ public final class SignalingHub {
     public Connection open(PeerLink link, String hostHeader, Identity identity, InetAddress remote) {
         Connection c = new Connection(link, hostHeader, identity, remote, clock.instant());
         connections.add(c);
+        roomless.add(c);
         stats.connectionsOpened.increment();
         if (draining) { // read after the add: a drain that starts meanwhile sees c, or this sees the drain
             c.closing = true;
@@ -264,6 +271,7 @@ public final class SignalingHub {
      */
     public void closed(Connection c, boolean clean, boolean pageHidden) {
         connections.remove(c);
+        roomless.remove(c);
         Peer peer;
         synchronized (c) { // after this no shard attaches a peer to c (RoomShard)
             c.closing = true;
@@ -342,8 +350,13 @@ public final class SignalingHub {
             for (RoomShard shard : shards) {
                 shard.sweep(now);
             }
-            for (Connection c : connections) {
-                if (c.peer == null && !c.closing && !now.isBefore(c.idleSince.plus(settings.idleTimeout()))) {
+            for (Connection c : roomless) {
+                if (c.peer != null || !connections.contains(c)) {
+                    roomless.remove(c);
+                    if (c.peer == null && connections.contains(c)) {
+                        roomless.add(c); // it left its room again while this looked
+                    }
+                } else if (!c.closing && !now.isBefore(c.idleSince.plus(settings.idleTimeout()))) {
                     c.closing = true;
                     c.link.close(CloseCodes.IDLE, "no room joined");
                 }
@@ -365,6 +378,7 @@ public final class SignalingHub {
             c.link.close(CloseCodes.GOING_AWAY, "server stopping");
         }
         connections.clear();
+        roomless.clear();
         for (RoomShard shard : shards) {
             shard.clear();
         }

@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.turnbridge.signaling.message.Json;
 import dev.turnbridge.signaling.room.Member;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.Test;
 
 class LocalPeersTest {
@@ -65,5 +68,67 @@ class LocalPeersTest {
         assertThat(peers.size()).isZero();
         assertThat(peers.containsKey("a")).isFalse();
         assertThat(peers.rooms()).isEmpty();
+    }
+
+    @Test
+    void onlyDueTimersAreTakenSoonestFirstAndEachPeerHasOne() {
+        LocalPeers peers = new LocalPeers();
+        Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
+        Peer a = peer("a", "ROOM1");
+        Peer b = peer("b", "ROOM1");
+        Peer c = peer("c", "ROOM2");
+        peers.put("a", a);
+        peers.put("b", b);
+        peers.put("c", c);
+        peers.schedule(a, t0.plusSeconds(30));
+        peers.schedule(b, t0.plusSeconds(10));
+        peers.schedule(c, t0.plusSeconds(10));
+        peers.schedule(a, t0.plusSeconds(20)); // moved: its 30 s timer is gone
+
+        assertThat(peers.due(t0.plusSeconds(9))).isEmpty();
+        assertThat(peers.due(t0.plusSeconds(10))).containsExactly(b, c);
+        assertThat(peers.due(t0.plusSeconds(10))).isEmpty();
+        assertThat(peers.due(t0.plusSeconds(60))).containsExactly(a);
+        assertThat(peers.due(t0.plusSeconds(3600))).isEmpty();
+    }
+
+    @Test
+    void aRemovedPeersTimerGoesWithIt() {
+        LocalPeers peers = new LocalPeers();
+        Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
+        Peer a = peer("a", "ROOM1");
+        Peer outside = peer("x", "ROOM1");
+        peers.put("a", a);
+        peers.schedule(a, t0);
+        peers.schedule(outside, t0); // not held here: no timer
+        peers.remove("a");
+        assertThat(peers.due(t0.plusSeconds(1))).isEmpty();
+
+        peers.put("a", a);
+        peers.schedule(a, t0);
+        peers.schedule(a, null); // never
+        assertThat(peers.due(t0.plusSeconds(1))).isEmpty();
+
+        peers.schedule(a, t0);
+        peers.clear();
+        assertThat(peers.due(t0.plusSeconds(1))).isEmpty();
+        assertThat(a.timer).isNull();
+    }
+
+    @Test
+    void theShardsShareOneIndexOfTheNodesPeers() {
+        Map<String, Peer> node = new ConcurrentHashMap<>();
+        LocalPeers one = new LocalPeers(node);
+        LocalPeers two = new LocalPeers(node);
+        Peer a = peer("a", "ROOM1");
+        one.put("a", a);
+        two.put("b", peer("b", "ROOM2"));
+
+        assertThat(two.onThisNode("a")).isTrue();
+        assertThat(two.containsKey("a")).isFalse();
+        one.remove("a");
+        assertThat(two.onThisNode("a")).isFalse();
+        two.clear();
+        assertThat(node).isEmpty();
     }
 }

@@ -27,6 +27,8 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
@@ -36,6 +38,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -119,7 +122,7 @@ class SignalingHubConcurrencyTest {
                     bySender.computeIfAbsent(message.path("from").asText(), k -> new ArrayList<>())
                             .add(message.path("payload").path("n").asInt());
                 }
-                List<Integer> expected = java.util.stream.IntStream.rangeClosed(1, signalsPerMember).boxed().toList();
+                List<Integer> expected = IntStream.rangeClosed(1, signalsPerMember).boxed().toList();
                 for (Participant sender : room) {
                     if (sender != receiver) {
                         assertThat(bySender.get(sender.peerId)).as("from one member, in order, once")
@@ -226,65 +229,65 @@ class SignalingHubConcurrencyTest {
             this.executor = executor;
         }
 
-        private <T> java.util.concurrent.CompletionStage<T> later(Supplier<java.util.concurrent.CompletionStage<T>> call) {
-            return java.util.concurrent.CompletableFuture.supplyAsync(() -> call.get().toCompletableFuture().join(),
+        private <T> CompletionStage<T> later(Supplier<CompletionStage<T>> call) {
+            return CompletableFuture.supplyAsync(() -> call.get().toCompletableFuture().join(),
                     executor);
         }
 
         @Override
-        public java.util.concurrent.CompletionStage<CreateResult> create(int capacity, Duration ttl, Instant now,
+        public CompletionStage<CreateResult> create(int capacity, Duration ttl, Instant now,
                 String creator, Room.Visibility visibility, int perCreator) {
             return later(() -> rooms.create(capacity, ttl, now, creator, visibility, perCreator));
         }
 
         @Override
-        public java.util.concurrent.CompletionStage<Optional<Room>> find(String code) {
+        public CompletionStage<Optional<Room>> find(String code) {
             return later(() -> rooms.find(code));
         }
 
         @Override
-        public java.util.concurrent.CompletionStage<JoinResult> join(String code,
+        public CompletionStage<JoinResult> join(String code,
                 dev.turnbridge.signaling.room.Member member, Instant now) {
             return later(() -> rooms.join(code, member, now));
         }
 
         @Override
-        public java.util.concurrent.CompletionStage<Boolean> leave(String code, String peerId) {
+        public CompletionStage<Boolean> leave(String code, String peerId) {
             return later(() -> rooms.leave(code, peerId));
         }
 
         @Override
-        public java.util.concurrent.CompletionStage<Boolean> isRetired(String code) {
+        public CompletionStage<Boolean> isRetired(String code) {
             return later(() -> rooms.isRetired(code));
         }
 
         @Override
-        public java.util.concurrent.CompletionStage<Optional<Room>> remove(String code) {
+        public CompletionStage<Optional<Room>> remove(String code) {
             return later(() -> rooms.remove(code));
         }
 
         @Override
-        public java.util.concurrent.CompletionStage<List<Room>> list() {
+        public CompletionStage<List<Room>> list() {
             return later(rooms::list);
         }
 
         @Override
-        public java.util.concurrent.CompletionStage<List<Room>> removeExpired(Instant now) {
+        public CompletionStage<List<Room>> removeExpired(Instant now) {
             return later(() -> rooms.removeExpired(now));
         }
 
         @Override
-        public java.util.concurrent.CompletionStage<Void> saveSeat(String peerId, Seat seat, Instant until) {
+        public CompletionStage<Void> saveSeat(String peerId, Seat seat, Instant until) {
             return later(() -> rooms.saveSeat(peerId, seat, until));
         }
 
         @Override
-        public java.util.concurrent.CompletionStage<Optional<Seat>> seat(String peerId) {
+        public CompletionStage<Optional<Seat>> seat(String peerId) {
             return later(() -> rooms.seat(peerId));
         }
 
         @Override
-        public java.util.concurrent.CompletionStage<Boolean> claim(String code, String peerId, Instant now) {
+        public CompletionStage<Boolean> claim(String code, String peerId, Instant now) {
             return later(() -> rooms.claim(code, peerId, now));
         }
 
@@ -294,7 +297,7 @@ class SignalingHubConcurrencyTest {
         }
 
         @Override
-        public java.util.concurrent.CompletionStage<Renewal> renew(String code, Collection<String> peerIds,
+        public CompletionStage<Renewal> renew(String code, Collection<String> peerIds,
                                                                    Instant now) {
             return later(() -> rooms.renew(code, peerIds, now));
         }

@@ -341,6 +341,30 @@ class SignalingHubTest {
     }
 
     @Test
+    void aConnectionWhoseMemberLeftOrWasRemovedFallsUnderTheIdleTimeoutAgain() {
+        RecordingLink leaving = new RecordingLink();
+        RecordingLink kicked = new RecordingLink();
+        Connection cl = connect(leaving);
+        join(cl, leaving, "Ann");
+        String kickedId = join(connect(kicked), kicked, "Bob").get("peerId").asText();
+
+        clock.advance(Duration.ofMinutes(5)); // members are never idle
+        hub.sweep();
+        assertThat(leaving.closeCode).isEqualTo(-1);
+        send(cl, "{\"type\":\"leave\",\"ref\":\"l\"}");
+        assertThat(hub.kick(code, kickedId)).isTrue();
+
+        clock.advance(Duration.ofSeconds(59));
+        hub.sweep();
+        assertThat(leaving.closeCode).isEqualTo(-1);
+        assertThat(kicked.closeCode).isEqualTo(-1);
+        clock.advance(Duration.ofSeconds(1));
+        hub.sweep();
+        assertThat(leaving.closeCode).isEqualTo(CloseCodes.IDLE);
+        assertThat(kicked.closeCode).isEqualTo(CloseCodes.IDLE);
+    }
+
+    @Test
     void heartbeatIsAnswered() {
         RecordingLink a = new RecordingLink();
         send(connect(a), "{\"type\":\"heartbeat\",\"ref\":42}");
