@@ -242,7 +242,7 @@ final class RoomShard {
         return Outcome.fail(ErrorCode.FORBIDDEN, "join the room first");
     }
 
-    /** This shard's timers: room expiry of its members, resume grace, credential refresh. */
+    /** This shard's timers that are due: room expiry of its members, resume grace, credential refresh. */
     synchronized void sweep(Instant now) {
         for (Peer peer : peers.due(now)) {
             if (peers.get(peer.id()) != peer) {

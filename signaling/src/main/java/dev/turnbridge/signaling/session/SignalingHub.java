@@ -332,8 +332,8 @@ public final class SignalingHub {
     }
 
     /**
-     * Runs the timers; called every few hundred milliseconds on an event loop. Each shard holds its lock for
-     * its own peers only.
+     * Runs the timers; called every few hundred milliseconds on an event loop. Each shard takes only its peers
+     * whose timer is due, under its own lock, and only connections in no room are checked for idleness.
      */
     public void sweep() {
         synchronized (leaseTurns) { // one sweep at a time
