@@ -917,7 +917,7 @@ final class RoomShard {
     /** Receives this room's traffic from other nodes while this node has members in it. */
     private CompletionStage<Void> listen(String room) {
         if (fanout == RoomFanout.NONE || !listening.add(room)) {
-            return java.util.concurrent.CompletableFuture.completedFuture(null);
+            return CompletableFuture.completedFuture(null);
         }
         return fanout.subscribe(room).whenComplete((v, failure) -> {
             if (failure != null) {
@@ -1065,8 +1065,7 @@ final class RoomShard {
         });
     }
 
-    private void forOthers(Peer peer, Room room, Predicate<Peer> when,
-                           Consumer<Peer> action) {
+    private void forOthers(Peer peer, Room room, Predicate<Peer> when, Consumer<Peer> action) {
         for (Member member : room.members()) {
             Peer other = peers.get(member.peerId());
             if (other != null && other != peer && when.test(other)) {
