@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * One shard's peers by id, by room and by their next timer. Finding a room's members here used to be a scan
@@ -30,7 +31,7 @@ final class LocalPeers {
 
     /** Peers of a node with one shard. */
     LocalPeers() {
-        this(new java.util.concurrent.ConcurrentHashMap<>());
+        this(new ConcurrentHashMap<>());
     }
 
     /** @param node the node's peers by id, across its shards */
@@ -139,8 +140,10 @@ final class LocalPeers {
     }
 
     void clear() {
-        byId.forEach(node::remove);
-        byId.values().forEach(peer -> peer.timer = null);
+        byId.forEach((id, peer) -> {
+            node.remove(id, peer);
+            peer.timer = null;
+        });
         timers.clear();
         byId.clear();
         byRoom.clear();

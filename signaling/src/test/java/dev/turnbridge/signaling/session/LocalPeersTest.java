@@ -11,6 +11,8 @@ import org.junit.jupiter.api.Test;
 
 class LocalPeersTest {
 
+    private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
+
     private static Peer peer(String id, String room) {
         return new Peer(new Member(id, Json.object(), null), room, new byte[32], false, false, false);
     }
@@ -73,45 +75,43 @@ class LocalPeersTest {
     @Test
     void onlyDueTimersAreTakenSoonestFirstAndEachPeerHasOne() {
         LocalPeers peers = new LocalPeers();
-        Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
         Peer a = peer("a", "ROOM1");
         Peer b = peer("b", "ROOM1");
         Peer c = peer("c", "ROOM2");
         peers.put("a", a);
         peers.put("b", b);
         peers.put("c", c);
-        peers.schedule(a, t0.plusSeconds(30));
-        peers.schedule(b, t0.plusSeconds(10));
-        peers.schedule(c, t0.plusSeconds(10));
-        peers.schedule(a, t0.plusSeconds(20)); // moved: its 30 s timer is gone
+        peers.schedule(a, T0.plusSeconds(30));
+        peers.schedule(b, T0.plusSeconds(10));
+        peers.schedule(c, T0.plusSeconds(10));
+        peers.schedule(a, T0.plusSeconds(20)); // moved: its 30 s timer is gone
 
-        assertThat(peers.due(t0.plusSeconds(9))).isEmpty();
-        assertThat(peers.due(t0.plusSeconds(10))).containsExactly(b, c);
-        assertThat(peers.due(t0.plusSeconds(10))).isEmpty();
-        assertThat(peers.due(t0.plusSeconds(60))).containsExactly(a);
-        assertThat(peers.due(t0.plusSeconds(3600))).isEmpty();
+        assertThat(peers.due(T0.plusSeconds(9))).isEmpty();
+        assertThat(peers.due(T0.plusSeconds(10))).containsExactly(b, c);
+        assertThat(peers.due(T0.plusSeconds(10))).isEmpty();
+        assertThat(peers.due(T0.plusSeconds(60))).containsExactly(a);
+        assertThat(peers.due(T0.plusSeconds(3600))).isEmpty();
     }
 
     @Test
     void aRemovedPeersTimerGoesWithIt() {
         LocalPeers peers = new LocalPeers();
-        Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
         Peer a = peer("a", "ROOM1");
         Peer outside = peer("x", "ROOM1");
         peers.put("a", a);
-        peers.schedule(a, t0);
-        peers.schedule(outside, t0); // not held here: no timer
+        peers.schedule(a, T0);
+        peers.schedule(outside, T0); // not held here: no timer
         peers.remove("a");
-        assertThat(peers.due(t0.plusSeconds(1))).isEmpty();
+        assertThat(peers.due(T0.plusSeconds(1))).isEmpty();
 
         peers.put("a", a);
-        peers.schedule(a, t0);
+        peers.schedule(a, T0);
         peers.schedule(a, null); // never
-        assertThat(peers.due(t0.plusSeconds(1))).isEmpty();
+        assertThat(peers.due(T0.plusSeconds(1))).isEmpty();
 
-        peers.schedule(a, t0);
+        peers.schedule(a, T0);
         peers.clear();
-        assertThat(peers.due(t0.plusSeconds(1))).isEmpty();
+        assertThat(peers.due(T0.plusSeconds(1))).isEmpty();
         assertThat(a.timer).isNull();
     }
 
