@@ -1,7 +1,6 @@
 package dev.turnbridge.relay.handler;
 
 import dev.turnbridge.relay.stun.StunMessageBuilder;
-import java.util.Arrays;
 
 /**
  * How every transport answers a request: encode with SOFTWARE and the integrity the request used, count it,
@@ -28,8 +27,7 @@ public final class Responder {
         byte[] encoded = response.encode(software, integrityKey);
         context.stats().responded(response.method(), response.errorCode());
         if (integrityKey != null) {
-            byte[] transactionId = Arrays.copyOfRange(encoded, 8, 20);
-            exchange.transactions().put(exchange.fiveTuple().client(), transactionId, encoded, context.now());
+            exchange.transactions().put(exchange.fiveTuple().client(), encoded, context.now());
         }
         exchange.resend(encoded);
     }

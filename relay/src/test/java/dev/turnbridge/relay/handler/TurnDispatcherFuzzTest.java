@@ -280,7 +280,7 @@ class TurnDispatcherFuzzTest {
                     IntegrityAttributes signed = builder.integrity();
                     assertThat(!signed.sha1() || MessageIntegrity.verify(response, integrityKey)).isTrue();
                     assertThat(!signed.sha256() || MessageIntegritySha256.verify(response, integrityKey)).isTrue();
-                    transactions.put(fiveTuple.client(), request.transactionId(), encoded, context.now());
+                    transactions.put(fiveTuple.client(), encoded, context.now());
                 }
                 if (response.nonce() != null) {
                     nonce = response.nonce();
