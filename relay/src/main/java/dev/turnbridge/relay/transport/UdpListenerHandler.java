@@ -28,6 +28,8 @@ final class UdpListenerHandler extends ChannelInboundHandlerAdapter implements C
     private final ClientSessions sessions;
     private final int maxDatagramSize;
     private Channel channel;
+    /** Answers are written from here toward the socket: this handler is the pipeline's only one. */
+    private ChannelHandlerContext context;
     private InetSocketAddress local;
     /** Inside a read batch: what is answered now leaves with the batch's flush. */
     private boolean reading;
@@ -36,7 +38,7 @@ final class UdpListenerHandler extends ChannelInboundHandlerAdapter implements C
     private boolean flushQueued;
     private final Runnable queuedFlush = () -> {
         flushQueued = false;
-        channel.flush();
+        context.flush();
     };
 
     UdpListenerHandler(TurnDispatcher dispatcher, RelaySockets relaySockets, Set<AllocationOwner> owners) {
@@ -47,6 +49,7 @@ final class UdpListenerHandler extends ChannelInboundHandlerAdapter implements C
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         channel = ctx.channel();
+        context = ctx;
         local = (InetSocketAddress) channel.localAddress();
         sessions.open(now -> { });
         ctx.fireChannelActive();
@@ -65,7 +68,7 @@ final class UdpListenerHandler extends ChannelInboundHandlerAdapter implements C
         sessions.flush();
         if (unflushed) {
             unflushed = false;
-            channel.flush();
+            ctx.flush();
         }
         ctx.fireChannelReadComplete();
     }
@@ -109,8 +112,8 @@ final class UdpListenerHandler extends ChannelInboundHandlerAdapter implements C
             channel.writeAndFlush(answer, channel.voidPromise());
             return;
         }
-        // answers are batched like relayed data: 4 sendto per allocation were a tenth of its syscalls
-        channel.write(answer, channel.voidPromise());
+        // answers are batched like relayed data (an allocation's four answers were four sendto calls)
+        context.write(answer, context.voidPromise());
         if (reading) {
             unflushed = true;
         } else if (!flushQueued) {
