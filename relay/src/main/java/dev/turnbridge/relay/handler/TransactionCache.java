@@ -81,12 +81,12 @@ public final class TransactionCache {
         if (response.length < 20) {
             throw new IllegalArgumentException("not a STUN message: " + response.length + " bytes");
         }
-        if (response.length > maxBytes) {
-            return;
-        }
         int existing = find(client, response, 8);
         if (existing != NONE) {
             remove(existing);
+        }
+        if (response.length > maxBytes) {
+            return; // and the transaction's earlier answer is gone with it
         }
         expire(nowMillis);
         if (used == idHigh.length) {

@@ -99,6 +99,9 @@ class TransactionCacheTest {
         cache.put(ALICE, response(id(3), TransactionCache.MIN_BYTES + 1, 3), 0);
         assertThat(cache.get(ALICE, id(3), 0)).as("larger than the whole bound: not kept").isNull();
         assertThat(cache.size()).isEqualTo(2);
+        cache.put(ALICE, response(id(2), TransactionCache.MIN_BYTES + 1, 3), 0);
+        assertThat(cache.get(ALICE, id(2), 0)).as("nor the answer it replaces").isNull();
+        assertThat(cache.size()).isEqualTo(1);
     }
 
     @Test
