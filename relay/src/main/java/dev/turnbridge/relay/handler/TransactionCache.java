@@ -56,6 +56,13 @@ public final class TransactionCache {
     private byte[] bytes = NO_BYTES;
     private int writeAt;
 
+    // the key being looked up or stored (the cache is confined to one thread)
+    private long keyAddressHigh;
+    private long keyAddressLow;
+    private int keyPort;
+    private long keyIdHigh;
+    private int keyIdLow;
+
     public TransactionCache(int maxEntries) {
         if (maxEntries < 1) {
             throw new IllegalArgumentException("maxEntries must be positive: " + maxEntries);
@@ -103,19 +110,12 @@ public final class TransactionCache {
         int slot = (first + used) % idHigh.length;
         used++;
         live++;
-        InetAddress address = client.getAddress();
-        if (address instanceof Inet4Address) {
-            addressHigh[slot] = 0;
-            addressLow[slot] = address.hashCode() & 0xFFFFFFFFL; // Inet4Address's hash is its address
-            portAndFamily[slot] = client.getPort();
-        } else {
-            byte[] a = address.getAddress();
-            addressHigh[slot] = longAt(a, 0);
-            addressLow[slot] = longAt(a, 8);
-            portAndFamily[slot] = client.getPort() | IPV6;
-        }
-        idHigh[slot] = longAt(response, 8);
-        idLow[slot] = intAt(response, 16);
+        readKey(client, response, 8);
+        addressHigh[slot] = keyAddressHigh;
+        addressLow[slot] = keyAddressLow;
+        portAndFamily[slot] = keyPort;
+        idHigh[slot] = keyIdHigh;
+        idLow[slot] = keyIdLow;
         expiresAt[slot] = nowMillis + TTL_MILLIS;
         offset[slot] = at;
         length[slot] = response.length;
@@ -137,30 +137,32 @@ public final class TransactionCache {
         if (live == 0) {
             return NONE;
         }
-        InetAddress address = client.getAddress();
-        long high;
-        long low;
-        int port;
-        if (address instanceof Inet4Address) {
-            high = 0;
-            low = address.hashCode() & 0xFFFFFFFFL;
-            port = client.getPort();
-        } else {
-            byte[] a = address.getAddress();
-            high = longAt(a, 0);
-            low = longAt(a, 8);
-            port = client.getPort() | IPV6;
-        }
-        long idH = longAt(id, idOffset);
-        int idL = intAt(id, idOffset + 8);
-        int h = hash(high, low, port, idH, idL);
+        readKey(client, id, idOffset);
+        int h = hash(keyAddressHigh, keyAddressLow, keyPort, keyIdHigh, keyIdLow);
         for (int s = chains[h & (chains.length - 1)]; s != NONE; s = nextInChain[s]) {
-            if (hash[s] == h && idHigh[s] == idH && idLow[s] == idL && portAndFamily[s] == port
-                    && addressLow[s] == low && addressHigh[s] == high) {
+            if (hash[s] == h && idHigh[s] == keyIdHigh && idLow[s] == keyIdLow && portAndFamily[s] == keyPort
+                    && addressLow[s] == keyAddressLow && addressHigh[s] == keyAddressHigh) {
                 return s;
             }
         }
         return NONE;
+    }
+
+    /** Reads a client and transaction id into the key fields, without allocating for an IPv4 client. */
+    private void readKey(InetSocketAddress client, byte[] id, int idOffset) {
+        InetAddress address = client.getAddress();
+        if (address instanceof Inet4Address) {
+            keyAddressHigh = 0;
+            keyAddressLow = address.hashCode() & 0xFFFFFFFFL; // Inet4Address's hash is its address
+            keyPort = client.getPort();
+        } else {
+            byte[] a = address.getAddress();
+            keyAddressHigh = longAt(a, 0);
+            keyAddressLow = longAt(a, 8);
+            keyPort = client.getPort() | IPV6;
+        }
+        keyIdHigh = longAt(id, idOffset);
+        keyIdLow = intAt(id, idOffset + 8);
     }
 
     private int find(InetSocketAddress client, byte[] transactionId) {
