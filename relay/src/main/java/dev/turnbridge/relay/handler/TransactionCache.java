@@ -212,8 +212,7 @@ public final class TransactionCache {
 
     private void dropOldest() {
         if (hash[first] != NONE) {
-            unlink(first);
-            live--;
+            remove(first);
         }
         first = (first + 1) % idHigh.length;
         used--;
